@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// bpcheck — is backpropagation through this network trustworthy at this precision?
+import PackageDescription
+
+let package = Package(
+    name: "bpcheck",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Precision", targets: ["Precision"]),
+        .library(name: "AD", targets: ["AD"]),
+        .library(name: "Analyzer", targets: ["Analyzer"]),
+        .executable(name: "bpcheck", targets: ["bpcheck"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // MPFR and GMP, the system libraries behind the certified reference.
+        .systemLibrary(
+            name: "CMPFR",
+            pkgConfig: "mpfr",
+            providers: [.apt(["libmpfr-dev", "libgmp-dev"])]
+        ),
+        .target(
+            name: "Precision",
+            dependencies: [
+                "CMPFR",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(name: "AD", dependencies: ["Precision"]),
+        .target(name: "Analyzer", dependencies: ["AD", "Precision"]),
+        .executableTarget(
+            name: "bpcheck",
+            dependencies: [
+                "Precision", "AD", "Analyzer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Release-mode micro-benchmarks: `make bench`. Never part of the tests.
+        .executableTarget(name: "BPCheckBench", dependencies: ["Precision"]),
+        .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR"]),
+        .testTarget(name: "CLITests", dependencies: ["bpcheck", "Precision"]),
+    ]
+)

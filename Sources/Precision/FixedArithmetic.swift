@@ -1,0 +1,61 @@
+/// The arithmetic of a fixed-width format (`Float`, `Double`, `Half`, `BFloat16`): each
+/// operation is the format's own correctly rounded operation on the values in the slots.
+@frozen
+public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
+    public typealias Slot = S
+    public typealias Storage = FixedStorage<S>
+
+    @inlinable public init() {}
+
+    @inlinable public var precision: PrecisionName { S.precisionName }
+    @inlinable public func makeStorage(count: Int) -> FixedStorage<S> { FixedStorage(count: count) }
+    @inlinable public func independentCopy() -> Self { self }
+
+    @inlinable @inline(__always) public func copy(_ r: Ref, _ a: Ref) { r.pointee = a.pointee }
+    @inlinable @inline(__always) public func set(_ r: Ref, _ d: Double) { r.pointee = S(d) }
+    @inlinable @inline(__always) public func double(_ a: Ref) -> Double { a.pointee.exactDouble }
+
+    @inlinable @inline(__always) public func add(_ r: Ref, _ a: Ref, _ b: Ref) { r.pointee = a.pointee + b.pointee }
+    @inlinable @inline(__always) public func subtract(_ r: Ref, _ a: Ref, _ b: Ref) { r.pointee = a.pointee - b.pointee }
+    @inlinable @inline(__always) public func multiply(_ r: Ref, _ a: Ref, _ b: Ref) { r.pointee = a.pointee * b.pointee }
+    @inlinable @inline(__always) public func divide(_ r: Ref, _ a: Ref, _ b: Ref) { r.pointee = a.pointee / b.pointee }
+    @inlinable @inline(__always) public func multiplyAccumulate(_ r: Ref, _ a: Ref, _ b: Ref) {
+        r.pointee = r.pointee + a.pointee * b.pointee
+    }
+    @inlinable @inline(__always) public func fusedMultiplyAdd(_ r: Ref, _ a: Ref, _ b: Ref, _ c: Ref) {
+        r.pointee = c.pointee.addingProduct(a.pointee, b.pointee)
+    }
+    @inlinable @inline(__always) public func negate(_ r: Ref, _ a: Ref) { r.pointee = -a.pointee }
+    @inlinable @inline(__always) public func magnitude(_ r: Ref, _ a: Ref) {
+        // Clear the sign bit: exact for every value, zeros and NaNs included.
+        r.pointee = S(bitPattern: a.pointee.bitPattern & ~(S.BitPattern(1) << (S.BitPattern.bitWidth - 1)))
+    }
+    @inlinable @inline(__always) public func squareRoot(_ r: Ref, _ a: Ref) { r.pointee = S.sqrt(a.pointee) }
+
+    @inlinable public func exp(_ r: Ref, _ a: Ref) { r.pointee = S.exp(a.pointee) }
+    @inlinable public func expMinusOne(_ r: Ref, _ a: Ref) { r.pointee = S.expMinusOne(a.pointee) }
+    @inlinable public func log(_ r: Ref, _ a: Ref) { r.pointee = S.log(a.pointee) }
+    @inlinable public func logOnePlus(_ r: Ref, _ a: Ref) { r.pointee = S.log(onePlus: a.pointee) }
+    @inlinable public func tanh(_ r: Ref, _ a: Ref) { r.pointee = S.tanh(a.pointee) }
+    @inlinable public func erf(_ r: Ref, _ a: Ref) { r.pointee = S.erf(a.pointee) }
+
+    @inlinable @inline(__always) public func compare(_ a: Ref, _ b: Ref) -> Int? {
+        let x = a.pointee, y = b.pointee
+        if x < y { return -1 }
+        if y < x { return 1 }
+        if x == y { return 0 }
+        return nil
+    }
+    @inlinable @inline(__always) public func sign(_ a: Ref) -> Int? {
+        let x = a.pointee
+        if x.isNaN { return nil }
+        return x.isZero ? 0 : (x < .zero ? -1 : 1)
+    }
+    @inlinable public func classify(_ a: Ref) -> ValueClass {
+        let x = a.pointee
+        if x.isNaN { return .nan }
+        if x.isInfinite { return .infinite }
+        if x.isZero { return .zero }
+        return x.isSubnormal ? .subnormal : .normal
+    }
+}

@@ -1,0 +1,53 @@
+/// A fixed-width binary floating-point scalar: the value-level protocol that `Float`, `Double`,
+/// `Half` (binary16) and `BFloat16` share.
+///
+/// Every value of these formats is exactly a `Double`, which makes `Double` the common
+/// language of conversions and of the tests. (MPFR values, whose precision is chosen at run
+/// time and whose storage lives in arenas, are not values of this protocol; the engine reaches
+/// both through `ScalarArithmetic`.)
+public protocol FloatingScalar: RoundedAlgebraic, RoundedElementaryFunctions, CustomStringConvertible {
+    /// The raw encoding.
+    associatedtype BitPattern: FixedWidthInteger & UnsignedInteger & Sendable
+
+    /// The format's parameters.
+    static var format: FormatInfo { get }
+    /// The precision's name (`f16`, `bf16`, `f32`, `f64`).
+    static var precisionName: PrecisionName { get }
+
+    /// The value whose encoding is `bitPattern`.
+    init(bitPattern: BitPattern)
+    /// The encoding.
+    var bitPattern: BitPattern { get }
+
+    /// The nearest value to `d` (ties to even, gradual underflow, overflow to ±∞).
+    init(_ d: Double)
+    /// The nearest value to `f` (ties to even, gradual underflow, overflow to ±∞).
+    init(_ f: Float)
+    /// The exact value as a `Double` (NaNs become NaNs of the same sign).
+    var exactDouble: Double { get }
+
+    /// Positive infinity.
+    static var infinity: Self { get }
+    /// A quiet NaN.
+    static var nan: Self { get }
+    /// The largest finite value.
+    static var greatestFiniteMagnitude: Self { get }
+    /// The smallest positive (subnormal) value.
+    static var leastNonzeroMagnitude: Self { get }
+    /// The smallest positive normal value.
+    static var leastNormalMagnitude: Self { get }
+
+    /// Whether the value is a NaN.
+    var isNaN: Bool { get }
+    /// Whether the value is ±∞.
+    var isInfinite: Bool { get }
+    /// Whether the value is ±0.
+    var isZero: Bool { get }
+    /// Whether the value is nonzero and below the least normal magnitude.
+    var isSubnormal: Bool { get }
+}
+
+extension FloatingScalar {
+    /// Whether the value is neither infinite nor NaN.
+    @inlinable public var isFiniteValue: Bool { !isNaN && !isInfinite }
+}

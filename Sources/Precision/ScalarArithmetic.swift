@@ -1,0 +1,96 @@
+/// The arithmetic of one precision, as the AD engine sees it: the protocol all engine code is
+/// generic over.
+///
+/// An arithmetic is a small value (empty for `Float`; the bit count, rounding direction and a
+/// scratch slot for MPFR) that performs each elementary operation *in place on slots*:
+/// `add(r, a, b)` stores the rounded `a + b` into slot `r`. Working on slots rather than on
+/// returned values is what lets MPFR values live in arenas with no allocation per operation,
+/// while for the fixed-width formats the calls inline (`@inlinable`, specialised) to the plain
+/// loads, operation and store a hand-written loop would have.
+///
+/// Every operation is rounded once to the precision (round to nearest, ties to even, unless an
+/// MPFR arithmetic is given another direction). Operands and result may be the same slot.
+///
+/// Thread safety: an arithmetic may carry scratch space (MPFR does). Give each thread its own
+/// copy made with `independentCopy()`.
+public protocol ScalarArithmetic: Sendable {
+    /// What one storage slot holds.
+    associatedtype Slot
+    /// The storage type for tensors of this precision.
+    associatedtype Storage: ScalarStorage where Storage.Slot == Slot
+    /// A pointer to one slot.
+    typealias Ref = UnsafeMutablePointer<Slot>
+
+    /// The precision this arithmetic computes in.
+    var precision: PrecisionName { get }
+    /// Storage for `count` slots, each `+0`.
+    func makeStorage(count: Int) -> Storage
+    /// A copy that shares no mutable scratch state with `self` (for another thread).
+    func independentCopy() -> Self
+
+    /// `r ← a` (exact).
+    func copy(_ r: Ref, _ a: Ref)
+    /// `r ← d` rounded to the precision.
+    func set(_ r: Ref, _ d: Double)
+    /// The `Double` nearest to slot `a` (exact for f16, bf16, f32, f64).
+    func double(_ a: Ref) -> Double
+
+    /// `r ← a + b`.
+    func add(_ r: Ref, _ a: Ref, _ b: Ref)
+    /// `r ← a − b`.
+    func subtract(_ r: Ref, _ a: Ref, _ b: Ref)
+    /// `r ← a × b`.
+    func multiply(_ r: Ref, _ a: Ref, _ b: Ref)
+    /// `r ← a ÷ b`.
+    func divide(_ r: Ref, _ a: Ref, _ b: Ref)
+    /// `r ← r + a × b` with **two** roundings (the product, then the sum): the default
+    /// arithmetic model's multiply-accumulate.
+    func multiplyAccumulate(_ r: Ref, _ a: Ref, _ b: Ref)
+    /// `r ← a × b + c` with **one** rounding (fused multiply-add, the FMA option).
+    func fusedMultiplyAdd(_ r: Ref, _ a: Ref, _ b: Ref, _ c: Ref)
+    /// `r ← −a` (exact).
+    func negate(_ r: Ref, _ a: Ref)
+    /// `r ← |a|` (exact).
+    func magnitude(_ r: Ref, _ a: Ref)
+    /// `r ← √a`.
+    func squareRoot(_ r: Ref, _ a: Ref)
+
+    /// `r ← eᵃ`.
+    func exp(_ r: Ref, _ a: Ref)
+    /// `r ← eᵃ − 1`.
+    func expMinusOne(_ r: Ref, _ a: Ref)
+    /// `r ← log a`.
+    func log(_ r: Ref, _ a: Ref)
+    /// `r ← log(1 + a)`.
+    func logOnePlus(_ r: Ref, _ a: Ref)
+    /// `r ← tanh a`.
+    func tanh(_ r: Ref, _ a: Ref)
+    /// `r ← erf a`.
+    func erf(_ r: Ref, _ a: Ref)
+
+    /// The order of `a` and `b`: −1, 0 (equal, `+0 = −0`) or +1; `nil` when either is NaN.
+    func compare(_ a: Ref, _ b: Ref) -> Int?
+    /// The sign of `a`: −1, 0 (for ±0) or +1; `nil` for NaN. Decides a ReLU.
+    func sign(_ a: Ref) -> Int?
+    /// The kind of value in `a`, for range events.
+    func classify(_ a: Ref) -> ValueClass
+}
+
+/// The kind of a value, as range events count them.
+public enum ValueClass: Sendable, Hashable {
+    case zero, subnormal, normal, infinite, nan
+}
+
+extension ScalarArithmetic {
+    /// Storage holding `values`, each rounded to the precision.
+    public func makeStorage(_ values: [Double]) -> Storage {
+        let s = makeStorage(count: values.count)
+        for (i, v) in values.enumerated() { set(s.base + i, v) }
+        return s
+    }
+
+    /// The slots of `storage` as the nearest `Double`s.
+    public func doubles(_ storage: Storage) -> [Double] {
+        (0..<storage.count).map { double(storage.base + $0) }
+    }
+}
