@@ -1,0 +1,33 @@
+# bpcheck — the two quick-start commands and the development ones.
+#
+#   make example   build bpcheck and run it (installs MPFR/GMP when missing)
+#   make test      build and run every test (installs MPFR/GMP when missing)
+#   make bench     release-mode micro-benchmark (ns per multiply-add per precision)
+
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps example test bench clean
+
+# MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
+deps:
+	@if ! pkg-config --exists mpfr gmp 2>/dev/null || [ ! -f /usr/include/mpfr.h ]; then \
+		echo "installing libmpfr-dev libgmp-dev pkg-config"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libmpfr-dev libgmp-dev pkg-config >/dev/null; \
+	fi
+
+example: deps
+	$(SWIFT) build --product bpcheck
+	$$($(SWIFT) build --show-bin-path)/bpcheck --version
+	$$($(SWIFT) build --show-bin-path)/bpcheck precisions
+
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	$(SWIFT) build -c release --product BPCheckBench
+	$$($(SWIFT) build -c release --show-bin-path)/BPCheckBench
+
+clean:
+	rm -rf .build
