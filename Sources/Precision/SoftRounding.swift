@@ -12,47 +12,42 @@
 /// A NaN keeps its sign and the leading 10 bits of its payload (a NaN whose payload lives only
 /// in the dropped bits becomes the quiet NaN), so every binary16 NaN survives a round trip
 /// through `Float`.
+///
+/// Written without branches (every case is computed, then selected) so that loops over it
+/// vectorise without CPU-specific flags.
 @inlinable @inline(__always)
 public func binary16Bits(roundingFloat f: Float) -> UInt16 {
     let x = f.bitPattern
-    let sign = UInt16(truncatingIfNeeded: x >> 16) & 0x8000
+    let sign = (x >> 16) & 0x8000
     let a = x & 0x7FFF_FFFF
-    if a >= 0x4780_0000 {  // |f| ≥ 2^16, ∞ or NaN
-        if a > 0x7F80_0000 {
-            var payload = UInt16(truncatingIfNeeded: a >> 13) & 0x03FF
-            if payload == 0 { payload = 0x0200 }
-            return sign | 0x7C00 | payload
-        }
-        return sign | 0x7C00
-    }
-    if a < 0x3880_0000 {  // |f| < 2^-14: subnormal or zero in binary16
-        // 0.5 has a Float ulp of 2^-24, the binary16 subnormal quantum: the hardware addition
-        // rounds |f| to that grid (ties to even); the low bits are then the binary16 encoding
-        // (0x0400, the least normal, included).
-        let shifted = Float(bitPattern: a) + 0.5
-        return sign | UInt16(truncatingIfNeeded: shifted.bitPattern &- 0x3F00_0000)
-    }
-    // Normal: rebias the exponent (127 → 15) and round the 13 dropped bits to nearest even.
-    // A carry out of the significand increments the exponent, and from 65520 on yields 0x7C00 (∞).
-    let odd = (a >> 13) & 1
-    let rounded = a &- 0x3800_0000 &+ 0x0FFF &+ odd
-    return sign | UInt16(truncatingIfNeeded: rounded >> 13)
+    // Normal: rebias the exponent (127 → 15) and round the 13 dropped bits to nearest even. A
+    // carry out of the significand increments the exponent, and from 65520 on yields 0x7C00 (∞).
+    let normal = (a &- 0x3800_0000 &+ 0x0FFF &+ ((a >> 13) & 1)) >> 13
+    // Below 2^-14: 0.5 has a Float ulp of 2^-24, the binary16 subnormal quantum, so the hardware
+    // addition rounds |f| to that grid (ties to even); the low bits are then the binary16
+    // encoding (0x0400, the least normal, included).
+    let subnormal = (Float(bitPattern: a) + 0.5).bitPattern &- 0x3F00_0000
+    let payload = (a >> 13) & 0x03FF
+    let nan = 0x7C00 | (payload == 0 ? 0x0200 : payload)
+    var r = a < 0x3880_0000 ? subnormal : normal
+    r = a >= 0x4780_0000 ? 0x7C00 : r  // |f| ≥ 2^16 and ∞
+    r = a > 0x7F80_0000 ? nan : r
+    return UInt16(truncatingIfNeeded: r | sign)
 }
 
 /// The exact `Float` value of a binary16 bit pattern (NaN payloads kept bit for bit).
+/// Branch-free, like `binary16Bits(roundingFloat:)`.
 @inlinable @inline(__always)
 public func floatFromBinary16Bits(_ h: UInt16) -> Float {
     let sign = UInt32(h & 0x8000) << 16
     let magnitude = UInt32(h & 0x7FFF) << 13
     let exponentBits = h & 0x7C00
-    if exponentBits == 0x7C00 {  // ∞ or NaN: exponent field all ones in Float as well
-        return Float(bitPattern: sign | 0x7000_0000 | magnitude)
-    }
-    if exponentBits == 0 {  // zero or subnormal: m · 2^-24, exact
-        let m = Float(Int32(h & 0x03FF)) * 0x1p-24
-        return Float(bitPattern: sign | m.bitPattern)
-    }
-    return Float(bitPattern: sign | (magnitude &+ 0x3800_0000))  // rebias 15 → 127
+    // Normal: rebias 15 → 127. ∞/NaN: rebias twice, so the exponent field is all ones.
+    let normal = magnitude &+ (exponentBits == 0x7C00 ? 0x7000_0000 : 0x3800_0000)
+    // Zero or subnormal m·2^-24: read m as the fraction of 2^-14·(1 + m/2^10), then subtract
+    // 2^-14 (exact).
+    let subnormal = (Float(bitPattern: magnitude &+ 0x3880_0000) - 0x1p-14).bitPattern
+    return Float(bitPattern: sign | (exponentBits == 0 ? subnormal : normal))
 }
 
 /// Rounds a `Float` to the nearest bfloat16, ties to even, and returns its bit pattern.
