@@ -40,7 +40,10 @@ let package = Package(
         ),
         // Release-mode micro-benchmarks: `make bench`. Never part of the tests.
         .executableTarget(name: "BPCheckBench", dependencies: ["Precision"]),
-        .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR"]),
+        // Helpers shared by the test targets (seeded randomness).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR", "TestSupport"]),
+        .testTarget(name: "ADTests", dependencies: ["AD", "Precision", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["bpcheck", "Precision"]),
     ]
 )

@@ -14,6 +14,12 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
     @inlinable @inline(__always) public func copy(_ r: Ref, _ a: Ref) { r.pointee = a.pointee }
     @inlinable @inline(__always) public func set(_ r: Ref, _ d: Double) { r.pointee = S(d) }
     @inlinable @inline(__always) public func double(_ a: Ref) -> Double { a.pointee.exactDouble }
+    @inlinable public func setPi(_ r: Ref) { r.pointee = S(Double.pi) }
+    /// The fixed-width formats do not track exactness: runs `body` and returns `nil`.
+    @inlinable public func checkingExactness(_ body: () throws -> Void) rethrows -> Bool? {
+        try body()
+        return nil
+    }
 
     @inlinable @inline(__always) public func add(_ r: Ref, _ a: Ref, _ b: Ref) { r.pointee = a.pointee + b.pointee }
     @inlinable @inline(__always) public func subtract(_ r: Ref, _ a: Ref, _ b: Ref) { r.pointee = a.pointee - b.pointee }

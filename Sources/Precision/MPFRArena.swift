@@ -32,6 +32,13 @@ public final class MPFRArena: ScalarStorage, @unchecked Sendable {
         }
     }
 
+    /// A new arena of the same precision holding the same values (exactly: same precision).
+    public func clone() -> MPFRArena {
+        let copy = MPFRArena(count: count, bits: bits)
+        for i in 0..<count { mpfr_set(copy.base + i, base + i, MPFR_RNDN) }
+        return copy
+    }
+
     deinit {
         // Custom-allocated values need no mpfr_clear: the memory is ours.
         base.deallocate()

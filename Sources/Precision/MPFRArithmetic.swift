@@ -11,7 +11,7 @@ import CMPFR
 /// and says whether every operation in it was exact, the basis of the certified reference's
 /// proofs. MPFR's flags are per thread in the library build this package links (checked by
 /// `MPFRLibrary.flagsArePerThread`).
-public struct MPFRArithmetic: ScalarArithmetic, @unchecked Sendable {
+public struct MPFRArithmetic: ScalarArithmetic, Sendable {
     public typealias Slot = __mpfr_struct
     public typealias Storage = MPFRArena
 
@@ -20,35 +20,47 @@ public struct MPFRArithmetic: ScalarArithmetic, @unchecked Sendable {
     /// The rounding direction of every operation.
     public let rounding: MPFRRounding
     @usableFromInline let rnd: mpfr_rnd_t
-    /// One slot for the product of `multiplyAccumulate`. Shared by copies of this value: use
-    /// `independentCopy()` per thread.
-    @usableFromInline let scratch: MPFRArena
+    /// Bytes of limbs per value: the product of `multiplyAccumulate` lives on the stack, so the
+    /// arithmetic holds no mutable state and copies can run on any number of threads.
+    @usableFromInline let limbBytes: Int
 
     /// An arithmetic of `bits` significand bits rounding in direction `rounding`.
     public init(bits: Int, rounding: MPFRRounding = .nearest) {
         self.bits = bits
         self.rounding = rounding
         self.rnd = rounding.mode
-        self.scratch = MPFRArena(count: 1, bits: bits)
+        self.limbBytes = mpfr_custom_get_size(mpfr_prec_t(bits))
     }
 
     public var precision: PrecisionName { .mpfr(bits: bits) }
     public func makeStorage(count: Int) -> MPFRArena { MPFRArena(count: count, bits: bits) }
-    public func independentCopy() -> MPFRArithmetic { MPFRArithmetic(bits: bits, rounding: rounding) }
+    /// MPFR arithmetics hold no mutable state: the copy is `self`.
+    public func independentCopy() -> MPFRArithmetic { self }
     /// The same precision rounding in another direction (shares nothing with `self`).
     public func rounding(_ direction: MPFRRounding) -> MPFRArithmetic { MPFRArithmetic(bits: bits, rounding: direction) }
 
     @inlinable public func copy(_ r: Ref, _ a: Ref) { mpfr_set(r, a, rnd) }
     @inlinable public func set(_ r: Ref, _ d: Double) { mpfr_set_d(r, d, rnd) }
     @inlinable public func double(_ a: Ref) -> Double { mpfr_get_d(a, MPFR_RNDN) }
+    @inlinable public func setPi(_ r: Ref) { mpfr_const_pi(r, rnd) }
+    public func checkingExactness(_ body: () throws -> Void) rethrows -> Bool? {
+        try MPFRLibrary.isExact(body)
+    }
 
     @inlinable public func add(_ r: Ref, _ a: Ref, _ b: Ref) { mpfr_add(r, a, b, rnd) }
     @inlinable public func subtract(_ r: Ref, _ a: Ref, _ b: Ref) { mpfr_sub(r, a, b, rnd) }
     @inlinable public func multiply(_ r: Ref, _ a: Ref, _ b: Ref) { mpfr_mul(r, a, b, rnd) }
     @inlinable public func divide(_ r: Ref, _ a: Ref, _ b: Ref) { mpfr_div(r, a, b, rnd) }
     @inlinable public func multiplyAccumulate(_ r: Ref, _ a: Ref, _ b: Ref) {
-        mpfr_mul(scratch.base, a, b, rnd)
-        mpfr_add(r, r, scratch.base, rnd)
+        let prec = mpfr_prec_t(bits), rnd = rnd
+        withUnsafeTemporaryAllocation(byteCount: limbBytes, alignment: 16) { limbs in
+            withUnsafeTemporaryAllocation(of: __mpfr_struct.self, capacity: 1) { product in
+                let p = product.baseAddress!
+                mpfr_custom_init_set(p, Int32(MPFR_ZERO_KIND.rawValue), 0, prec, limbs.baseAddress!)
+                mpfr_mul(p, a, b, rnd)
+                mpfr_add(r, r, p, rnd)
+            }
+        }
     }
     @inlinable public func fusedMultiplyAdd(_ r: Ref, _ a: Ref, _ b: Ref, _ c: Ref) { mpfr_fma(r, a, b, c, rnd) }
     @inlinable public func negate(_ r: Ref, _ a: Ref) { mpfr_neg(r, a, rnd) }

@@ -11,8 +11,9 @@
 /// Every operation is rounded once to the precision (round to nearest, ties to even, unless an
 /// MPFR arithmetic is given another direction). Operands and result may be the same slot.
 ///
-/// Thread safety: an arithmetic may carry scratch space (MPFR does). Give each thread its own
-/// copy made with `independentCopy()`.
+/// Thread safety: the arithmetics of this module hold no mutable state and may be shared by
+/// threads; an arithmetic that needs scratch space must say so and give each thread its own
+/// copy through `independentCopy()`.
 public protocol ScalarArithmetic: Sendable {
     /// What one storage slot holds.
     associatedtype Slot
@@ -34,6 +35,11 @@ public protocol ScalarArithmetic: Sendable {
     func set(_ r: Ref, _ d: Double)
     /// The `Double` nearest to slot `a` (exact for f16, bf16, f32, f64).
     func double(_ a: Ref) -> Double
+    /// `r ← π` rounded to the precision (MPFR computes it to the full precision).
+    func setPi(_ r: Ref)
+    /// Runs `body` and says whether every operation in it was exact, when this arithmetic
+    /// can know (MPFR); `nil` when it cannot (the fixed-width formats).
+    func checkingExactness(_ body: () throws -> Void) rethrows -> Bool?
 
     /// `r ← a + b`.
     func add(_ r: Ref, _ a: Ref, _ b: Ref)

@@ -10,6 +10,8 @@ public protocol ScalarStorage: AnyObject {
     var count: Int { get }
     /// The first slot; slots are contiguous, `base + i` is slot `i`.
     var base: UnsafeMutablePointer<Slot> { get }
+    /// A new storage holding the same values (what a tensor copies on write).
+    func clone() -> Self
 }
 
 /// Storage for a fixed-width format: `count` values in one allocation, zero-initialised.
@@ -23,6 +25,12 @@ public final class FixedStorage<S: FloatingScalar>: ScalarStorage, @unchecked Se
         self.count = count
         base = .allocate(capacity: Swift.max(count, 1))
         base.initialize(repeating: .zero, count: count)
+    }
+
+    public func clone() -> FixedStorage<S> {
+        let copy = FixedStorage(count: count)
+        copy.base.update(from: base, count: count)
+        return copy
     }
 
     deinit { base.deallocate() }

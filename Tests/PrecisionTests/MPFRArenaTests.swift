@@ -46,17 +46,17 @@ import Precision
         #expect(big.double(s.base + 2) == 1.0 / 3.0)
     }
 
-    /// Two threads, each with its own copy, accumulate products at once; a shared scratch slot
-    /// would let one thread's product land in the other's sum.
-    @Test func independentCopiesCanRunOnTwoThreads() {
+    /// Two threads share one arithmetic and accumulate products at once: were the product of
+    /// `multiplyAccumulate` kept in shared scratch, one thread's product would land in the
+    /// other's sum.
+    @Test func oneArithmeticCanRunOnTwoThreads() {
         let m = MPFRArithmetic(bits: 128)
         nonisolated(unsafe) let totals = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)
         defer { totals.deallocate() }
         DispatchQueue.concurrentPerform(iterations: 2) { t in
-            let mine = m.independentCopy()
-            let s = mine.makeStorage([Double(t + 2), Double(t + 3), 0])
-            for _ in 0..<200_000 { mine.multiplyAccumulate(s.base + 2, s.base, s.base + 1) }
-            totals[t] = mine.double(s.base + 2)
+            let s = m.makeStorage([Double(t + 2), Double(t + 3), 0])
+            for _ in 0..<200_000 { m.multiplyAccumulate(s.base + 2, s.base, s.base + 1) }
+            totals[t] = m.double(s.base + 2)
         }
         #expect(totals[0] == 200_000 * 6 && totals[1] == 200_000 * 12)
     }

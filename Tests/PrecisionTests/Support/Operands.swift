@@ -1,3 +1,4 @@
+import TestSupport
 import Precision
 
 /// Random 16-bit operands that cover every class: uniform encodings (normals, some

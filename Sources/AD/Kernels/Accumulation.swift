@@ -1,0 +1,51 @@
+/// The inner step of linear and conv2d, `acc ← acc + x·w`, under the arithmetic model.
+public enum Accumulate {
+    /// `r ← r + a·b` with the rounding(s) of `accumulation` (`.separate` or `.fusedMultiplyAdd`;
+    /// the wider accumulator has its own kernels).
+    @inlinable @inline(__always)
+    public static func step<A: ScalarArithmetic>(_ arith: A, _ fused: Bool, _ r: UnsafeMutablePointer<A.Slot>,
+                                                 _ a: UnsafeMutablePointer<A.Slot>, _ b: UnsafeMutablePointer<A.Slot>) {
+        if fused { arith.fusedMultiplyAdd(r, a, b, r) } else { arith.multiplyAccumulate(r, a, b) }
+    }
+
+    /// The wider accumulator's format for a storage precision: binary32 for f16/bf16, binary64
+    /// for f32, none for f64 and MPFR.
+    public enum WideFormat: Sendable {
+        case float, double
+    }
+
+    /// The wide format of `precision`, or `nil` when there is no wider hardware format.
+    public static func wideFormat(for precision: PrecisionName) -> WideFormat? {
+        switch precision {
+        case .f16, .bf16: .float
+        case .f32: .double
+        case .f64, .mpfr: nil
+        }
+    }
+
+    /// A tensor's values as exact `Double`s (for the wider accumulator; fixed formats only).
+    @inlinable
+    public static func exactDoubles<A: ScalarArithmetic>(_ arith: A, _ p: UnsafeMutablePointer<A.Slot>, _ count: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: count)
+        for i in 0..<count { out[i] = arith.double(p + i) }
+        return out
+    }
+}
+
+/// A wide accumulator: binary32 or binary64 with exact products of the storage format.
+@usableFromInline
+struct WideSum {
+    @usableFromInline let format: Accumulate.WideFormat
+    @usableFromInline var value: Double = 0  // holds a binary32 value when format == .float
+
+    @inlinable init(_ format: Accumulate.WideFormat) { self.format = format }
+
+    /// `acc ← acc + p`, rounded to the wide format (`p`, a product of two storage values, is
+    /// exact in `Double`; for f16 it is exact in binary32 too).
+    @inlinable mutating func add(_ p: Double) {
+        switch format {
+        case .float: value = Double(Float(value) + Float(p))
+        case .double: value += p
+        }
+    }
+}

@@ -1,0 +1,209 @@
+/// The geometry of one conv2d or pooling application, with the index maps its kernels share.
+public struct Conv2DShape: Sendable, Equatable {
+    public var n, c, h, w: Int          // input [N, C, H, W]
+    public var o, kh, kw: Int           // weight [O, C/groups, kh, kw] (pooling: o = c)
+    public var oh, ow: Int              // output [N, O, oh, ow]
+    public var sh, sw, ph, pw, dh, dw: Int
+    public var groups: Int
+
+    public init(n: Int, c: Int, h: Int, w: Int, o: Int, kh: Int, kw: Int,
+                sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int, groups: Int) {
+        self.n = n; self.c = c; self.h = h; self.w = w
+        self.o = o; self.kh = kh; self.kw = kw
+        self.sh = sh; self.sw = sw; self.ph = ph; self.pw = pw; self.dh = dh; self.dw = dw
+        self.groups = groups
+        oh = ConvGeometry.outputExtent(h, kernel: kh, stride: sh, padding: ph, dilation: dh)
+        ow = ConvGeometry.outputExtent(w, kernel: kw, stride: sw, padding: pw, dilation: dw)
+    }
+
+    /// Input channels per group.
+    @inlinable public var cg: Int { c / groups }
+    /// Output channels per group.
+    @inlinable public var og: Int { o / groups }
+
+    /// The output columns `ox` whose input column `ox·sw − pw + j·dw` lies inside `[0, w)`.
+    @inlinable public func columns(_ j: Int) -> Range<Int> {
+        let offset = j &* dw &- pw
+        let lo = Conv2DShape.ceilDiv(-offset, sw)
+        let hi = Conv2DShape.floorDiv(w &- 1 &- offset, sw) &+ 1
+        return Swift.max(lo, 0)..<Swift.max(Swift.min(hi, ow), Swift.max(lo, 0))
+    }
+    /// The output rows `oy` whose input row `oy·sh − ph + i·dh` lies inside `[0, h)`.
+    @inlinable public func rows(_ i: Int) -> Range<Int> {
+        let offset = i &* dh &- ph
+        let lo = Conv2DShape.ceilDiv(-offset, sh)
+        let hi = Conv2DShape.floorDiv(h &- 1 &- offset, sh) &+ 1
+        return Swift.max(lo, 0)..<Swift.max(Swift.min(hi, oh), Swift.max(lo, 0))
+    }
+
+    @inlinable static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    @inlinable static func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
+}
+
+/// `conv2d` (PyTorch semantics, zero padding, stride, dilation, groups) and its backward.
+///
+/// Arithmetic model (default): `y[s,oc,oy,ox]` starts from +0, adds `fl(x·W[oc,c,i,j])` over the
+/// weight's `(c, i, j)` in row-major order, skipping padded positions, then adds `b[oc]`. The
+/// loops put `(c, i, j)` outside the output positions, so each output's sum stays in that order
+/// while the inner loop runs along an output row.
+public enum Conv2DKernels {
+    @inlinable
+    public static func forward<A: ScalarArithmetic>(_ a: A, _ accumulation: ArithmeticModel.Accumulation, _ g: Conv2DShape,
+                                                    x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                    b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>) {
+        if accumulation == .widerAccumulator {
+            wideForward(a, g, x: x, w: w, b: b, y: y)
+            return
+        }
+        let fused = accumulation == .fusedMultiplyAdd
+        let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
+        for s in 0..<g.n {
+            for oc in 0..<g.o {
+                let group = oc / g.og
+                let yo = y + (s &* g.o &+ oc) &* planeOut
+                for cl in 0..<g.cg {
+                    let xc = x + (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
+                    for i in 0..<g.kh {
+                        let rows = g.rows(i)
+                        for j in 0..<g.kw {
+                            let wv = w + (((oc &* g.cg &+ cl) &* g.kh &+ i) &* g.kw &+ j)
+                            let cols = g.columns(j)
+                            for oy in rows {
+                                let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
+                                // Offsets stay integers until they are in bounds.
+                                let rowStart: Int = iy &* g.w &+ (j &* g.dw &- g.pw)
+                                let yrow = yo + oy &* g.ow
+                                for ox in cols { Accumulate.step(a, fused, yrow + ox, xc + (rowStart &+ ox &* g.sw), wv) }
+                            }
+                        }
+                    }
+                }
+                if let b {
+                    for q in 0..<planeOut { a.add(yo + q, yo + q, b + oc) }
+                }
+            }
+        }
+    }
+
+    @inlinable
+    static func wideForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                 b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>) {
+        let format = Accumulate.wideFormat(for: a.precision)!
+        let xd = Accumulate.exactDoubles(a, x, g.n * g.c * g.h * g.w)
+        let wd = Accumulate.exactDoubles(a, w, g.o * g.cg * g.kh * g.kw)
+        let bd = b.map { Accumulate.exactDoubles(a, $0, g.o) }
+        for s in 0..<g.n {
+            for oc in 0..<g.o {
+                let group = oc / g.og
+                for oy in 0..<g.oh {
+                    for ox in 0..<g.ow {
+                        var acc = WideSum(format)
+                        for cl in 0..<g.cg {
+                            let c = group * g.cg + cl
+                            for i in 0..<g.kh {
+                                let iy = oy * g.sh - g.ph + i * g.dh
+                                guard iy >= 0 && iy < g.h else { continue }
+                                for j in 0..<g.kw {
+                                    let ix = ox * g.sw - g.pw + j * g.dw
+                                    guard ix >= 0 && ix < g.w else { continue }
+                                    acc.add(xd[((s * g.c + c) * g.h + iy) * g.w + ix] * wd[((oc * g.cg + cl) * g.kh + i) * g.kw + j])
+                                }
+                            }
+                        }
+                        if let bd { acc.add(bd[oc]) }
+                        a.set(y + (((s * g.o + oc) * g.oh + oy) * g.ow + ox), acc.value)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gradients (outputs +0 on entry, nil ones skipped):
+    /// - `gW[oc,c,i,j] = Σ_s Σ_(oy,ox) gy·x` — samples outermost, positions row-major;
+    /// - `gb[oc] = Σ_s Σ_(oy,ox) gy`;
+    /// - `gx[s,c,iy,ix] = Σ_oc Σ_(i,j) gy·W` — over `(oc, i, j)` increasing.
+    @inlinable
+    public static func backward<A: ScalarArithmetic>(_ a: A, _ accumulation: ArithmeticModel.Accumulation, _ g: Conv2DShape,
+                                                     x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                     gy: UnsafeMutablePointer<A.Slot>,
+                                                     gx: UnsafeMutablePointer<A.Slot>?, gw: UnsafeMutablePointer<A.Slot>?,
+                                                     gb: UnsafeMutablePointer<A.Slot>?) {
+        if accumulation == .widerAccumulator {
+            wideBackward(a, g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb)
+            return
+        }
+        let fused = accumulation == .fusedMultiplyAdd
+        let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
+        for s in 0..<g.n {
+            for oc in 0..<g.o {
+                let group = oc / g.og
+                let gyo = gy + (s &* g.o &+ oc) &* planeOut
+                if let gb {
+                    for q in 0..<planeOut { a.add(gb + oc, gb + oc, gyo + q) }
+                }
+                for cl in 0..<g.cg {
+                    let plane = (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
+                    for i in 0..<g.kh {
+                        let rows = g.rows(i)
+                        for j in 0..<g.kw {
+                            let wi = ((oc &* g.cg &+ cl) &* g.kh &+ i) &* g.kw &+ j
+                            let cols = g.columns(j)
+                            for oy in rows {
+                                let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
+                                let inRow: Int = plane &+ iy &* g.w &+ (j &* g.dw &- g.pw)
+                                let gyrow = gyo + oy &* g.ow
+                                if let gw {
+                                    for ox in cols { Accumulate.step(a, fused, gw + wi, gyrow + ox, x + (inRow &+ ox &* g.sw)) }
+                                }
+                                if let gx {
+                                    for ox in cols { Accumulate.step(a, fused, gx + (inRow &+ ox &* g.sw), gyrow + ox, w + wi) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @inlinable
+    static func wideBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                  gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>?,
+                                                  gw: UnsafeMutablePointer<A.Slot>?, gb: UnsafeMutablePointer<A.Slot>?) {
+        let format = Accumulate.wideFormat(for: a.precision)!
+        let xd = Accumulate.exactDoubles(a, x, g.n * g.c * g.h * g.w)
+        let wd = Accumulate.exactDoubles(a, w, g.o * g.cg * g.kh * g.kw)
+        let gd = Accumulate.exactDoubles(a, gy, g.n * g.o * g.oh * g.ow)
+        var gxAcc = [WideSum](repeating: WideSum(format), count: gx == nil ? 0 : xd.count)
+        var gwAcc = [WideSum](repeating: WideSum(format), count: gw == nil ? 0 : wd.count)
+        var gbAcc = [WideSum](repeating: WideSum(format), count: gb == nil ? 0 : g.o)
+        // Same loop nest, hence the same order, as the default kernel.
+        for s in 0..<g.n {
+            for oc in 0..<g.o {
+                let group = oc / g.og
+                let gyo = (s * g.o + oc) * g.oh * g.ow
+                if gb != nil { for q in 0..<(g.oh * g.ow) { gbAcc[oc].add(gd[gyo + q]) } }
+                for cl in 0..<g.cg {
+                    let plane = (s * g.c + group * g.cg + cl) * g.h * g.w
+                    for i in 0..<g.kh {
+                        for j in 0..<g.kw {
+                            let wi = ((oc * g.cg + cl) * g.kh + i) * g.kw + j
+                            for oy in g.rows(i) {
+                                let iy: Int = oy * g.sh - g.ph + i * g.dh
+                                let inRow: Int = plane + iy * g.w + (j * g.dw - g.pw)
+                                for ox in g.columns(j) {
+                                    let xi = inRow + ox * g.sw, gi = gyo + oy * g.ow + ox
+                                    if gw != nil { gwAcc[wi].add(gd[gi] * xd[xi]) }
+                                    if gx != nil { gxAcc[xi].add(gd[gi] * wd[wi]) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let gx { for k in gxAcc.indices { a.set(gx + k, gxAcc[k].value) } }
+        if let gw { for k in gwAcc.indices { a.set(gw + k, gwAcc[k].value) } }
+        if let gb { for k in gbAcc.indices { a.set(gb + k, gbAcc[k].value) } }
+    }
+}

@@ -1,0 +1,100 @@
+/// Counting products of nonzero finite operands that underflow to zero (range event `flushed`).
+///
+/// Rounding is monotone, so if the product of the two smallest magnitudes sharing an index does
+/// not underflow, none of that index's products does: most indices are settled by one multiply,
+/// and only the others are counted product by product. MPFR never underflows here: skipped.
+public enum FlushCounting {
+    /// Σ over `k < shared` of the number of pairs `(u[k·uk + r·ur], v[k·vk + c·vc])`, `r < nu`,
+    /// `c < nv`, whose rounded product is zero although both are nonzero and finite.
+    @inlinable
+    public static func pairs<A: ScalarArithmetic>(_ a: A, shared: Int,
+                                                  u: UnsafeMutablePointer<A.Slot>, uk: Int, ur: Int, nu: Int,
+                                                  v: UnsafeMutablePointer<A.Slot>, vk: Int, vc: Int, nv: Int) -> Int {
+        if a.precision.isMPFR { return 0 }
+        let tmp = a.makeStorage(count: 3)
+        let p = tmp.base, minU = tmp.base + 1, minV = tmp.base + 2
+        var count = 0
+        for k in 0..<shared {
+            let ub = u + k &* uk, vb = v + k &* vk
+            guard smallest(a, ub, ur, nu, into: minU, scratch: p), smallest(a, vb, vc, nv, into: minV, scratch: p) else { continue }
+            a.multiply(p, minU, minV)
+            guard a.sign(p) == 0 else { continue }
+            for r in 0..<nu {
+                let x = ub + r &* ur
+                guard a.classify(x) == .normal || a.classify(x) == .subnormal else { continue }
+                for c in 0..<nv {
+                    let y = vb + c &* vc
+                    guard a.classify(y) == .normal || a.classify(y) == .subnormal else { continue }
+                    a.multiply(p, x, y)
+                    if a.sign(p) == 0 { count += 1 }
+                }
+            }
+        }
+        withExtendedLifetime(tmp) {}
+        return count
+    }
+
+    /// Sets `m` to the smallest magnitude among the nonzero finite values `base[r·stride]`,
+    /// `r < n`; false when there is none.
+    @inlinable
+    static func smallest<A: ScalarArithmetic>(_ a: A, _ base: UnsafeMutablePointer<A.Slot>, _ stride: Int, _ n: Int,
+                                              into m: UnsafeMutablePointer<A.Slot>, scratch p: UnsafeMutablePointer<A.Slot>) -> Bool {
+        var found = false
+        for r in 0..<n {
+            let e = base + r &* stride
+            let kind = a.classify(e)
+            guard kind == .normal || kind == .subnormal else { continue }
+            a.magnitude(p, e)
+            if !found || a.compare(p, m) == -1 { a.copy(m, p); found = true }
+        }
+        return found
+    }
+
+    /// The flushed products of a conv2d forward pass: per input channel, a cheap bound, and the
+    /// exact count (over the products the convolution forms) only where the bound allows one.
+    @inlinable
+    public static func conv2d<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>) -> Int {
+        if a.precision.isMPFR { return 0 }
+        var count = 0
+        let tmp = a.makeStorage(count: 4)
+        let p = tmp.base, minX = tmp.base + 1, minW = tmp.base + 2, m = tmp.base + 3
+        for c in 0..<g.c {
+            let group = c / g.cg, cl = c % g.cg
+            // Bound: the smallest |x| of channel c (all samples) times the smallest |w| meeting it.
+            var haveX = false, haveW = false
+            for s in 0..<g.n where smallest(a, x + (s * g.c + c) * g.h * g.w, 1, g.h * g.w, into: m, scratch: p) {
+                if !haveX || a.compare(m, minX) == -1 { a.copy(minX, m) }
+                haveX = true
+            }
+            for oc in (group * g.og)..<((group + 1) * g.og) where smallest(a, w + (oc * g.cg + cl) * g.kh * g.kw, 1, g.kh * g.kw, into: m, scratch: p) {
+                if !haveW || a.compare(m, minW) == -1 { a.copy(minW, m) }
+                haveW = true
+            }
+            guard haveX && haveW else { continue }
+            a.multiply(p, minX, minW)
+            let possible = a.sign(p) == 0
+            guard possible else { continue }
+            for s in 0..<g.n {
+                let plane = x + (s * g.c + c) * g.h * g.w
+                for oc in (group * g.og)..<((group + 1) * g.og) {
+                    for i in 0..<g.kh {
+                        for j in 0..<g.kw {
+                            let wv = w + (((oc * g.cg + cl) * g.kh + i) * g.kw + j)
+                            guard a.classify(wv) == .normal || a.classify(wv) == .subnormal else { continue }
+                            for oy in g.rows(i) {
+                                for ox in g.columns(j) {
+                                    let xv = plane + ((oy * g.sh - g.ph + i * g.dh) * g.w + (ox * g.sw - g.pw + j * g.dw))
+                                    guard a.classify(xv) == .normal || a.classify(xv) == .subnormal else { continue }
+                                    a.multiply(p, xv, wv)
+                                    if a.sign(p) == 0 { count += 1 }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(tmp) {}
+        return count
+    }
+}

@@ -1,0 +1,128 @@
+/// `linear`: `y = x Wᵀ + b` with `x [N, in]`, `W [out, in]`, `b [out]`, and its backward.
+///
+/// Arithmetic model (default): `y[s,o]` starts from +0, adds `fl(x[s,i]·W[o,i])` for
+/// `i = 0, 1, …`, then adds `b[o]`. The loops run `i` outside `o` over a transposed copy of `W`,
+/// so each output's sum stays sequential in `i` while the inner loop runs across outputs.
+public enum LinearKernels {
+    public typealias Options = ArithmeticModel.Accumulation
+
+    @inlinable
+    public static func forward<A: ScalarArithmetic>(_ a: A, _ accumulation: Options,
+                                                    x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                    b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>,
+                                                    n: Int, inputs: Int, outputs: Int) {
+        if accumulation == .widerAccumulator {
+            wideForward(a, x: x, w: w, b: b, y: y, n: n, inputs: inputs, outputs: outputs)
+            return
+        }
+        let fused = accumulation == .fusedMultiplyAdd
+        let wt = a.makeStorage(count: inputs * outputs)  // Wᵀ: [in, out]
+        let t = wt.base
+        for o in 0..<outputs {
+            for i in 0..<inputs { a.copy(t + (i &* outputs &+ o), w + (o &* inputs &+ i)) }
+        }
+        for s in 0..<n {
+            let ys = y + s &* outputs, xs = x + s &* inputs
+            for i in 0..<inputs {
+                let xi = xs + i, row = t + i &* outputs
+                for o in 0..<outputs { Accumulate.step(a, fused, ys + o, xi, row + o) }
+            }
+            if let b {
+                for o in 0..<outputs { a.add(ys + o, ys + o, b + o) }
+            }
+        }
+        withExtendedLifetime(wt) {}
+    }
+
+    @inlinable
+    static func wideForward<A: ScalarArithmetic>(_ a: A, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                 b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>,
+                                                 n: Int, inputs: Int, outputs: Int) {
+        let format = Accumulate.wideFormat(for: a.precision)!
+        let xd = Accumulate.exactDoubles(a, x, n * inputs), wd = Accumulate.exactDoubles(a, w, outputs * inputs)
+        let bd = b.map { Accumulate.exactDoubles(a, $0, outputs) }
+        for s in 0..<n {
+            for o in 0..<outputs {
+                var acc = WideSum(format)
+                for i in 0..<inputs { acc.add(xd[s * inputs + i] * wd[o * inputs + i]) }
+                if let bd { acc.add(bd[o]) }
+                a.set(y + (s * outputs + o), acc.value)
+            }
+        }
+    }
+
+    /// Gradients: `gx[s,i] = Σ_o gy[s,o]·W[o,i]` (o increasing), `gW[o,i] = Σ_s gy[s,o]·x[s,i]`
+    /// (s increasing), `gb[o] = Σ_s gy[s,o]`. Outputs must be +0 on entry; a nil output is skipped.
+    @inlinable
+    public static func backward<A: ScalarArithmetic>(_ a: A, _ accumulation: Options,
+                                                     x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                     gy: UnsafeMutablePointer<A.Slot>,
+                                                     gx: UnsafeMutablePointer<A.Slot>?, gw: UnsafeMutablePointer<A.Slot>?,
+                                                     gb: UnsafeMutablePointer<A.Slot>?,
+                                                     n: Int, inputs: Int, outputs: Int) {
+        if accumulation == .widerAccumulator {
+            wideBackward(a, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb, n: n, inputs: inputs, outputs: outputs)
+            return
+        }
+        let fused = accumulation == .fusedMultiplyAdd
+        if let gx {
+            for s in 0..<n {
+                let gxs = gx + s &* inputs, gys = gy + s &* outputs
+                for o in 0..<outputs {
+                    let g = gys + o, row = w + o &* inputs
+                    for i in 0..<inputs { Accumulate.step(a, fused, gxs + i, g, row + i) }
+                }
+            }
+        }
+        if let gw {
+            for s in 0..<n {
+                let xs = x + s &* inputs, gys = gy + s &* outputs
+                for o in 0..<outputs {
+                    let g = gys + o, row = gw + o &* inputs
+                    for i in 0..<inputs { Accumulate.step(a, fused, row + i, g, xs + i) }
+                }
+            }
+        }
+        if let gb {
+            for s in 0..<n {
+                let gys = gy + s &* outputs
+                for o in 0..<outputs { a.add(gb + o, gb + o, gys + o) }
+            }
+        }
+    }
+
+    @inlinable
+    static func wideBackward<A: ScalarArithmetic>(_ a: A, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                  gy: UnsafeMutablePointer<A.Slot>,
+                                                  gx: UnsafeMutablePointer<A.Slot>?, gw: UnsafeMutablePointer<A.Slot>?,
+                                                  gb: UnsafeMutablePointer<A.Slot>?, n: Int, inputs: Int, outputs: Int) {
+        let format = Accumulate.wideFormat(for: a.precision)!
+        let xd = Accumulate.exactDoubles(a, x, n * inputs), wd = Accumulate.exactDoubles(a, w, outputs * inputs)
+        let gd = Accumulate.exactDoubles(a, gy, n * outputs)
+        if let gx {
+            for s in 0..<n {
+                for i in 0..<inputs {
+                    var acc = WideSum(format)
+                    for o in 0..<outputs { acc.add(gd[s * outputs + o] * wd[o * inputs + i]) }
+                    a.set(gx + (s * inputs + i), acc.value)
+                }
+            }
+        }
+        if let gw {
+            for o in 0..<outputs {
+                for i in 0..<inputs {
+                    var acc = WideSum(format)
+                    for s in 0..<n { acc.add(gd[s * outputs + o] * xd[s * inputs + i]) }
+                    a.set(gw + (o * inputs + i), acc.value)
+                }
+            }
+        }
+        if let gb {
+            for o in 0..<outputs {
+                var acc = WideSum(format)
+                for s in 0..<n { acc.add(gd[s * outputs + o]) }
+                a.set(gb + o, acc.value)
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+/// The piecewise-linear primitives — `relu`, `leaky_relu`, `abs`, `hardtanh`/`relu6`,
+/// `maximum`, `minimum` — following the design rule: forward records a decision per site (a
+/// `Piece` code), backward turns it into a local derivative through a `DerivativeConvention`.
+///
+/// On a breakpoint the output is the op's value *at* the breakpoint (relu, leaky_relu, abs: +0;
+/// hardtanh: the bound), so a replay forced onto a breakpoint by another precision's decision
+/// outputs the exact kink value, and forcing a run's own decisions reproduces it bit for bit.
+public enum PiecewiseKernels {
+    /// Which single-input primitive.
+    public enum Kind: Sendable, Equatable {
+        case relu
+        case leakyReLU(slope: Double)
+        case abs
+        case hardtanh(min: Double, max: Double)
+
+        /// The derivative of each piece code (0…4) under `convention`, `nil` for NaN.
+        public func derivatives(_ convention: DerivativeConvention) -> [Double] {
+            switch self {
+            case .relu: [0, convention.reluAtZero, 1]
+            case .leakyReLU(let slope): [slope, convention.leakyReLUAtZero ?? slope, 1]
+            case .abs: [-1, convention.absAtZero, 1]
+            case .hardtanh: [0, convention.hardtanhAtBound, 1, convention.hardtanhAtBound, 0]
+            }
+        }
+    }
+
+    /// Constants of a kind in one precision: slots 0: +0, 1: slope, 2: min, 3: max.
+    @inlinable
+    static func constants<A: ScalarArithmetic>(_ a: A, _ kind: Kind) -> A.Storage {
+        switch kind {
+        case .relu, .abs: a.makeStorage([0, 0, 0, 0])
+        case .leakyReLU(let slope): a.makeStorage([0, slope, 0, 0])
+        case .hardtanh(let lo, let hi): a.makeStorage([0, 0, lo, hi])
+        }
+    }
+
+    /// Forward over `count` sites. Returns the piece codes: computed here, or `forced`
+    /// (followed: the output is the forced piece evaluated at this precision's input).
+    @inlinable
+    public static func forward<A: ScalarArithmetic>(_ a: A, _ kind: Kind, x: UnsafeMutablePointer<A.Slot>, y: UnsafeMutablePointer<A.Slot>,
+                                                    count: Int, forced: [UInt8]?) -> [UInt8] {
+        let k = constants(a, kind)
+        let zero = k.base, slope = k.base + 1, lo = k.base + 2, hi = k.base + 3
+        var codes = forced ?? [UInt8](repeating: 0, count: count)
+        let isHardtanh: Bool
+        if case .hardtanh = kind { isHardtanh = true } else { isHardtanh = false }
+        codes.withUnsafeMutableBufferPointer { code in
+            for i in 0..<count {
+                let xi = x + i, yi = y + i
+                if forced == nil {
+                    if isHardtanh {
+                        if let toLower = a.compare(xi, lo), let toUpper = a.compare(xi, hi) {
+                            code[i] = toLower < 0 ? Piece.below : toLower == 0 ? Piece.onLower
+                                : toUpper < 0 ? Piece.between : toUpper == 0 ? Piece.onUpper : Piece.above
+                        } else {
+                            code[i] = Piece.undefined
+                        }
+                    } else {
+                        switch a.sign(xi) {
+                        case nil: code[i] = Piece.undefined
+                        case .some(-1): code[i] = 0
+                        case .some(0): code[i] = 1
+                        default: code[i] = 2
+                        }
+                    }
+                }
+                let c = code[i]
+                if c == Piece.undefined { a.copy(yi, xi); continue }
+                switch kind {
+                case .relu: if c == 2 { a.copy(yi, xi) } else { a.copy(yi, zero) }
+                case .leakyReLU: if c == 2 { a.copy(yi, xi) } else if c == 1 { a.copy(yi, zero) } else { a.multiply(yi, slope, xi) }
+                case .abs: if c == 2 { a.copy(yi, xi) } else if c == 1 { a.copy(yi, zero) } else { a.negate(yi, xi) }
+                case .hardtanh: if c <= 1 { a.copy(yi, lo) } else if c == 2 { a.copy(yi, xi) } else { a.copy(yi, hi) }
+                }
+            }
+        }
+        withExtendedLifetime(k) {}
+        return codes
+    }
+
+    /// Backward: `gx = gy · d(code)` with `d` from the convention (0 writes +0, 1 copies, −1
+    /// negates, anything else multiplies by `d` rounded to this precision). NaN sites give NaN.
+    @inlinable
+    public static func backward<A: ScalarArithmetic>(_ a: A, _ kind: Kind, _ convention: DerivativeConvention, codes: [UInt8],
+                                                     gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>) {
+        let d = kind.derivatives(convention)
+        let k = a.makeStorage(d + [0, .nan])
+        let zero = k.base + d.count, nan = k.base + d.count + 1
+        for i in 0..<codes.count {
+            let c = Int(codes[i])
+            if c >= d.count { a.copy(gx + i, nan); continue }
+            let v = d[c]
+            if v == 0 { a.copy(gx + i, zero) } else if v == 1 { a.copy(gx + i, gy + i) } else if v == -1 { a.negate(gx + i, gy + i) } else { a.multiply(gx + i, gy + i, k.base + c) }
+        }
+        withExtendedLifetime(k) {}
+    }
+
+    /// `maximum` (or, with `isMaximum == false`, `minimum`) of two tensors: code 0 when a < b,
+    /// 1 when equal, 2 when a > b. At a tie the output is `a` (equal to `b`); a forced tie
+    /// outputs the larger (smaller) of this precision's two values.
+    @inlinable
+    public static func binaryForward<A: ScalarArithmetic>(_ arith: A, isMaximum: Bool, a: UnsafeMutablePointer<A.Slot>, b: UnsafeMutablePointer<A.Slot>,
+                                                          y: UnsafeMutablePointer<A.Slot>, count: Int, forced: [UInt8]?) -> [UInt8] {
+        var codes = forced ?? [UInt8](repeating: 0, count: count)
+        let pickA: UInt8 = isMaximum ? 2 : 0
+        for i in 0..<count {
+            let order = arith.compare(a + i, b + i)
+            if forced == nil {
+                codes[i] = order.map { UInt8($0 + 1) } ?? Piece.undefined
+            }
+            let c = codes[i]
+            if c == Piece.undefined {
+                arith.copy(y + i, order == nil && arith.sign(a + i) == nil ? a + i : b + i)
+            } else if c == 1 {
+                let bWins = isMaximum ? order == -1 : order == 1
+                arith.copy(y + i, bWins ? b + i : a + i)
+            } else {
+                arith.copy(y + i, c == pickA ? a + i : b + i)
+            }
+        }
+        return codes
+    }
+
+    /// Backward of `maximum`/`minimum`: the selected operand gets `gy`, the other +0; a tie
+    /// follows the convention's rule (`first`: a, `last`: b, `split`: `gy·½` each).
+    @inlinable
+    public static func binaryBackward<A: ScalarArithmetic>(_ arith: A, isMaximum: Bool, tie: DerivativeConvention.TieRule, codes: [UInt8],
+                                                           gy: UnsafeMutablePointer<A.Slot>, ga: UnsafeMutablePointer<A.Slot>, gb: UnsafeMutablePointer<A.Slot>) {
+        let k = arith.makeStorage([0, 0.5, .nan])
+        let zero = k.base, half = k.base + 1, nan = k.base + 2
+        let pickA: UInt8 = isMaximum ? 2 : 0
+        for i in 0..<codes.count {
+            let c = codes[i]
+            if c == Piece.undefined {
+                arith.copy(ga + i, nan); arith.copy(gb + i, nan)
+            } else if c == 1 {
+                switch tie {
+                case .first: arith.copy(ga + i, gy + i); arith.copy(gb + i, zero)
+                case .last: arith.copy(ga + i, zero); arith.copy(gb + i, gy + i)
+                case .split: arith.multiply(ga + i, gy + i, half); arith.copy(gb + i, ga + i)
+                }
+            } else if c == pickA {
+                arith.copy(ga + i, gy + i); arith.copy(gb + i, zero)
+            } else {
+                arith.copy(ga + i, zero); arith.copy(gb + i, gy + i)
+            }
+        }
+        withExtendedLifetime(k) {}
+    }
+}

@@ -1,0 +1,176 @@
+/// `maxpool2d` (a nonsmooth primitive: ties) and `avgpool2d`, with their backward passes.
+///
+/// Windows are visited in output order `(s, c, oy, ox)`, and inside a window positions are
+/// numbered row-major `p = i·kw + j` (padded positions included in the numbering, never
+/// selected: padding is −∞ for max-pooling).
+public enum PoolKernels {
+    /// Max-pooling forward. Records, per site, the arg-max set (every position equal to the
+    /// maximum). With `forced`, each site's arg-max set is taken from `forced` and the output is
+    /// the maximum, in this precision, over that set: the selected smooth piece.
+    /// A window holding a NaN outputs NaN and records no decision (first = −1).
+    @inlinable
+    public static func maxForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>,
+                                                       y: UnsafeMutablePointer<A.Slot>, forced: ArgmaxSets?) -> ArgmaxSets {
+        let sites = g.n * g.c * g.oh * g.ow
+        var first = [Int32](repeating: -1, count: sites)
+        var ties: [Int: [Int32]] = [:]
+        var tied: [Int32] = []
+        for s in 0..<g.n {
+            for c in 0..<g.c {
+                let plane = x + (s &* g.c &+ c) &* g.h &* g.w
+                for oy in 0..<g.oh {
+                    for ox in 0..<g.ow {
+                        let site = ((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox
+                        func slot(_ p: Int32) -> UnsafeMutablePointer<A.Slot> {
+                            let i = Int(p) / g.kw, j = Int(p) % g.kw
+                            return plane + ((oy &* g.sh &- g.ph &+ i) &* g.w &+ (ox &* g.sw &- g.pw &+ j))
+                        }
+                        if let forced, !forced.set(site).isEmpty {
+                            let set = forced.set(site)
+                            var best = set[0]
+                            for p in set.dropFirst() where a.compare(slot(p), slot(best)) == 1 { best = p }
+                            a.copy(y + site, slot(best))
+                            continue
+                        }
+                        var best: Int32 = -1
+                        var nan: Int32 = -1
+                        tied.removeAll(keepingCapacity: true)
+                        for i in 0..<g.kh {
+                            let iy = oy &* g.sh &- g.ph &+ i
+                            guard iy >= 0 && iy < g.h else { continue }
+                            for j in 0..<g.kw {
+                                let ix = ox &* g.sw &- g.pw &+ j
+                                guard ix >= 0 && ix < g.w else { continue }
+                                let p = Int32(i &* g.kw &+ j)
+                                if a.sign(slot(p)) == nil {
+                                    if nan < 0 { nan = p }
+                                    continue
+                                }
+                                if best < 0 {
+                                    best = p
+                                    tied.append(p)
+                                    continue
+                                }
+                                switch a.compare(slot(p), slot(best)) {
+                                case 1?: best = p; tied.removeAll(keepingCapacity: true); tied.append(p)
+                                case 0?: tied.append(p)
+                                default: break
+                                }
+                            }
+                        }
+                        if nan >= 0 {
+                            a.copy(y + site, slot(nan))  // NaN in, NaN out; no decision
+                            continue
+                        }
+                        a.copy(y + site, slot(best))
+                        first[site] = best
+                        if tied.count > 1 { ties[site] = tied }
+                    }
+                }
+            }
+        }
+        return forced ?? ArgmaxSets(first: first, ties: ties)
+    }
+
+    /// Max-pooling backward: each site's gradient goes to its arg-max set through the tie rule
+    /// (`first`, `last`, or ÷ k to each of k); sites without a decision (NaN) pass NaN to their
+    /// whole window. `gx` must be +0 on entry.
+    @inlinable
+    public static func maxBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, decisions: ArgmaxSets,
+                                                        tie: DerivativeConvention.TieRule,
+                                                        gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>) {
+        let scratch = a.makeStorage(count: 2)
+        let share = scratch.base, divisor = scratch.base + 1
+        for s in 0..<g.n {
+            for c in 0..<g.c {
+                let plane = gx + (s &* g.c &+ c) &* g.h &* g.w
+                for oy in 0..<g.oh {
+                    for ox in 0..<g.ow {
+                        let site = ((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox
+                        func slot(_ p: Int) -> UnsafeMutablePointer<A.Slot>? {
+                            let iy = oy &* g.sh &- g.ph &+ p / g.kw, ix = ox &* g.sw &- g.pw &+ p % g.kw
+                            guard iy >= 0 && iy < g.h && ix >= 0 && ix < g.w else { return nil }
+                            return plane + (iy &* g.w &+ ix)
+                        }
+                        let set = decisions.set(site)
+                        if set.isEmpty {
+                            a.set(share, .nan)
+                            for p in 0..<(g.kh * g.kw) { if let t = slot(p) { a.add(t, t, share) } }
+                            continue
+                        }
+                        if set.count == 1 || tie == .first {
+                            let t = slot(Int(set[0]))!
+                            a.add(t, t, gy + site)
+                        } else if tie == .last {
+                            let t = slot(Int(set[set.count - 1]))!
+                            a.add(t, t, gy + site)
+                        } else {
+                            a.set(divisor, Double(set.count))
+                            a.divide(share, gy + site, divisor)
+                            for p in set { let t = slot(Int(p))!; a.add(t, t, share) }
+                        }
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(scratch) {}
+    }
+
+    /// Average-pooling forward: the window's real values summed row-major from +0, divided by
+    /// `kh·kw` (padding counts in the divisor, PyTorch's default).
+    @inlinable
+    public static func avgForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, y: UnsafeMutablePointer<A.Slot>) {
+        let scratch = a.makeStorage([Double(g.kh * g.kw)])
+        let divisor = scratch.base
+        for s in 0..<g.n {
+            for c in 0..<g.c {
+                let plane = x + (s &* g.c &+ c) &* g.h &* g.w
+                for oy in 0..<g.oh {
+                    for ox in 0..<g.ow {
+                        let out = y + (((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox)
+                        for i in 0..<g.kh {
+                            let iy = oy &* g.sh &- g.ph &+ i
+                            guard iy >= 0 && iy < g.h else { continue }
+                            for j in 0..<g.kw {
+                                let ix = ox &* g.sw &- g.pw &+ j
+                                guard ix >= 0 && ix < g.w else { continue }
+                                a.add(out, out, plane + (iy &* g.w &+ ix))
+                            }
+                        }
+                        a.divide(out, out, divisor)
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(scratch) {}
+    }
+
+    /// Average-pooling backward: `q = gy ÷ (kh·kw)` added to each real position of the window,
+    /// windows in output order. `gx` must be +0 on entry.
+    @inlinable
+    public static func avgBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>) {
+        let scratch = a.makeStorage([Double(g.kh * g.kw), 0])
+        let divisor = scratch.base, q = scratch.base + 1
+        for s in 0..<g.n {
+            for c in 0..<g.c {
+                let plane = gx + (s &* g.c &+ c) &* g.h &* g.w
+                for oy in 0..<g.oh {
+                    for ox in 0..<g.ow {
+                        a.divide(q, gy + (((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox), divisor)
+                        for i in 0..<g.kh {
+                            let iy = oy &* g.sh &- g.ph &+ i
+                            guard iy >= 0 && iy < g.h else { continue }
+                            for j in 0..<g.kw {
+                                let ix = ox &* g.sw &- g.pw &+ j
+                                guard ix >= 0 && ix < g.w else { continue }
+                                let t = plane + (iy &* g.w &+ ix)
+                                a.add(t, t, q)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(scratch) {}
+    }
+}
