@@ -1,0 +1,155 @@
+import Testing
+import AD
+import TestSupport
+
+/// The arithmetic model, bit for bit: linear and conv2d outputs at f32 and binary16 equal a
+/// naive scalar loop written in the documented order (start from +0, add each rounded product in
+/// order, then the bias), for random shapes; the FMA and wider-accumulator options likewise.
+@Suite struct ArithmeticModelTests {
+    enum Mode { case separate, fused, wider }
+
+    /// The documented sum for one output: `terms` are (x, w) pairs in order.
+    static func naiveSum<S: FloatingScalar>(_ terms: [(S, S)], bias: S?, _ mode: Mode) -> S {
+        switch mode {
+        case .separate:
+            var acc = S.zero
+            for (x, w) in terms { acc = acc + x * w }
+            return bias.map { acc + $0 } ?? acc
+        case .fused:
+            var acc = S.zero
+            for (x, w) in terms { acc = acc.addingProduct(x, w) }
+            return bias.map { acc + $0 } ?? acc
+        case .wider:
+            // binary32 accumulator for 16-bit storage, binary64 for f32; exact products.
+            if S.self == Float.self {
+                var acc = 0.0
+                for (x, w) in terms { acc += x.exactDouble * w.exactDouble }
+                if let bias { acc += bias.exactDouble }
+                return S(acc)
+            }
+            var acc: Float = 0
+            for (x, w) in terms { acc += Float(x.exactDouble * w.exactDouble) }
+            if let bias { acc += Float(bias.exactDouble) }
+            return S(Double(acc))
+        }
+    }
+
+    static func model(_ mode: Mode) -> ArithmeticModel {
+        switch mode {
+        case .separate: ArithmeticModel(accumulation: .separate)
+        case .fused: ArithmeticModel(accumulation: .fusedMultiplyAdd)
+        case .wider: ArithmeticModel(accumulation: .widerAccumulator)
+        }
+    }
+
+    static func randomValues<S: FloatingScalar>(_: S.Type, _ n: Int, _ g: inout SeededGenerator) -> [Double] {
+        (0..<n).map { _ in S(g.uniform(-2, 2)).exactDouble }
+    }
+
+    static func linearMatches<S: FloatingScalar>(_: S.Type, _ mode: Mode, seed: UInt64) throws -> Int {
+        var g = SeededGenerator(seed: seed)
+        var mismatches = 0
+        for _ in 0..<20 {
+            let n = Int(g.next() % 4) + 1, inF = Int(g.next() % 40) + 1, outF = Int(g.next() % 17) + 1
+            let x = randomValues(S.self, n * inF, &g), w = randomValues(S.self, outF * inF, &g), b = randomValues(S.self, outF, &g)
+            var graph = Graph()
+            let xi = try graph.input("x", shape: [n, inF]), wi = try graph.parameter("w", shape: [outF, inF]), bi = try graph.parameter("b", shape: [outF])
+            let y = try graph.apply("fc", .linear(hasBias: true), [xi, wi, bi])
+            let a = FixedArithmetic<S>()
+            let run = try Execution(graph: graph, arithmetic: a, feed: Feed(values: ["x": x, "w": w, "b": b]), model: model(mode))
+            let out = run.value(y)
+            for s in 0..<n {
+                for o in 0..<outF {
+                    let terms = (0..<inF).map { (S(x[s * inF + $0]), S(w[o * inF + $0])) }
+                    let expected = naiveSum(terms, bias: S(b[o]), mode)
+                    if out.slots[s * outF + o].bitPattern != expected.bitPattern { mismatches += 1 }
+                }
+            }
+        }
+        return mismatches
+    }
+
+    static func conv2dMatches<S: FloatingScalar>(_: S.Type, _ mode: Mode, seed: UInt64) throws -> Int {
+        var g = SeededGenerator(seed: seed)
+        var mismatches = 0
+        for _ in 0..<12 {
+            let groups = Int(g.next() % 2) + 1
+            let cg = Int(g.next() % 3) + 1, og = Int(g.next() % 3) + 1
+            let c = cg * groups, o = og * groups
+            let h = Int(g.next() % 6) + 4, wd = Int(g.next() % 6) + 4
+            let kh = Int(g.next() % 3) + 1, kw = Int(g.next() % 3) + 1
+            let attributes = Conv2DAttributes(stride: [Int(g.next() % 2) + 1, Int(g.next() % 2) + 1],
+                                              padding: [Int(g.next() % 2), Int(g.next() % 3)],
+                                              dilation: [Int(g.next() % 2) + 1, 1], groups: groups)
+            let n = 2
+            let x = randomValues(S.self, n * c * h * wd, &g), w = randomValues(S.self, o * cg * kh * kw, &g), b = randomValues(S.self, o, &g)
+            var graph = Graph()
+            let xi = try graph.input("x", shape: [n, c, h, wd])
+            let wi = try graph.parameter("w", shape: [o, cg, kh, kw]), bi = try graph.parameter("b", shape: [o])
+            guard let y = try? graph.apply("conv", .conv2d(attributes), [xi, wi, bi]) else { continue }
+            let run = try Execution(graph: graph, arithmetic: FixedArithmetic<S>(), feed: Feed(values: ["x": x, "w": w, "b": b]), model: model(mode))
+            let out = run.value(y), shape = graph.nodes[y].shape
+            let (oh, ow) = (shape[2], shape[3])
+            for s in 0..<n {
+                for oc in 0..<o {
+                    let group = oc / og
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            var terms: [(S, S)] = []
+                            for cl in 0..<cg {
+                                for i in 0..<kh {
+                                    for j in 0..<kw {
+                                        let iy = oy * attributes.stride[0] - attributes.padding[0] + i * attributes.dilation[0]
+                                        let ix = ox * attributes.stride[1] - attributes.padding[1] + j * attributes.dilation[1]
+                                        guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }  // padded: skipped
+                                        terms.append((S(x[((s * c + group * cg + cl) * h + iy) * wd + ix]), S(w[((oc * cg + cl) * kh + i) * kw + j])))
+                                    }
+                                }
+                            }
+                            let expected = naiveSum(terms, bias: S(b[oc]), mode)
+                            if out.slots[((s * o + oc) * oh + oy) * ow + ox].bitPattern != expected.bitPattern { mismatches += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        return mismatches
+    }
+
+    @Test func linearMatchesTheDocumentedOrder() throws {
+        for mode in [Mode.separate, .fused, .wider] {
+            #expect(try Self.linearMatches(Float.self, mode, seed: 1) == 0, "f32 \(mode)")
+            #expect(try Self.linearMatches(Half.self, mode, seed: 2) == 0, "f16 \(mode)")
+        }
+    }
+
+    @Test func conv2dMatchesTheDocumentedOrder() throws {
+        for mode in [Mode.separate, .fused, .wider] {
+            #expect(try Self.conv2dMatches(Float.self, mode, seed: 3) == 0, "f32 \(mode)")
+            #expect(try Self.conv2dMatches(Half.self, mode, seed: 4) == 0, "f16 \(mode)")
+        }
+    }
+
+    /// The order matters: summing the same products in reverse disagrees somewhere, so the
+    /// tests above would catch a kernel that reordered its sums.
+    @Test func orderIsObservableInHalf() {
+        var g = SeededGenerator(seed: 9)
+        var differ = 0
+        for _ in 0..<200 {
+            let terms = (0..<30).map { _ in (Half(g.uniform(-2, 2)), Half(g.uniform(-2, 2))) }
+            let forward = Self.naiveSum(terms, bias: nil, .separate)
+            let backward = Self.naiveSum(Array(terms.reversed()), bias: nil, .separate)
+            if forward.bitPattern != backward.bitPattern { differ += 1 }
+        }
+        #expect(differ > 50)
+    }
+
+    @Test func widerAccumulatorNeedsANarrowStorage() {
+        var graph = Graph()
+        _ = try? graph.input("x", shape: [1, 1])
+        #expect(throws: ExecutionError.self) {
+            try Execution(graph: graph, arithmetic: FixedArithmetic<Double>(), feed: Feed(values: ["x": [1]]),
+                          model: ArithmeticModel(accumulation: .widerAccumulator))
+        }
+    }
+}
