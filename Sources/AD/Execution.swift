@@ -51,6 +51,15 @@ public final class Execution<A: ScalarArithmetic> {
         if model.accumulation == .widerAccumulator && Accumulate.wideFormat(for: arithmetic.precision) == nil {
             throw ExecutionError(node: graph.nodes.first?.name ?? "-", message: "a wider accumulator is defined for f16, bf16 and f32 storage, not \(arithmetic.precision)")
         }
+        try runForward(feed: feed, tensors: tensors, forcing: forcing)
+    }
+
+    @_specialize(where A == FixedArithmetic<Float>)
+    @_specialize(where A == FixedArithmetic<Double>)
+    @_specialize(where A == FixedArithmetic<Half>)
+    @_specialize(where A == FixedArithmetic<BFloat16>)
+    @_specialize(where A == MPFRArithmetic)
+    private func runForward(feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws {
         values.reserveCapacity(graph.nodes.count)
         for node in graph.nodes {
             var output = Tensor<A>(zeros: node.shape, arithmetic)
@@ -76,6 +85,11 @@ public final class Execution<A: ScalarArithmetic> {
     // MARK: Forward
 
     /// Computes `node` into `y` (fresh, +0); returns the number of flushed products.
+    @_specialize(where A == FixedArithmetic<Float>)
+    @_specialize(where A == FixedArithmetic<Double>)
+    @_specialize(where A == FixedArithmetic<Half>)
+    @_specialize(where A == FixedArithmetic<BFloat16>)
+    @_specialize(where A == MPFRArithmetic)
     private func forward(_ node: Node, into y: inout Tensor<A>, feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws -> Int {
         let a = arithmetic
         let inputs = node.inputs.map { values[$0] }
@@ -218,6 +232,11 @@ public final class Execution<A: ScalarArithmetic> {
     /// A node used by several consumers sums their contributions in increasing consumer order
     /// (and operand order within one consumer). Only the nodes between `wrt` and the loss are
     /// visited.
+    @_specialize(where A == FixedArithmetic<Float>)
+    @_specialize(where A == FixedArithmetic<Double>)
+    @_specialize(where A == FixedArithmetic<Half>)
+    @_specialize(where A == FixedArithmetic<BFloat16>)
+    @_specialize(where A == MPFRArithmetic)
     public func backward(convention: DerivativeConvention = .pytorch, from loss: NodeID? = nil, wrt: [NodeID]) throws -> Gradients<A> {
         try convention.validate()
         guard let root = loss ?? lossNode else {
@@ -261,6 +280,11 @@ public final class Execution<A: ScalarArithmetic> {
         return Gradients(tensors: result, events: events, convention: convention)
     }
 
+    @_specialize(where A == FixedArithmetic<Float>)
+    @_specialize(where A == FixedArithmetic<Double>)
+    @_specialize(where A == FixedArithmetic<Half>)
+    @_specialize(where A == FixedArithmetic<BFloat16>)
+    @_specialize(where A == MPFRArithmetic)
     private func sum(_ parts: [Tensor<A>]) -> Tensor<A> {
         guard parts.count > 1 else { return parts[0] }
         var total = parts[0]
@@ -273,6 +297,11 @@ public final class Execution<A: ScalarArithmetic> {
     }
 
     /// The gradient contribution to each input of `node` (nil where not needed).
+    @_specialize(where A == FixedArithmetic<Float>)
+    @_specialize(where A == FixedArithmetic<Double>)
+    @_specialize(where A == FixedArithmetic<Half>)
+    @_specialize(where A == FixedArithmetic<BFloat16>)
+    @_specialize(where A == MPFRArithmetic)
     private func inputGradients(_ node: Node, _ gy: Tensor<A>, _ convention: DerivativeConvention, _ needs: [Bool],
                                 flushed: inout Int) -> [Tensor<A>?] {
         let a = arithmetic

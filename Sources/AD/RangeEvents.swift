@@ -27,6 +27,7 @@ public struct RangeEvents: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Counts the ±∞, NaN and subnormal values of `tensor`.
+    @inlinable
     public static func scan<A: ScalarArithmetic>(_ tensor: Tensor<A>, _ a: A) -> RangeEvents {
         var e = RangeEvents()
         let p = tensor.slots

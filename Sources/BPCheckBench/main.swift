@@ -9,8 +9,16 @@
 // Each figure is the median of several runs; ratios are to Float in the same run. Timings
 // never appear in tests.
 
+import AD
 import Foundation
 import Precision
+
+if CommandLine.arguments.contains("--profile-w1") {
+    // One f32 W1 pass, for profilers.
+    let which = ProcessInfo.processInfo.environment["PROFILE_PRECISION"] ?? "f32"
+    if which == "f16" { print(try PassBenchmark.time(FixedArithmetic<Half>(), batch: 128, runs: 1)) } else { print(try PassBenchmark.time(FixedArithmetic<Float>(), batch: 128, runs: 1)) }
+    exit(0)
+}
 
 let count = Int(ProcessInfo.processInfo.environment["BENCH_COUNT"] ?? "") ?? 1_000_000
 let runs = CommandLine.arguments.contains("--quick") ? 3 : 7
@@ -80,4 +88,18 @@ print("| precision | elementwise ns | × f32 | dot ns | × f32 |")
 print("|---|---|---|---|---|")
 for (name, e, d) in rows {
     print("| \(name) | \(fmt(e, 3)) | \(fmt(e / base.1, 1)) | \(fmt(d, 3)) | \(fmt(d / base.2, 1)) |")
+}
+
+print("")
+print("W1 (784-256-256-10, batch 128) forward + backward, median ms; MPFR at batch 8, scaled ×16")
+print("")
+print("| precision | ms | × f32 |")
+print("|---|---|---|")
+let f32ms = try PassBenchmark.time(FixedArithmetic<Float>(), batch: 128, runs: runs)
+for (name, ms) in [("f32", f32ms),
+                   ("f64", try PassBenchmark.time(FixedArithmetic<Double>(), batch: 128, runs: runs)),
+                   ("f16", try PassBenchmark.time(FixedArithmetic<Half>(), batch: 128, runs: runs)),
+                   ("bf16", try PassBenchmark.time(FixedArithmetic<BFloat16>(), batch: 128, runs: runs)),
+                   ("mpfr:256", 16 * (try PassBenchmark.time(MPFRArithmetic(bits: 256), batch: 8, runs: 1)))] {
+    print("| \(name) | \(fmt(ms, 1)) | \(fmt(ms / f32ms, 1)) |")
 }

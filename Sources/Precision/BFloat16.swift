@@ -12,6 +12,7 @@ public struct BFloat16: Emulated16BitFloat, Hashable, BitwiseCopyable {
     public static let precisionName = PrecisionName.bf16
 
     @inlinable @inline(__always) public static func encode(roundingFloat f: Float) -> UInt16 { bfloat16Bits(roundingFloat: f) }
+    @inlinable @inline(__always) public static var exponentMask: UInt16 { 0x7F80 }
     @inlinable @inline(__always) public static func decode(_ bits: UInt16) -> Float { floatFromBFloat16Bits(bits) }
 
     /// IEEE equality: `+0 == −0`, NaN equals nothing.

@@ -17,6 +17,8 @@ public protocol Emulated16BitFloat: FloatingScalar, ExpressibleByFloatLiteral wh
     static func encode(roundingFloat f: Float) -> UInt16
     /// The exact `Float` value of an encoding.
     static func decode(_ bits: UInt16) -> Float
+    /// The exponent field's mask (all ones: ∞ and NaN), a constant so classification inlines.
+    static var exponentMask: UInt16 { get }
 }
 
 extension Emulated16BitFloat {
@@ -46,9 +48,6 @@ extension Emulated16BitFloat {
         return Double(float)
     }
 
-    @inlinable static var exponentMask: UInt16 {
-        UInt16(truncatingIfNeeded: (2 * format.maxExponent + 1) << (format.significandBits - 1))
-    }
     @inlinable public var isNaN: Bool { bitPattern & 0x7FFF > Self.exponentMask }
     @inlinable public var isInfinite: Bool { bitPattern & 0x7FFF == Self.exponentMask }
     @inlinable public var isZero: Bool { bitPattern & 0x7FFF == 0 }
@@ -57,10 +56,11 @@ extension Emulated16BitFloat {
     @inlinable public static var zero: Self { Self(bitPattern: 0) }
     @inlinable public static var one: Self { Self(Float(1)) }
     @inlinable public static var infinity: Self { Self(bitPattern: exponentMask) }
-    @inlinable public static var nan: Self { Self(bitPattern: exponentMask | UInt16(1) << (format.significandBits - 2)) }
+    /// The quiet NaN: all exponent bits and the leading fraction bit.
+    @inlinable public static var nan: Self { Self(bitPattern: exponentMask | (exponentMask & ~(exponentMask << 1)) >> 1) }
     @inlinable public static var greatestFiniteMagnitude: Self { Self(bitPattern: exponentMask - 1) }
     @inlinable public static var leastNonzeroMagnitude: Self { Self(bitPattern: 1) }
-    @inlinable public static var leastNormalMagnitude: Self { Self(bitPattern: 1 << (format.significandBits - 1)) }
+    @inlinable public static var leastNormalMagnitude: Self { Self(bitPattern: exponentMask & ~(exponentMask << 1)) }
 
     @inlinable @inline(__always) public static func + (lhs: Self, rhs: Self) -> Self { Self(lhs.float + rhs.float) }
     @inlinable @inline(__always) public static func - (lhs: Self, rhs: Self) -> Self { Self(lhs.float - rhs.float) }

@@ -31,6 +31,53 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
     @inlinable @inline(__always) public func fusedMultiplyAdd(_ r: Ref, _ a: Ref, _ b: Ref, _ c: Ref) {
         r.pointee = c.pointee.addingProduct(a.pointee, b.pointee)
     }
+    /// One loop over values: the scalar `a` is loaded once, and with unit strides the loop
+    /// vectorises across `k` (each `r[k]` still gets exactly its own two roundings).
+    @inlinable public func axpy(_ r: Ref, _ rs: Int, _ a: Ref, _ x: Ref, _ xs: Int, _ n: Int, fused: Bool) {
+        let av = a.pointee
+        if rs == 1 && xs == 1 {
+            if fused {
+                for k in 0..<n { r[k] = r[k].addingProduct(av, x[k]) }
+            } else {
+                for k in 0..<n { r[k] = r[k] + av * x[k] }
+            }
+        } else if fused {
+            for k in 0..<n { r[k &* rs] = r[k &* rs].addingProduct(av, x[k &* xs]) }
+        } else {
+            for k in 0..<n { r[k &* rs] = r[k &* rs] + av * x[k &* xs] }
+        }
+    }
+
+    /// A branch-free count (vectorises with a unit stride).
+    @inlinable public func flushedProducts(_ a: Ref, _ x: Ref, _ xs: Int, _ n: Int) -> Int {
+        let av = a.pointee
+        guard av.isFiniteValue && !av.isZero else { return 0 }
+        var count = 0
+        if xs == 1 {
+            for k in 0..<n {
+                let v = x[k]
+                count &+= ((av * v).isZero && !v.isZero && v.isFiniteValue) ? 1 : 0
+            }
+        } else {
+            for k in 0..<n {
+                let v = x[k &* xs]
+                count &+= ((av * v).isZero && !v.isZero && v.isFiniteValue) ? 1 : 0
+            }
+        }
+        return count
+    }
+
+    /// The sum stays in a register across the `n` terms, in order.
+    @inlinable public func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool) {
+        var acc = r.pointee
+        if fused {
+            for k in 0..<n { acc = acc.addingProduct(a[k &* `as`], b[k &* bs]) }
+        } else {
+            for k in 0..<n { acc = acc + a[k &* `as`] * b[k &* bs] }
+        }
+        r.pointee = acc
+    }
+
     @inlinable @inline(__always) public func negate(_ r: Ref, _ a: Ref) { r.pointee = -a.pointee }
     @inlinable @inline(__always) public func magnitude(_ r: Ref, _ a: Ref) {
         // Clear the sign bit: exact for every value, zeros and NaNs included.
@@ -57,7 +104,7 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
         if x.isNaN { return nil }
         return x.isZero ? 0 : (x < .zero ? -1 : 1)
     }
-    @inlinable public func classify(_ a: Ref) -> ValueClass {
+    @inlinable @inline(__always) public func classify(_ a: Ref) -> ValueClass {
         let x = a.pointee
         if x.isNaN { return .nan }
         if x.isInfinite { return .infinite }

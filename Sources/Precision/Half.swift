@@ -15,6 +15,7 @@ public struct Half: Emulated16BitFloat, Hashable, BitwiseCopyable {
     public static let precisionName = PrecisionName.f16
 
     @inlinable @inline(__always) public static func encode(roundingFloat f: Float) -> UInt16 { binary16Bits(roundingFloat: f) }
+    @inlinable @inline(__always) public static var exponentMask: UInt16 { 0x7C00 }
     @inlinable @inline(__always) public static func decode(_ bits: UInt16) -> Float { floatFromBinary16Bits(bits) }
 
     /// IEEE equality: `+0 == −0`, NaN equals nothing.

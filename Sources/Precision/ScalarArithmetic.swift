@@ -54,6 +54,16 @@ public protocol ScalarArithmetic: Sendable {
     func multiplyAccumulate(_ r: Ref, _ a: Ref, _ b: Ref)
     /// `r ← a × b + c` with **one** rounding (fused multiply-add, the FMA option).
     func fusedMultiplyAdd(_ r: Ref, _ a: Ref, _ b: Ref, _ c: Ref)
+    /// The row update of matrix products: `r[k·rs] ← r[k·rs] + a·x[k·xs]` for `k < n`, each
+    /// exactly as `multiplyAccumulate` (or `fusedMultiplyAdd` when `fused`). `r` must not
+    /// overlap `a` or `x`. Fixed formats run it as one vectorisable loop.
+    func axpy(_ r: Ref, _ rs: Int, _ a: Ref, _ x: Ref, _ xs: Int, _ n: Int, fused: Bool)
+    /// How many of the products `a·x[k·xs]`, `k < n`, round to zero although `a` and `x[k·xs]`
+    /// are nonzero and finite (underflow: the range event "flushed").
+    func flushedProducts(_ a: Ref, _ x: Ref, _ xs: Int, _ n: Int) -> Int
+    /// The sequential dot product: `r ← (…((r + a[0]·b[0]) + a[1]·b[bs]) + …)`, `n` terms
+    /// in order, each as `multiplyAccumulate` (or fused). `r` must not overlap `a` or `b`.
+    func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool)
     /// `r ← −a` (exact).
     func negate(_ r: Ref, _ a: Ref)
     /// `r ← |a|` (exact).
@@ -88,6 +98,37 @@ public enum ValueClass: Sendable, Hashable {
 }
 
 extension ScalarArithmetic {
+    /// The element-by-element `axpy`, for arithmetics without a faster one (MPFR).
+    @inlinable
+    public func axpy(_ r: Ref, _ rs: Int, _ a: Ref, _ x: Ref, _ xs: Int, _ n: Int, fused: Bool) {
+        for k in 0..<n {
+            if fused { fusedMultiplyAdd(r + k &* rs, a, x + k &* xs, r + k &* rs) } else { multiplyAccumulate(r + k &* rs, a, x + k &* xs) }
+        }
+    }
+
+    /// The element-by-element `flushedProducts`.
+    @inlinable
+    public func flushedProducts(_ a: Ref, _ x: Ref, _ xs: Int, _ n: Int) -> Int {
+        guard classify(a) == .normal || classify(a) == .subnormal else { return 0 }
+        let product = makeStorage(count: 1)
+        var count = 0
+        for k in 0..<n {
+            let v = x + k &* xs
+            guard classify(v) == .normal || classify(v) == .subnormal else { continue }
+            multiply(product.base, a, v)
+            if sign(product.base) == 0 { count += 1 }
+        }
+        return count
+    }
+
+    /// The element-by-element `dotAccumulate`, for arithmetics without a faster one (MPFR).
+    @inlinable
+    public func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool) {
+        for k in 0..<n {
+            if fused { fusedMultiplyAdd(r, a + k &* `as`, b + k &* bs, r) } else { multiplyAccumulate(r, a + k &* `as`, b + k &* bs) }
+        }
+    }
+
     /// Storage holding `values`, each rounded to the precision.
     public func makeStorage(_ values: [Double]) -> Storage {
         let s = makeStorage(count: values.count)

@@ -73,7 +73,9 @@ public enum Conv2DKernels {
                                 // Offsets stay integers until they are in bounds.
                                 let rowStart: Int = iy &* g.w &+ (j &* g.dw &- g.pw)
                                 let yrow = yo + oy &* g.ow
-                                for ox in cols { Accumulate.step(a, fused, yrow + ox, xc + (rowStart &+ ox &* g.sw), wv) }
+                                if !cols.isEmpty {
+                                    a.axpy(yrow + cols.lowerBound, 1, wv, xc + (rowStart &+ cols.lowerBound &* g.sw), g.sw, cols.count, fused: fused)
+                                }
                             }
                         }
                     }
@@ -152,11 +154,13 @@ public enum Conv2DKernels {
                                 let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
                                 let inRow: Int = plane &+ iy &* g.w &+ (j &* g.dw &- g.pw)
                                 let gyrow = gyo + oy &* g.ow
+                                guard !cols.isEmpty else { continue }
+                                let first = inRow &+ cols.lowerBound &* g.sw
                                 if let gw {
-                                    for ox in cols { Accumulate.step(a, fused, gw + wi, gyrow + ox, x + (inRow &+ ox &* g.sw)) }
+                                    a.dotAccumulate(gw + wi, gyrow + cols.lowerBound, 1, x + first, g.sw, cols.count, fused: fused)
                                 }
                                 if let gx {
-                                    for ox in cols { Accumulate.step(a, fused, gx + (inRow &+ ox &* g.sw), gyrow + ox, w + wi) }
+                                    a.axpy(gx + first, g.sw, w + wi, gyrow + cols.lowerBound, 1, cols.count, fused: fused)
                                 }
                             }
                         }

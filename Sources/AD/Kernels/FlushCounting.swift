@@ -19,16 +19,7 @@ public enum FlushCounting {
             guard smallest(a, ub, ur, nu, into: minU, scratch: p), smallest(a, vb, vc, nv, into: minV, scratch: p) else { continue }
             a.multiply(p, minU, minV)
             guard a.sign(p) == 0 else { continue }
-            for r in 0..<nu {
-                let x = ub + r &* ur
-                guard a.classify(x) == .normal || a.classify(x) == .subnormal else { continue }
-                for c in 0..<nv {
-                    let y = vb + c &* vc
-                    guard a.classify(y) == .normal || a.classify(y) == .subnormal else { continue }
-                    a.multiply(p, x, y)
-                    if a.sign(p) == 0 { count += 1 }
-                }
-            }
+            for r in 0..<nu { count += a.flushedProducts(ub + r &* ur, vb, vc, nv) }
         }
         withExtendedLifetime(tmp) {}
         return count
@@ -80,14 +71,12 @@ public enum FlushCounting {
                     for i in 0..<g.kh {
                         for j in 0..<g.kw {
                             let wv = w + (((oc * g.cg + cl) * g.kh + i) * g.kw + j)
-                            guard a.classify(wv) == .normal || a.classify(wv) == .subnormal else { continue }
+                            let cols = g.columns(j)
+                            guard !cols.isEmpty else { continue }
                             for oy in g.rows(i) {
-                                for ox in g.columns(j) {
-                                    let xv = plane + ((oy * g.sh - g.ph + i * g.dh) * g.w + (ox * g.sw - g.pw + j * g.dw))
-                                    guard a.classify(xv) == .normal || a.classify(xv) == .subnormal else { continue }
-                                    a.multiply(p, xv, wv)
-                                    if a.sign(p) == 0 { count += 1 }
-                                }
+                                let iy = oy * g.sh - g.ph + i * g.dh
+                                let first = plane + (iy * g.w + cols.lowerBound * g.sw - g.pw + j * g.dw)
+                                count += a.flushedProducts(wv, first, g.sw, cols.count)
                             }
                         }
                     }

@@ -24,8 +24,7 @@ public enum LinearKernels {
         for s in 0..<n {
             let ys = y + s &* outputs, xs = x + s &* inputs
             for i in 0..<inputs {
-                let xi = xs + i, row = t + i &* outputs
-                for o in 0..<outputs { Accumulate.step(a, fused, ys + o, xi, row + o) }
+                a.axpy(ys, 1, xs + i, t + i &* outputs, 1, outputs, fused: fused)
             }
             if let b {
                 for o in 0..<outputs { a.add(ys + o, ys + o, b + o) }
@@ -68,19 +67,13 @@ public enum LinearKernels {
         if let gx {
             for s in 0..<n {
                 let gxs = gx + s &* inputs, gys = gy + s &* outputs
-                for o in 0..<outputs {
-                    let g = gys + o, row = w + o &* inputs
-                    for i in 0..<inputs { Accumulate.step(a, fused, gxs + i, g, row + i) }
-                }
+                for o in 0..<outputs { a.axpy(gxs, 1, gys + o, w + o &* inputs, 1, inputs, fused: fused) }
             }
         }
         if let gw {
             for s in 0..<n {
                 let xs = x + s &* inputs, gys = gy + s &* outputs
-                for o in 0..<outputs {
-                    let g = gys + o, row = gw + o &* inputs
-                    for i in 0..<inputs { Accumulate.step(a, fused, row + i, g, xs + i) }
-                }
+                for o in 0..<outputs { a.axpy(gw + o &* inputs, 1, gys + o, xs, 1, inputs, fused: fused) }
             }
         }
         if let gb {
