@@ -4,7 +4,8 @@
 /// - `nan`: results that are NaN;
 /// - `subnormal`: results below the least normal magnitude (precision is being lost);
 /// - `flushed`: products of nonzero finite operands that rounded to zero (underflow), counted
-///   in linear and conv2d, where almost all products are.
+///   in linear and conv2d (forward, and backward for the gradients computed), where almost all
+///   products are; never in MPFR, whose exponent range makes it impossible.
 public struct RangeEvents: Sendable, Equatable, CustomStringConvertible {
     public var overflow = 0
     public var nan = 0

@@ -67,6 +67,15 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
         return count
     }
 
+    @inlinable public func flushedPairs(_ u: Ref, _ us: Int, _ v: Ref, _ vs: Int, _ n: Int) -> Int {
+        var count = 0
+        for k in 0..<n {
+            let x = u[k &* us], y = v[k &* vs]
+            count &+= ((x * y).isZero && !x.isZero && x.isFiniteValue && !y.isZero && y.isFiniteValue) ? 1 : 0
+        }
+        return count
+    }
+
     /// The sum stays in a register across the `n` terms, in order.
     @inlinable public func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool) {
         var acc = r.pointee

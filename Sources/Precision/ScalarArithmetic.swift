@@ -61,6 +61,9 @@ public protocol ScalarArithmetic: Sendable {
     /// How many of the products `a·x[k·xs]`, `k < n`, round to zero although `a` and `x[k·xs]`
     /// are nonzero and finite (underflow: the range event "flushed").
     func flushedProducts(_ a: Ref, _ x: Ref, _ xs: Int, _ n: Int) -> Int
+    /// How many of the products `u[k·us]·v[k·vs]`, `k < n`, underflow to zero from nonzero
+    /// finite operands.
+    func flushedPairs(_ u: Ref, _ us: Int, _ v: Ref, _ vs: Int, _ n: Int) -> Int
     /// The sequential dot product: `r ← (…((r + a[0]·b[0]) + a[1]·b[bs]) + …)`, `n` terms
     /// in order, each as `multiplyAccumulate` (or fused). `r` must not overlap `a` or `b`.
     func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool)
@@ -118,6 +121,14 @@ extension ScalarArithmetic {
             multiply(product.base, a, v)
             if sign(product.base) == 0 { count += 1 }
         }
+        return count
+    }
+
+    /// The element-by-element `flushedPairs`.
+    @inlinable
+    public func flushedPairs(_ u: Ref, _ us: Int, _ v: Ref, _ vs: Int, _ n: Int) -> Int {
+        var count = 0
+        for k in 0..<n { count += flushedProducts(u + k &* us, v + k &* vs, 0, 1) }
         return count
     }
 

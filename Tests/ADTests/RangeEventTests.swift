@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import AD
 
 /// Range events name where a narrow precision leaves its range.
@@ -34,5 +35,47 @@ import AD
         let run = try Execution(graph: g, arithmetic: a, feed: Feed(values: ["x": [.nan, 1, -1]]))
         #expect(run.forwardEvents[x].nan == 1 && run.forwardEvents[r].nan == 1)
         #expect(run.decisions[r] == .pieces([Piece.undefined, Piece.aboveSingle, Piece.below]))
+    }
+}
+
+/// Flushed products of conv2d against a naive count over the products the convolution forms.
+@Suite struct ConvFlushCountTests {
+    @Test func conv2dCountsMatchANaiveEnumeration() throws {
+        var rng = SeededGenerator(seed: 77)
+        let attributes = Conv2DAttributes(stride: [2, 1], padding: [1, 1], dilation: [1, 2])
+        var graph = Graph(), feed = Feed()
+        // Magnitudes around 2⁻¹³: products near binary16's least subnormal 2⁻²⁴, some below half of it.
+        func tiny() -> Double { Half((rng.next() % 2 == 0 ? 1 : -1) * rng.uniform(0.3, 3) * 0x1p-13).exactDouble }
+        feed.values["x"] = (0..<(2 * 2 * 6 * 7)).map { k in k % 5 == 0 ? 0 : tiny() }
+        feed.values["w"] = (0..<(3 * 2 * 2 * 3)).map { _ in tiny() }
+        let x = try graph.input("x", shape: [2, 2, 6, 7])
+        let w = try graph.parameter("w", shape: [3, 2, 2, 3])
+        let conv = try graph.apply("conv", .conv2d(attributes), [x, w])
+        let flat = try graph.apply("flat", .flatten, [conv])
+        let sum = try graph.apply("sum", .linear(hasBias: false), [flat, try graph.parameter("ones", shape: [1, graph.nodes[flat].shape[1]])])
+        feed.values["ones"] = Array(repeating: 0x1p-6, count: graph.nodes[flat].shape[1])
+        try graph.apply("loss", .mse, [sum, try graph.parameter("t", shape: [2, 1])])
+        feed.values["t"] = [1, -1]
+        let a = FixedArithmetic<Half>()
+        let run = try Execution(graph: graph, arithmetic: a, feed: feed)
+        let grads = try run.backward(wrt: [x, w, conv])
+        let gy = grads[conv]!.doubles(a)
+        let shape = graph.nodes[conv].shape
+        func flushes(_ p: Double, _ q: Double) -> Int { p != 0 && q != 0 && (Half(p) * Half(q)).isZero ? 1 : 0 }
+        var forward = 0, backward = 0
+        let xs = feed.values["x"]!, ws = feed.values["w"]!
+        for s in 0..<2 { for oc in 0..<3 { for oy in 0..<shape[2] { for ox in 0..<shape[3] {
+            for c in 0..<2 { for i in 0..<2 { for j in 0..<3 {
+                let iy = oy * 2 - 1 + i, ix = ox - 1 + j * 2
+                guard iy >= 0, iy < 6, ix >= 0, ix < 7 else { continue }
+                let xv = xs[((s * 2 + c) * 6 + iy) * 7 + ix], wv = ws[((oc * 2 + c) * 2 + i) * 3 + j]
+                let g = gy[((s * 3 + oc) * shape[2] + oy) * shape[3] + ox]
+                forward += flushes(xv, wv)
+                backward += flushes(g, xv) + flushes(g, wv)
+            } } }
+        } } } }
+        #expect(forward > 0)
+        #expect(run.forwardEvents[conv].flushed == forward)
+        #expect(grads.events[conv]?.flushed == backward)
     }
 }

@@ -86,4 +86,39 @@ public enum FlushCounting {
         withExtendedLifetime(tmp) {}
         return count
     }
+
+    /// The flushed products of a conv2d backward pass: `gy·x` (weight gradient) and `gy·W`
+    /// (input gradient), each counted only when requested, over exactly the products the
+    /// backward kernel forms.
+    @inlinable
+    public static func conv2dBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                           gy: UnsafeMutablePointer<A.Slot>, weight: Bool, input: Bool) -> Int {
+        if a.precision.isMPFR || !(weight || input) { return 0 }
+        var count = 0
+        for s in 0..<g.n {
+            for oc in 0..<g.o {
+                let group = oc / g.og
+                let gyo = gy + (s * g.o + oc) * g.oh * g.ow
+                for cl in 0..<g.cg {
+                    let plane = x + (s * g.c + group * g.cg + cl) * g.h * g.w
+                    for i in 0..<g.kh {
+                        for j in 0..<g.kw {
+                            let wv = w + (((oc * g.cg + cl) * g.kh + i) * g.kw + j)
+                            let cols = g.columns(j)
+                            guard !cols.isEmpty else { continue }
+                            for oy in g.rows(i) {
+                                let iy = oy * g.sh - g.ph + i * g.dh
+                                let gyrow = gyo + (oy * g.ow + cols.lowerBound)
+                                if weight {
+                                    count += a.flushedPairs(gyrow, 1, plane + (iy * g.w + cols.lowerBound * g.sw - g.pw + j * g.dw), g.sw, cols.count)
+                                }
+                                if input { count += a.flushedProducts(wv, gyrow, 1, cols.count) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return count
+    }
 }
