@@ -41,6 +41,7 @@ import TestSupport
             }
         }
         let relative = (error / norm).squareRoot()
+        print("MLP 784-256-256-10, batch 32: ‖g_f64 − g_mpfr256‖ / ‖g_mpfr256‖ = \(relative)")
         #expect(norm > 0)
         #expect(relative <= 1e-12, "relative error \(relative)")
         #expect(relative > 0)  // f64 does round: an exact match would mean the oracle is not independent
