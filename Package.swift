@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // .npz files are zip archives (stored or deflated members): the well-kept zip library.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // MPFR and GMP, the system libraries behind the certified reference.
@@ -30,7 +32,7 @@ let package = Package(
             ]
         ),
         .target(name: "AD", dependencies: ["Precision"]),
-        .target(name: "Analyzer", dependencies: ["AD", "Precision"]),
+        .target(name: "Analyzer", dependencies: ["AD", "Precision", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(
             name: "bpcheck",
             dependencies: [
