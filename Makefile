@@ -3,11 +3,12 @@
 #   make example   build bpcheck and run it (installs MPFR/GMP when missing)
 #   make test      build and run every test (installs MPFR/GMP when missing)
 #   make bench     release-mode micro-benchmark (ns per multiply-add per precision)
+#   make examples  regenerate examples/ from scikit-learn's bundled digits
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test bench clean
+.PHONY: deps example test bench examples clean
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -28,6 +29,12 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product BPCheckBench
 	$$($(SWIFT) build -c release --show-bin-path)/BPCheckBench
+
+# Regenerates examples/ (committed) from scikit-learn's bundled digits, in a local venv.
+examples:
+	python3 -m venv .venv-examples
+	.venv-examples/bin/pip install -q numpy scikit-learn safetensors
+	.venv-examples/bin/python examples/make_examples.py
 
 clean:
 	rm -rf .build

@@ -1,0 +1,172 @@
+import AD
+import Foundation
+import Precision
+
+/// A network as a model file describes it (model-format.md): nodes, tensors, the loss and a
+/// default batch. Loading checks everything — every key, every tensor, every shape — and any
+/// failure is a `ModelError` naming the file, the node and the key.
+public struct Model: Sendable {
+    /// The loss of a model file.
+    public enum Loss: String, Sendable, Equatable {
+        case crossEntropy = "cross_entropy"
+        case mse
+    }
+
+    /// The model file's path as the user gave it (for messages).
+    public var file: String
+    /// The model's name (report titles); the file's stem when the file gives none.
+    public var name: String
+    /// The shape of one sample, without the batch axis.
+    public var inputShape: [Int]
+    /// The nodes, each after its inputs.
+    public var nodes: [ModelNode]
+    /// The loss applied to the last node.
+    public var loss: Loss
+    /// Every parameter tensor, inline or from the weights file, by key.
+    public var tensors: [String: HostTensor]
+    /// The safetensors file the tensors came from, if any.
+    public var weightsFile: String?
+    /// The default batch, if the file has one.
+    public var inputs: HostTensor?
+    public var targets: HostTensor?
+
+    public init(file: String, name: String, inputShape: [Int], nodes: [ModelNode], loss: Loss, tensors: [String: HostTensor],
+                weightsFile: String? = nil, inputs: HostTensor? = nil, targets: HostTensor? = nil) {
+        self.file = file
+        self.name = name
+        self.inputShape = inputShape
+        self.nodes = nodes
+        self.loss = loss
+        self.tensors = tensors
+        self.weightsFile = weightsFile
+        self.inputs = inputs
+        self.targets = targets
+    }
+
+    /// Loads a model.json, its weights file and its default batch.
+    public init(contentsOf url: URL) throws {
+        let file = url.path
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ModelError(file: file, message: "cannot read the file (does it exist?)")
+        }
+        self = try ModelReader(file: file, directory: url.deletingLastPathComponent()).read([UInt8](data))
+    }
+
+    /// Parses a model.json held in `bytes`; relative paths resolve against `directory`.
+    public init(json bytes: [UInt8], file: String, directory: URL) throws {
+        self = try ModelReader(file: file, directory: directory).read(bytes)
+    }
+
+    func fail(_ message: String, node: String? = nil, key: String? = nil) -> ModelError {
+        ModelError(file: file, node: node, key: key, message: message)
+    }
+
+    /// Checks shapes (by building the graph for one sample) and the default batch.
+    mutating func validate() throws {
+        let built = try graph(batch: 1)
+        if let inputs {
+            try checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
+        }
+    }
+
+    /// The AD graph for a batch of `batch` samples: a leaf `input`, a leaf per tensor (named by
+    /// its key), the nodes, and `loss` (with the leaf `targets` for MSE, labels `targets` for
+    /// cross-entropy).
+    public func graph(batch: Int) throws -> ModelGraph {
+        var g = Graph()
+        func mapped(_ e: GraphError) -> ModelError { fail(e.message, node: e.node, key: e.key) }
+        do {
+            let input = try g.input("input", shape: [batch] + inputShape)
+            var ids: [String: NodeID] = ["input": input]
+            var parameters: [String: NodeID] = [:]
+            for node in nodes {
+                for (role, key) in node.parameters where parameters[key] == nil {
+                    guard ids[key] == nil else { throw fail("tensor '\(key)' has the same name as a node", node: node.name, key: role) }
+                    let id = try g.parameter(key, shape: tensors[key]!.shape)
+                    parameters[key] = id
+                    ids[key] = id
+                }
+                let operands = node.inputs.map { ids[$0]! } + node.parameters.map { parameters[$0.tensor]! }
+                ids[node.name] = try g.apply(node.name, node.op, operands)
+            }
+            let output = ids[nodes.last!.name]!
+            let lossID: NodeID
+            var targetID: NodeID?
+            switch loss {
+            case .crossEntropy:
+                guard g.nodes[output].shape.count == 2 else {
+                    throw fail("cross_entropy needs logits of shape [N, classes]; the last node gives \(g.nodes[output].shape)", node: nodes.last!.name, key: "loss")
+                }
+                lossID = try g.apply("loss", .crossEntropy(labels: "targets"), [output])
+            case .mse:
+                targetID = try g.input("targets", shape: g.nodes[output].shape)
+                lossID = try g.apply("loss", .mse, [output, targetID!])
+            }
+            return ModelGraph(graph: g, input: input, parameters: parameters, output: output, loss: lossID, targets: targetID)
+        } catch let e as GraphError {
+            throw mapped(e)
+        }
+    }
+
+    /// Checks a batch against the model: inputs `[N] + input_shape`; targets class indices `[N]`
+    /// in range (cross-entropy) or the output's shape (MSE).
+    public func checkBatch(inputs: HostTensor, targets: HostTensor?, outputShape: [Int]) throws {
+        guard inputs.dtype.isFloatingPoint else { throw fail("inputs must be a float tensor, found \(inputs.dtype)", key: "data.inputs") }
+        guard inputs.shape.count == inputShape.count + 1, Array(inputs.shape.dropFirst()) == inputShape, inputs.shape[0] > 0 else {
+            throw fail("expected shape [N] + \(inputShape), found \(inputs.shape)", key: "data.inputs")
+        }
+        guard let targets else { throw fail("inputs without targets", key: "data.targets") }
+        let n = inputs.shape[0]
+        switch loss {
+        case .crossEntropy:
+            guard let labels = targets.ints() else { throw fail("cross_entropy targets must be integer class indices (i64 or i32), found \(targets.dtype)", key: "data.targets") }
+            guard targets.shape == [n] else { throw fail("expected \(n) labels (shape [\(n)]), found shape \(targets.shape)", key: "data.targets") }
+            let classes = outputShape.last ?? 0
+            if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classes }) {
+                throw fail("label \(labels[bad]) of sample \(bad) is outside 0..<\(classes)", key: "data.targets")
+            }
+        case .mse:
+            guard targets.dtype.isFloatingPoint else { throw fail("mse targets must be a float tensor, found \(targets.dtype)", key: "data.targets") }
+            guard targets.shape == [n] + outputShape else { throw fail("expected shape \([n] + outputShape), found \(targets.shape)", key: "data.targets") }
+        }
+    }
+
+    /// The values to execute the graph on a batch: every tensor, the inputs, and the targets
+    /// (as labels or as a leaf).
+    public func feed(inputs: HostTensor, targets: HostTensor) -> Feed {
+        var feed = Feed()
+        for (k, t) in tensors { feed.values[k] = t.doubles() }
+        feed.values["input"] = inputs.doubles()
+        switch loss {
+        case .crossEntropy: feed.labels["targets"] = targets.ints()
+        case .mse: feed.values["targets"] = targets.doubles()
+        }
+        return feed
+    }
+
+    /// Tensors holding NaN or ±∞, with counts: accepted, but to be named loudly.
+    public var nonFiniteTensors: [(name: String, nan: Int, infinite: Int)] {
+        var out: [(String, Int, Int)] = []
+        for k in tensors.keys.sorted() {
+            let (nan, inf) = tensors[k]!.nonFinite
+            if nan + inf > 0 { out.append((k, nan, inf)) }
+        }
+        for (k, t) in [("data.inputs", inputs), ("data.targets", targets)] {
+            if let t { let (nan, inf) = t.nonFinite; if nan + inf > 0 { out.append((k, nan, inf)) } }
+        }
+        return out
+    }
+}
+
+/// A model's graph for one batch size, with the ids a caller needs.
+public struct ModelGraph: Sendable {
+    public let graph: Graph
+    public let input: NodeID
+    /// Parameter leaves by tensor key.
+    public let parameters: [String: NodeID]
+    /// The last node (logits or prediction).
+    public let output: NodeID
+    public let loss: NodeID
+    /// The MSE target leaf.
+    public let targets: NodeID?
+}
