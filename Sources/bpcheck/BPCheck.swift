@@ -12,7 +12,7 @@ struct BPCheck: ParsableCommand {
             --fail-on; 2 the input or the command line is wrong.
             """,
         version: BPCheckVersion.full,
-        subcommands: [PrecisionsCommand.self]
+        subcommands: [InspectCommand.self, PrecisionsCommand.self]
     )
 }
 

@@ -45,7 +45,7 @@ public struct Model: Sendable {
 
     /// Loads a model.json, its weights file and its default batch.
     public init(contentsOf url: URL) throws {
-        let file = url.path
+        let file = url.relativePath
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ModelError(file: file, message: "cannot read the file (does it exist?)")
         }
