@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR", "TestSupport"]),
         .testTarget(name: "ADTests", dependencies: ["AD", "Precision", "TestSupport"]),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "TestSupport"], exclude: ["Fixtures", "Corpus"]),
         .testTarget(name: "CLITests", dependencies: ["bpcheck", "Precision"]),
     ]
 )
