@@ -49,6 +49,9 @@ public struct Graph: Sendable {
         guard shape.allSatisfy({ $0 > 0 }) else {
             throw GraphError(node: name, key: "shape", message: "every extent must be positive, found \(shape)")
         }
+        guard Graph.fits(shape) else {
+            throw GraphError(node: name, key: "shape", message: "\(shape) holds more than \(Graph.maxElements) values")
+        }
         return try append(name, op, [], shape)
     }
 
@@ -59,7 +62,25 @@ public struct Graph: Sendable {
             throw GraphError(node: name, key: "inputs", message: "refers to node #\(i), which does not exist (yet)")
         }
         let shape = try ShapeInference.outputShape(of: op, named: name, inputs: inputs.map { nodes[$0] })
+        guard Graph.fits(shape) else {
+            throw GraphError(node: name, key: nil, message: "the output shape \(shape) holds more than \(Graph.maxElements) values")
+        }
         return try append(name, op, inputs, shape)
+    }
+
+    /// The most values one tensor may hold (2⁴⁰): far beyond memory, far below `Int`'s overflow,
+    /// so no shape arithmetic can overflow.
+    public static let maxElements = 1 << 40
+
+    /// Whether `shape`'s product is at most `maxElements`.
+    public static func fits(_ shape: [Int]) -> Bool {
+        var n = 1
+        for d in shape {
+            guard d >= 0, d <= maxElements else { return false }
+            n *= max(d, 1)
+            if n > maxElements { return false }
+        }
+        return true
     }
 
     private mutating func append(_ name: String, _ op: Op, _ inputs: [NodeID], _ shape: [Int]) throws -> NodeID {

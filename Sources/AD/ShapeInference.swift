@@ -18,8 +18,9 @@ enum ShapeInference {
             }
         }
         func pair(_ v: [Int], _ key: String, min: Int) throws -> (Int, Int) {
-            guard v.count == 2, v[0] >= min, v[1] >= min else {
-                throw fail(key, "expected an int or an [h, w] pair, each ≥ \(min), found \(v)")
+            // The upper bound keeps every size computation far from overflow.
+            guard v.count == 2, v[0] >= min, v[1] >= min, v[0] <= 1 << 20, v[1] <= 1 << 20 else {
+                throw fail(key, "expected an int or an [h, w] pair, each in \(min)…\(1 << 20), found \(v)")
             }
             return (v[0], v[1])
         }
@@ -47,7 +48,7 @@ enum ShapeInference {
             let (sh, sw) = try pair(a.stride, "stride", min: 1)
             let (ph, pw) = try pair(a.padding, "padding", min: 0)
             let (dh, dw) = try pair(a.dilation, "dilation", min: 1)
-            guard a.groups >= 1, x[1] % a.groups == 0, w[0] % a.groups == 0 else {
+            guard a.groups >= 1, a.groups <= 1 << 20, x[1] % a.groups == 0, w[0] % a.groups == 0 else {
                 throw fail("groups", "groups = \(a.groups) must divide the input channels (\(x[1])) and the output channels (\(w[0]))")
             }
             guard w[1] == x[1] / a.groups else {

@@ -291,18 +291,21 @@ struct ModelReader {
         guard case .string(let reference) = v else { return try inlineTensor(v, key: key) }
         let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
         let path = parts[0]
-        let bytes = try readFile(directory.appendingPathComponent(path), key: key)
+        let url = directory.appendingPathComponent(path)
         do {
             if path.hasSuffix(".npz") {
                 guard parts.count == 2 else { throw fail("an .npz reference names its member: '\(path):name'", key: key) }
-                let members = try NumpyFile.readNPZ(bytes, file: path)
+                guard FileManager.default.isReadableFile(atPath: url.path) else {
+                    throw fail("cannot read '\(path)' (looked for \(url.path))", key: key)
+                }
+                let members = try NumpyFile.readNPZ(url: url, file: path)
                 guard let t = members[parts[1]] else {
                     throw fail("'\(path)' has no member '\(parts[1])' (members: \(members.keys.sorted().joined(separator: ", ")))", key: key)
                 }
                 return t
             }
             guard path.hasSuffix(".npy"), parts.count == 1 else { throw fail("expected 'file.npy', 'file.npz:member' or an inline tensor, found '\(reference)'", key: key) }
-            return try NumpyFile.readNPY(bytes, file: path)
+            return try NumpyFile.readNPY(try readFile(url, key: key), file: path)
         } catch let e as TensorFileError {
             throw fail("\(e)", key: key)
         }

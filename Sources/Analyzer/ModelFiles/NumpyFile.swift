@@ -70,12 +70,30 @@ public enum NumpyFile {
     }
 
     /// Reads the members of an `.npz` held in `bytes` (each `name.npy` becomes `name`).
+    ///
+    /// The bytes go through a temporary file: ZIPFoundation's in-memory archives trap on some
+    /// malformed inputs (a read past the end of the data), its file-backed ones report errors.
     public static func readNPZ(_ bytes: [UInt8], file: String) throws -> [String: HostTensor] {
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("bpcheck-\(getpid())-\(UUID().uuidString).npz")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
+            throw TensorFileError(file: file, message: "cannot write a temporary copy to read the archive")
+        }
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        return try readNPZ(url: temporary, file: file)
+    }
+
+    /// Reads the members of the `.npz` file at `url`; `file` names it in errors.
+    public static func readNPZ(url: URL, file: String) throws -> [String: HostTensor] {
         func fail(_ m: String, _ member: String? = nil) -> TensorFileError { TensorFileError(file: file, tensor: member, message: m) }
-        guard bytes.count >= 22, bytes[0] == 0x50, bytes[1] == 0x4B else { throw fail("not an .npz file (not a zip archive)") }
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw fail("cannot be read") }
+        let head = handle.readData(ofLength: 2)
+        try? handle.close()
+        guard fileSize >= 22, head == Data([0x50, 0x4B]) else { throw fail("not an .npz file (not a zip archive)") }
         let archive: Archive
         do {
-            archive = try Archive(data: Data(bytes), accessMode: .read)
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
             throw fail("not a readable zip archive (\(error))")
         }
@@ -86,8 +104,8 @@ public enum NumpyFile {
             let name = String(path.dropLast(4))
             guard members[name] == nil else { throw fail("member '\(path)' appears twice", name) }
             let declared = entry.uncompressedSize
-            guard declared <= UInt64(bytes.count) * maxInflationRatio + 4096 else {
-                throw fail("declares \(declared) uncompressed bytes, more than deflate can produce from a \(bytes.count)-byte file", name)
+            guard declared <= UInt64(fileSize) * maxInflationRatio + 4096 else {
+                throw fail("declares \(declared) uncompressed bytes, more than deflate can produce from a \(fileSize)-byte file", name)
             }
             var data = [UInt8]()
             data.reserveCapacity(Int(declared))
