@@ -6,6 +6,8 @@
 /// - `hardtanh`, `relu6`: 0 below min, 1 on min, 2 between, 3 on max, 4 above max.
 /// - `maximum`, `minimum` of (a, b): 0 when a < b, 1 when a = b, 2 when a > b.
 /// - `undefined` (255): the input was NaN; no piece applies.
+/// - `undecided` (254): an interval arithmetic could not prove which piece (its enclosure of
+///   the input meets a breakpoint without being it); the output encloses every piece.
 public enum Piece {
     public static let below: UInt8 = 0
     public static let onLower: UInt8 = 1
@@ -16,9 +18,13 @@ public enum Piece {
     public static let aboveSingle: UInt8 = 2
     /// NaN input: no decision.
     public static let undefined: UInt8 = 255
+    /// Not proven (interval arithmetic): see the type's documentation.
+    public static let undecided: UInt8 = 254
 
     /// Whether a code is a kink hit.
-    @inlinable public static func isKink(_ code: UInt8) -> Bool { code != undefined && code & 1 == 1 }
+    @inlinable public static func isKink(_ code: UInt8) -> Bool { code < undecided && code & 1 == 1 }
+    /// Whether a code is a decision (neither NaN nor undecided).
+    @inlinable public static func isDecided(_ code: UInt8) -> Bool { code < undecided }
 }
 
 /// The decisions of one max-pool node: for each site (a pooled output, batch-major), the set of
@@ -27,7 +33,8 @@ public enum Piece {
 /// Stored as the first arg-max per site, plus the whole set only for sites with a tie (ties are
 /// rare, except by structure), so the record costs 4 bytes a site.
 public struct ArgmaxSets: Sendable, Equatable {
-    /// The first (row-major) arg-max of each site; −1 when the window held a NaN.
+    /// The first (row-major) arg-max of each site; −1 when the window held a NaN, −2 when an
+    /// interval arithmetic could not prove the maximum.
     public var first: [Int32]
     /// The full sorted arg-max set of each tied site.
     public var ties: [Int: [Int32]]
@@ -44,6 +51,10 @@ public struct ArgmaxSets: Sendable, Equatable {
     }
     /// Whether `site` is tied (a kink hit).
     @inlinable public func isTied(_ site: Int) -> Bool { ties[site] != nil }
+    /// Whether `site` has a proven decision.
+    @inlinable public func isDecided(_ site: Int) -> Bool { first[site] >= 0 }
+    /// Whether `site` was left undecided by an interval arithmetic.
+    @inlinable public func isUndecided(_ site: Int) -> Bool { first[site] == -2 }
     /// The number of sites.
     public var count: Int { first.count }
 }

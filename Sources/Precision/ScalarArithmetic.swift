@@ -93,6 +93,10 @@ public protocol ScalarArithmetic: Sendable {
     func sign(_ a: Ref) -> Int?
     /// The kind of value in `a`, for range events.
     func classify(_ a: Ref) -> ValueClass
+    /// `r ←` a value enclosing both `a` and `b`: for interval arithmetics their hull; for point
+    /// arithmetics `a` (or `b` when `b` is NaN, so NaN propagates). Nonsmooth kernels use it to
+    /// keep an undecided site's output an enclosure of every piece it might be on.
+    func hull(_ r: Ref, _ a: Ref, _ b: Ref)
 }
 
 /// The kind of a value, as range events count them.
@@ -101,6 +105,12 @@ public enum ValueClass: Sendable, Hashable {
 }
 
 extension ScalarArithmetic {
+    /// Point arithmetics: `a`, or `b` when `b` is NaN.
+    @inlinable
+    public func hull(_ r: Ref, _ a: Ref, _ b: Ref) {
+        if classify(b) == .nan { copy(r, b) } else { copy(r, a) }
+    }
+
     /// The element-by-element `axpy`, for arithmetics without a faster one (MPFR).
     @inlinable
     public func axpy(_ r: Ref, _ rs: Int, _ a: Ref, _ x: Ref, _ xs: Int, _ n: Int, fused: Bool) {

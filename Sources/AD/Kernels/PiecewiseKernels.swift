@@ -53,11 +53,11 @@ public enum PiecewiseKernels {
                             code[i] = toLower < 0 ? Piece.below : toLower == 0 ? Piece.onLower
                                 : toUpper < 0 ? Piece.between : toUpper == 0 ? Piece.onUpper : Piece.above
                         } else {
-                            code[i] = Piece.undefined
+                            code[i] = a.classify(xi) == .nan ? Piece.undefined : Piece.undecided
                         }
                     } else {
                         switch a.sign(xi) {
-                        case nil: code[i] = Piece.undefined
+                        case nil: code[i] = a.classify(xi) == .nan ? Piece.undefined : Piece.undecided
                         case .some(-1): code[i] = 0
                         case .some(0): code[i] = 1
                         default: code[i] = 2
@@ -66,6 +66,16 @@ public enum PiecewiseKernels {
                 }
                 let c = code[i]
                 if c == Piece.undefined { a.copy(yi, xi); continue }
+                if c == Piece.undecided {
+                    // Enclose every piece the input may be on.
+                    switch kind {
+                    case .relu: a.hull(yi, xi, zero)
+                    case .leakyReLU: a.multiply(yi, slope, xi); a.hull(yi, yi, xi)
+                    case .abs: a.negate(yi, xi); a.hull(yi, yi, xi)
+                    case .hardtanh: a.hull(yi, xi, lo); a.hull(yi, yi, hi)
+                    }
+                    continue
+                }
                 switch kind {
                 case .relu: if c == 2 { a.copy(yi, xi) } else { a.copy(yi, zero) }
                 case .leakyReLU: if c == 2 { a.copy(yi, xi) } else if c == 1 { a.copy(yi, zero) } else { a.multiply(yi, slope, xi) }
@@ -84,10 +94,12 @@ public enum PiecewiseKernels {
     public static func backward<A: ScalarArithmetic>(_ a: A, _ kind: Kind, _ convention: DerivativeConvention, codes: [UInt8],
                                                      gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>) {
         let d = kind.derivatives(convention)
-        let k = a.makeStorage(d + [0, .nan])
-        let zero = k.base + d.count, nan = k.base + d.count + 1
+        let k = a.makeStorage(d + [0, .nan, d.min()!, d.max()!])
+        let zero = k.base + d.count, nan = k.base + d.count + 1, hull = k.base + d.count + 2
+        a.hull(hull, hull, hull + 1)  // every derivative the undecided site might take
         for i in 0..<codes.count {
             let c = Int(codes[i])
+            if c == Int(Piece.undecided) { a.multiply(gx + i, gy + i, hull); continue }
             if c >= d.count { a.copy(gx + i, nan); continue }
             let v = d[c]
             if v == 0 { a.copy(gx + i, zero) } else if v == 1 { a.copy(gx + i, gy + i) } else if v == -1 { a.negate(gx + i, gy + i) } else { a.multiply(gx + i, gy + i, k.base + c) }
@@ -108,9 +120,12 @@ public enum PiecewiseKernels {
             if forced == nil {
                 codes[i] = order.map { UInt8($0 + 1) } ?? Piece.undefined
             }
+            if forced == nil && order == nil && arith.classify(a + i) != .nan && arith.classify(b + i) != .nan {
+                codes[i] = Piece.undecided
+            }
             let c = codes[i]
-            if c == Piece.undefined {
-                arith.copy(y + i, order == nil && arith.sign(a + i) == nil ? a + i : b + i)
+            if c == Piece.undefined || c == Piece.undecided {
+                arith.hull(y + i, a + i, b + i)  // NaN propagates; an undecided order encloses both
             } else if c == 1 {
                 let bWins = isMaximum ? order == -1 : order == 1
                 arith.copy(y + i, bWins ? b + i : a + i)
@@ -126,12 +141,15 @@ public enum PiecewiseKernels {
     @inlinable
     public static func binaryBackward<A: ScalarArithmetic>(_ arith: A, isMaximum: Bool, tie: DerivativeConvention.TieRule, codes: [UInt8],
                                                            gy: UnsafeMutablePointer<A.Slot>, ga: UnsafeMutablePointer<A.Slot>, gb: UnsafeMutablePointer<A.Slot>) {
-        let k = arith.makeStorage([0, 0.5, .nan])
-        let zero = k.base, half = k.base + 1, nan = k.base + 2
+        let k = arith.makeStorage([0, 0.5, .nan, 0, 1])
+        let zero = k.base, half = k.base + 1, nan = k.base + 2, unit = k.base + 3
+        arith.hull(unit, unit, unit + 1)  // [0, 1]: the share an undecided operand may get
         let pickA: UInt8 = isMaximum ? 2 : 0
         for i in 0..<codes.count {
             let c = codes[i]
-            if c == Piece.undefined {
+            if c == Piece.undecided {
+                arith.multiply(ga + i, gy + i, unit); arith.copy(gb + i, ga + i)
+            } else if c == Piece.undefined {
                 arith.copy(ga + i, nan); arith.copy(gb + i, nan)
             } else if c == 1 {
                 switch tie {

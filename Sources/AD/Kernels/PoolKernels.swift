@@ -34,6 +34,7 @@ public enum PoolKernels {
                         }
                         var best: Int32 = -1
                         var nan: Int32 = -1
+                        var undecided = false
                         tied.removeAll(keepingCapacity: true)
                         for i in 0..<g.kh {
                             let iy = oy &* g.sh &- g.ph &+ i
@@ -54,12 +55,28 @@ public enum PoolKernels {
                                 switch a.compare(slot(p), slot(best)) {
                                 case 1?: best = p; tied.removeAll(keepingCapacity: true); tied.append(p)
                                 case 0?: tied.append(p)
-                                default: break
+                                case .some(-1): break
+                                default: undecided = true  // not proven: an interval arithmetic
                                 }
                             }
                         }
                         if nan >= 0 {
                             a.copy(y + site, slot(nan))  // NaN in, NaN out; no decision
+                            continue
+                        }
+                        if undecided {
+                            // Enclose the maximum: the hull of the window's values.
+                            a.copy(y + site, slot(best))
+                            for i in 0..<g.kh {
+                                let iy = oy &* g.sh &- g.ph &+ i
+                                guard iy >= 0 && iy < g.h else { continue }
+                                for j in 0..<g.kw {
+                                    let ix = ox &* g.sw &- g.pw &+ j
+                                    guard ix >= 0 && ix < g.w else { continue }
+                                    a.hull(y + site, y + site, slot(Int32(i &* g.kw &+ j)))
+                                }
+                            }
+                            first[site] = -2
                             continue
                         }
                         a.copy(y + site, slot(best))
@@ -79,8 +96,9 @@ public enum PoolKernels {
     public static func maxBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, decisions: ArgmaxSets,
                                                         tie: DerivativeConvention.TieRule,
                                                         gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>) {
-        let scratch = a.makeStorage(count: 2)
-        let share = scratch.base, divisor = scratch.base + 1
+        let scratch = a.makeStorage([0, 0, 0, 1])
+        let share = scratch.base, divisor = scratch.base + 1, unit = scratch.base + 2
+        a.hull(unit, unit, unit + 1)  // [0, 1]
         for s in 0..<g.n {
             for c in 0..<g.c {
                 let plane = gx + (s &* g.c &+ c) &* g.h &* g.w
@@ -93,6 +111,12 @@ public enum PoolKernels {
                             return plane + (iy &* g.w &+ ix)
                         }
                         let set = decisions.set(site)
+                        if decisions.isUndecided(site) {
+                            // Any position may be the maximum: each gets an enclosure of gy·[0, 1].
+                            a.multiply(share, gy + site, unit)
+                            for p in 0..<(g.kh * g.kw) { if let t = slot(p) { a.add(t, t, share) } }
+                            continue
+                        }
                         if set.isEmpty {
                             a.set(share, .nan)
                             for p in 0..<(g.kh * g.kw) { if let t = slot(p) { a.add(t, t, share) } }

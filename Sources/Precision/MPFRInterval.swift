@@ -1,0 +1,277 @@
+import CMPFR
+
+/// A closed interval `[lo, hi]` of two MPFR values: one slot of `MPFRIntervalArithmetic`.
+@frozen
+public struct MPFRInterval {
+    public var lo: __mpfr_struct
+    public var hi: __mpfr_struct
+}
+
+/// `count` intervals of one precision in one arena (like `MPFRArena`, two bounds per slot).
+public final class MPFRIntervalArena: ScalarStorage, @unchecked Sendable {
+    public let count: Int
+    public let bits: Int
+    public let base: UnsafeMutablePointer<MPFRInterval>
+    private let limbs: UnsafeMutableRawPointer
+
+    /// `count` intervals `[+0, +0]`.
+    public init(count: Int, bits: Int) {
+        precondition(count >= 0 && bits >= PrecisionName.mpfrMinBits && bits <= PrecisionName.mpfrMaxBits)
+        self.count = count
+        self.bits = bits
+        let limbBytes = mpfr_custom_get_size(mpfr_prec_t(bits))
+        base = .allocate(capacity: Swift.max(count, 1))
+        limbs = .allocate(byteCount: Swift.max(2 * count * limbBytes, 1), alignment: 16)
+        let zeroKind = Int32(MPFR_ZERO_KIND.rawValue)
+        let raw = UnsafeMutableRawPointer(base)
+        for i in 0..<count {
+            let lo = raw.advanced(by: i * MemoryLayout<MPFRInterval>.stride).assumingMemoryBound(to: __mpfr_struct.self)
+            let hi = raw.advanced(by: i * MemoryLayout<MPFRInterval>.stride + MemoryLayout<__mpfr_struct>.stride).assumingMemoryBound(to: __mpfr_struct.self)
+            mpfr_custom_init_set(lo, zeroKind, 0, mpfr_prec_t(bits), limbs + 2 * i * limbBytes)
+            mpfr_custom_init_set(hi, zeroKind, 0, mpfr_prec_t(bits), limbs + (2 * i + 1) * limbBytes)
+        }
+    }
+
+    public func clone() -> MPFRIntervalArena {
+        let copy = MPFRIntervalArena(count: count, bits: bits)
+        for i in 0..<count {
+            mpfr_set(MPFRIntervalArithmetic.lo(copy.base + i), MPFRIntervalArithmetic.lo(base + i), MPFR_RNDN)
+            mpfr_set(MPFRIntervalArithmetic.hi(copy.base + i), MPFRIntervalArithmetic.hi(base + i), MPFR_RNDN)
+        }
+        return copy
+    }
+
+    deinit {
+        base.deallocate()
+        limbs.deallocate()
+    }
+}
+
+/// Interval arithmetic over MPFR with outward rounding: every result encloses the exact result
+/// of the operation applied to every point of its operand intervals. Exact operations on point
+/// intervals give point intervals, so a computation that MPFR performs exactly stays a point:
+/// that is how the certified reference proves a decision either by exactness or by an
+/// enclosure that excludes the kink.
+///
+/// `compare` and `sign` answer only when the answer is proven (disjoint intervals, or equal
+/// points); otherwise `nil`, which the engine's nonsmooth kernels record as an undecided site
+/// and cover with a hull, so later values stay enclosures.
+public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
+    public typealias Slot = MPFRInterval
+    public typealias Storage = MPFRIntervalArena
+
+    /// Significand bits of both bounds.
+    public let bits: Int
+    @usableFromInline let limbBytes: Int
+
+    public init(bits: Int) {
+        self.bits = bits
+        self.limbBytes = mpfr_custom_get_size(mpfr_prec_t(bits))
+    }
+
+    public var precision: PrecisionName { .mpfr(bits: bits) }
+    public func makeStorage(count: Int) -> MPFRIntervalArena { MPFRIntervalArena(count: count, bits: bits) }
+    public func independentCopy() -> MPFRIntervalArithmetic { self }
+
+    @inlinable static func lo(_ r: UnsafeMutablePointer<MPFRInterval>) -> UnsafeMutablePointer<__mpfr_struct> {
+        UnsafeMutableRawPointer(r).assumingMemoryBound(to: __mpfr_struct.self)
+    }
+    @inlinable static func hi(_ r: UnsafeMutablePointer<MPFRInterval>) -> UnsafeMutablePointer<__mpfr_struct> {
+        (UnsafeMutableRawPointer(r) + MemoryLayout<__mpfr_struct>.stride).assumingMemoryBound(to: __mpfr_struct.self)
+    }
+
+    /// Runs `body` with `n` scratch MPFR values on the stack (no allocation).
+    @inlinable func withTemporaries<R>(_ n: Int, _ body: (UnsafeMutablePointer<__mpfr_struct>) -> R) -> R {
+        let prec = mpfr_prec_t(bits), limbBytes = limbBytes
+        return withUnsafeTemporaryAllocation(byteCount: n * limbBytes, alignment: 16) { limbs in
+            withUnsafeTemporaryAllocation(of: __mpfr_struct.self, capacity: n) { t in
+                for k in 0..<n {
+                    mpfr_custom_init_set(t.baseAddress! + k, Int32(MPFR_ZERO_KIND.rawValue), 0, prec, limbs.baseAddress! + k * limbBytes)
+                }
+                return body(t.baseAddress!)
+            }
+        }
+    }
+
+    /// Whether `a` is a single point.
+    @inlinable public func isPoint(_ a: Ref) -> Bool { mpfr_equal_p(Self.lo(a), Self.hi(a)) != 0 }
+    /// Whether either bound is NaN.
+    @inlinable func hasNaN(_ a: Ref) -> Bool { mpfr_nan_p(Self.lo(a)) != 0 || mpfr_nan_p(Self.hi(a)) != 0 }
+
+    public func copy(_ r: Ref, _ a: Ref) {
+        mpfr_set(Self.lo(r), Self.lo(a), MPFR_RNDD)
+        mpfr_set(Self.hi(r), Self.hi(a), MPFR_RNDU)
+    }
+    public func set(_ r: Ref, _ d: Double) {
+        mpfr_set_d(Self.lo(r), d, MPFR_RNDD)
+        mpfr_set_d(Self.hi(r), d, MPFR_RNDU)
+    }
+    /// The midpoint, to the nearest `Double`.
+    public func double(_ a: Ref) -> Double {
+        if isPoint(a) { return mpfr_get_d(Self.lo(a), MPFR_RNDN) }
+        return withTemporaries(1) { t in
+            mpfr_add(t, Self.lo(a), Self.hi(a), MPFR_RNDN)
+            mpfr_div_2ui(t, t, 1, MPFR_RNDN)
+            return mpfr_get_d(t, MPFR_RNDN)
+        }
+    }
+    public func setPi(_ r: Ref) {
+        mpfr_const_pi(Self.lo(r), MPFR_RNDD)
+        mpfr_const_pi(Self.hi(r), MPFR_RNDU)
+    }
+    public func checkingExactness(_ body: () throws -> Void) rethrows -> Bool? { try MPFRLibrary.isExact(body) }
+
+    public func add(_ r: Ref, _ a: Ref, _ b: Ref) {
+        withTemporaries(1) { t in
+            mpfr_add(t, Self.lo(a), Self.lo(b), MPFR_RNDD)
+            mpfr_add(Self.hi(r), Self.hi(a), Self.hi(b), MPFR_RNDU)
+            mpfr_set(Self.lo(r), t, MPFR_RNDD)
+        }
+    }
+    public func subtract(_ r: Ref, _ a: Ref, _ b: Ref) {
+        withTemporaries(1) { t in
+            mpfr_sub(t, Self.lo(a), Self.hi(b), MPFR_RNDD)
+            mpfr_sub(Self.hi(r), Self.hi(a), Self.lo(b), MPFR_RNDU)
+            mpfr_set(Self.lo(r), t, MPFR_RNDD)
+        }
+    }
+    public func multiply(_ r: Ref, _ a: Ref, _ b: Ref) {
+        if isPoint(a) && isPoint(b) {
+            withTemporaries(1) { t in
+                mpfr_mul(t, Self.lo(a), Self.lo(b), MPFR_RNDD)
+                mpfr_mul(Self.hi(r), Self.lo(a), Self.lo(b), MPFR_RNDU)
+                mpfr_set(Self.lo(r), t, MPFR_RNDD)
+            }
+            return
+        }
+        corners(r, a, b, mpfr_mul)
+    }
+    public func divide(_ r: Ref, _ a: Ref, _ b: Ref) {
+        // A divisor interval holding 0 gives no bound.
+        if mpfr_sgn_interval(b) == nil {
+            mpfr_set_inf(Self.lo(r), -1)
+            mpfr_set_inf(Self.hi(r), 1)
+            if hasNaN(a) || hasNaN(b) { mpfr_set_nan(Self.lo(r)); mpfr_set_nan(Self.hi(r)) }
+            return
+        }
+        corners(r, a, b, mpfr_div)
+    }
+
+    /// `r ← [min, max]` of `f` at the four corners, each rounded outward.
+    @inlinable func corners(_ r: Ref, _ a: Ref, _ b: Ref,
+                            _ f: (UnsafeMutablePointer<__mpfr_struct>, UnsafePointer<__mpfr_struct>, UnsafePointer<__mpfr_struct>, mpfr_rnd_t) -> Int32) {
+        withTemporaries(4) { t in
+            let lo = t, hi = t + 1, c = t + 2, d = t + 3
+            let pairs = [(Self.lo(a), Self.lo(b)), (Self.lo(a), Self.hi(b)), (Self.hi(a), Self.lo(b)), (Self.hi(a), Self.hi(b))]
+            for (k, (x, y)) in pairs.enumerated() {
+                _ = f(c, x, y, MPFR_RNDD)
+                _ = f(d, x, y, MPFR_RNDU)
+                if k == 0 || mpfr_less_p(c, lo) != 0 { mpfr_set(lo, c, MPFR_RNDD) }
+                if k == 0 || mpfr_greater_p(d, hi) != 0 { mpfr_set(hi, d, MPFR_RNDU) }
+                if mpfr_nan_p(c) != 0 { mpfr_set_nan(lo); mpfr_set_nan(hi) }
+            }
+            mpfr_set(Self.lo(r), lo, MPFR_RNDD)
+            mpfr_set(Self.hi(r), hi, MPFR_RNDU)
+        }
+    }
+
+    /// −1, 0 or +1 when every point of `b` has that sign (0 only for the point 0); nil otherwise.
+    @inlinable func mpfr_sgn_interval(_ b: Ref) -> Int? { sign(b) }
+
+    public func multiplyAccumulate(_ r: Ref, _ a: Ref, _ b: Ref) {
+        let t = makeStorage(count: 1)
+        multiply(t.base, a, b)
+        add(r, r, t.base)
+    }
+    /// An enclosure of `a·b + c` (the product's and the sum's enclosures; no tighter fused form).
+    public func fusedMultiplyAdd(_ r: Ref, _ a: Ref, _ b: Ref, _ c: Ref) {
+        let t = makeStorage(count: 1)
+        multiply(t.base, a, b)
+        add(r, t.base, c)
+    }
+    public func negate(_ r: Ref, _ a: Ref) {
+        withTemporaries(1) { t in
+            mpfr_neg(t, Self.hi(a), MPFR_RNDD)
+            mpfr_neg(Self.hi(r), Self.lo(a), MPFR_RNDU)
+            mpfr_set(Self.lo(r), t, MPFR_RNDD)
+        }
+    }
+    public func magnitude(_ r: Ref, _ a: Ref) {
+        switch sign(a) {
+        case .some(1), .some(0): copy(r, a)
+        case .some(-1): negate(r, a)
+        default:
+            withTemporaries(1) { t in
+                mpfr_neg(t, Self.lo(a), MPFR_RNDU)
+                if mpfr_greater_p(t, Self.hi(a)) != 0 { mpfr_set(Self.hi(r), t, MPFR_RNDU) } else { mpfr_set(Self.hi(r), Self.hi(a), MPFR_RNDU) }
+                mpfr_set_zero(Self.lo(r), 1)
+                if hasNaN(a) { mpfr_set_nan(Self.lo(r)); mpfr_set_nan(Self.hi(r)) }
+            }
+        }
+    }
+
+    /// Applies an increasing function bound by bound.
+    @inlinable func increasing(_ r: Ref, _ a: Ref, _ f: (UnsafeMutablePointer<__mpfr_struct>, UnsafePointer<__mpfr_struct>, mpfr_rnd_t) -> Int32) {
+        withTemporaries(1) { t in
+            _ = f(t, Self.lo(a), MPFR_RNDD)
+            _ = f(Self.hi(r), Self.hi(a), MPFR_RNDU)
+            mpfr_set(Self.lo(r), t, MPFR_RNDD)
+        }
+    }
+    public func squareRoot(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_sqrt) }
+    public func exp(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_exp) }
+    public func expMinusOne(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_expm1) }
+    public func log(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_log) }
+    public func logOnePlus(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_log1p) }
+    public func tanh(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_tanh) }
+    public func erf(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_erf) }
+
+    public func compare(_ a: Ref, _ b: Ref) -> Int? {
+        if hasNaN(a) || hasNaN(b) { return nil }
+        if mpfr_less_p(Self.hi(a), Self.lo(b)) != 0 { return -1 }
+        if mpfr_greater_p(Self.lo(a), Self.hi(b)) != 0 { return 1 }
+        if isPoint(a) && isPoint(b) && mpfr_equal_p(Self.lo(a), Self.lo(b)) != 0 { return 0 }
+        return nil
+    }
+    public func sign(_ a: Ref) -> Int? {
+        if hasNaN(a) { return nil }
+        if mpfr_sgn_(Self.lo(a)) > 0 { return 1 }
+        if mpfr_sgn_(Self.hi(a)) < 0 { return -1 }
+        if mpfr_zero_p(Self.lo(a)) != 0 && mpfr_zero_p(Self.hi(a)) != 0 { return 0 }
+        return nil
+    }
+    @inlinable func mpfr_sgn_(_ x: UnsafeMutablePointer<__mpfr_struct>) -> Int {
+        if mpfr_zero_p(x) != 0 { return 0 }
+        return mpfr_signbit(x) != 0 ? -1 : 1
+    }
+    public func classify(_ a: Ref) -> ValueClass {
+        if hasNaN(a) { return .nan }
+        if mpfr_inf_p(Self.lo(a)) != 0 || mpfr_inf_p(Self.hi(a)) != 0 { return .infinite }
+        if mpfr_zero_p(Self.lo(a)) != 0 && mpfr_zero_p(Self.hi(a)) != 0 { return .zero }
+        return .normal
+    }
+    /// `r ← [min(a.lo, b.lo), max(a.hi, b.hi)]`.
+    public func hull(_ r: Ref, _ a: Ref, _ b: Ref) {
+        if hasNaN(a) || hasNaN(b) { mpfr_set_nan(Self.lo(r)); mpfr_set_nan(Self.hi(r)); return }
+        withTemporaries(1) { t in
+            if mpfr_less_p(Self.lo(b), Self.lo(a)) != 0 { mpfr_set(t, Self.lo(b), MPFR_RNDD) } else { mpfr_set(t, Self.lo(a), MPFR_RNDD) }
+            if mpfr_greater_p(Self.hi(b), Self.hi(a)) != 0 { mpfr_set(Self.hi(r), Self.hi(b), MPFR_RNDU) } else { mpfr_set(Self.hi(r), Self.hi(a), MPFR_RNDU) }
+            mpfr_set(Self.lo(r), t, MPFR_RNDD)
+        }
+    }
+
+    /// The width `hi − lo` of `a` as a `Double` (rounded up).
+    public func width(_ a: Ref) -> Double {
+        withTemporaries(1) { t in
+            mpfr_sub(t, Self.hi(a), Self.lo(a), MPFR_RNDU)
+            return mpfr_get_d(t, MPFR_RNDU)
+        }
+    }
+
+    /// `[lo, hi]` as decimal strings (one string when a point).
+    public func decimalString(_ a: Ref, digits: Int = 0) -> String {
+        let l = MPFRLibrary.decimalString(Self.lo(a), digits: digits)
+        if isPoint(a) { return l }
+        return "[\(l), \(MPFRLibrary.decimalString(Self.hi(a), digits: digits))]"
+    }
+}
