@@ -53,6 +53,16 @@ public struct DerivativeConvention: Sendable, Equatable, CustomStringConvertible
     public static let alternative = DerivativeConvention(
         reluAtZero: 1, leakyReLUAtZero: 1, absAtZero: 1, hardtanhAtBound: 1, maxPoolTie: .last, maximumTie: .first)
 
+    /// Each choice flipped: a derivative `d` at a kink becomes the other end of its range
+    /// (relu, hardtanh: `1 − d`; abs: `−d`, or 1 for 0; leaky_relu: 1 for the slope, the slope for
+    /// anything else), `first` ↔ `last`, `split` → `first`. `pytorch.flipped == alternative`.
+    public var flipped: DerivativeConvention {
+        func flip(_ t: TieRule) -> TieRule { t == .first ? .last : .first }
+        return DerivativeConvention(reluAtZero: 1 - reluAtZero, leakyReLUAtZero: leakyReLUAtZero == nil ? 1 : nil,
+                                    absAtZero: absAtZero == 0 ? 1 : -absAtZero, hardtanhAtBound: 1 - hardtanhAtBound,
+                                    maxPoolTie: flip(maxPoolTie), maximumTie: flip(maximumTie))
+    }
+
     /// Checks the ranges; a message naming the choice otherwise.
     public func validate() throws {
         func check(_ v: Double, _ range: ClosedRange<Double>, _ name: String) throws {

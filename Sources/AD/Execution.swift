@@ -59,6 +59,7 @@ public final class Execution<A: ScalarArithmetic> {
     @_specialize(where A == FixedArithmetic<Half>)
     @_specialize(where A == FixedArithmetic<BFloat16>)
     @_specialize(where A == MPFRArithmetic)
+    @_specialize(where A == MPFRIntervalArithmetic)
     private func runForward(feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws {
         values.reserveCapacity(graph.nodes.count)
         for node in graph.nodes {
@@ -90,6 +91,7 @@ public final class Execution<A: ScalarArithmetic> {
     @_specialize(where A == FixedArithmetic<Half>)
     @_specialize(where A == FixedArithmetic<BFloat16>)
     @_specialize(where A == MPFRArithmetic)
+    @_specialize(where A == MPFRIntervalArithmetic)
     private func forward(_ node: Node, into y: inout Tensor<A>, feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws -> Int {
         let a = arithmetic
         let inputs = node.inputs.map { values[$0] }
@@ -237,6 +239,7 @@ public final class Execution<A: ScalarArithmetic> {
     @_specialize(where A == FixedArithmetic<Half>)
     @_specialize(where A == FixedArithmetic<BFloat16>)
     @_specialize(where A == MPFRArithmetic)
+    @_specialize(where A == MPFRIntervalArithmetic)
     public func backward(convention: DerivativeConvention = .pytorch, from loss: NodeID? = nil, wrt: [NodeID]) throws -> Gradients<A> {
         try convention.validate()
         guard let root = loss ?? lossNode else {
@@ -285,6 +288,7 @@ public final class Execution<A: ScalarArithmetic> {
     @_specialize(where A == FixedArithmetic<Half>)
     @_specialize(where A == FixedArithmetic<BFloat16>)
     @_specialize(where A == MPFRArithmetic)
+    @_specialize(where A == MPFRIntervalArithmetic)
     private func sum(_ parts: [Tensor<A>]) -> Tensor<A> {
         guard parts.count > 1 else { return parts[0] }
         var total = parts[0]
@@ -302,6 +306,7 @@ public final class Execution<A: ScalarArithmetic> {
     @_specialize(where A == FixedArithmetic<Half>)
     @_specialize(where A == FixedArithmetic<BFloat16>)
     @_specialize(where A == MPFRArithmetic)
+    @_specialize(where A == MPFRIntervalArithmetic)
     private func inputGradients(_ node: Node, _ gy: Tensor<A>, _ convention: DerivativeConvention, _ needs: [Bool],
                                 flushed: inout Int) -> [Tensor<A>?] {
         let a = arithmetic

@@ -120,6 +120,13 @@ public struct HostTensor: Equatable, Sendable {
     /// The number of elements.
     public var count: Int { bytes.count / dtype.byteSize }
 
+    /// Samples `range` along the first axis (a minibatch of a dataset).
+    public func samples(_ range: Range<Int>) -> HostTensor {
+        precondition(!shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= shape[0], "samples \(range) of shape \(shape)")
+        let row = shape.dropFirst().reduce(1, *) * dtype.byteSize
+        return HostTensor(dtype: dtype, shape: [range.count] + shape.dropFirst(), bytes: Array(bytes[(range.lowerBound * row)..<(range.upperBound * row)]))
+    }
+
     private func word(_ i: Int) -> UInt64 {
         var v: UInt64 = 0
         let size = dtype.byteSize

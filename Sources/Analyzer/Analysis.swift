@@ -1,0 +1,290 @@
+import AD
+import Foundation
+import Precision
+
+/// The analysis of analysis.md: a model and a batch replayed at several precisions, each
+/// compared with the certified reference at its own rounded point.
+///
+/// ```swift
+/// let result = try Analysis(model: model, precisions: [.f32, .f16]).run()
+/// #expect(result[.f32].kinkCausedError < 1e-6)
+/// ```
+public struct Analysis: Sendable {
+    public var model: Model
+    public var precisions: [PrecisionName]
+    public var reference: ReferenceOptions
+    /// The convention C (default PyTorch's) and its alternative C′ (default: C flipped).
+    public var convention: DerivativeConvention
+    public var alternative: DerivativeConvention
+    public var arithmeticModel: ArithmeticModel
+    public var flagRule: FlagRule
+    /// The batch; default the model's own.
+    public var inputs: HostTensor?
+    public var targets: HostTensor?
+
+    public init(model: Model, precisions: [PrecisionName] = PrecisionName.standard, reference: ReferenceOptions = ReferenceOptions(),
+                convention: DerivativeConvention = .pytorch, alternative: DerivativeConvention? = nil,
+                arithmeticModel: ArithmeticModel = .default, flagRule: FlagRule = .kinkExceedsRounding,
+                inputs: HostTensor? = nil, targets: HostTensor? = nil) {
+        self.model = model
+        self.precisions = precisions
+        self.reference = reference
+        self.convention = convention
+        self.alternative = alternative ?? convention.flipped
+        self.arithmeticModel = arithmeticModel
+        self.flagRule = flagRule
+        self.inputs = inputs ?? model.inputs
+        self.targets = targets ?? model.targets
+    }
+
+    /// Runs the analysis of the batch.
+    /// - Throws: `ModelError` when there is no batch or it does not fit the model;
+    ///   `ExecutionError` or `ConventionError` for an impossible option.
+    public func run() throws -> AnalysisResult {
+        guard let inputs, let targets else {
+            throw ModelError(file: model.file, key: "data", message: "no batch: the model file has no 'data' and none was given")
+        }
+        try convention.validate()
+        try alternative.validate()
+        let built = try model.graph(batch: inputs.shape.first ?? 0)
+        try model.checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
+        let feed = model.feed(inputs: inputs, targets: targets)
+        var cache = ReferenceCache()
+        var results: [PrecisionName: PrecisionResult] = [:]
+        for p in precisions where results[p] == nil {
+            results[p] = try analyze(p, built, feed, &cache)
+        }
+        return AnalysisResult(model: model.name, precisions: precisions, results: results, convention: convention,
+                              alternative: alternative, arithmeticModel: arithmeticModel, batchSize: inputs.shape[0])
+    }
+
+    func analyze(_ p: PrecisionName, _ built: ModelGraph, _ feed: Feed, _ cache: inout ReferenceCache) throws -> PrecisionResult {
+        switch p {
+        case .f16: try PrecisionAnalysis(self, FixedArithmetic<Half>(), built, feed).run(&cache)
+        case .bf16: try PrecisionAnalysis(self, FixedArithmetic<BFloat16>(), built, feed).run(&cache)
+        case .f32: try PrecisionAnalysis(self, FixedArithmetic<Float>(), built, feed).run(&cache)
+        case .f64: try PrecisionAnalysis(self, FixedArithmetic<Double>(), built, feed).run(&cache)
+        case .mpfr(let bits): try PrecisionAnalysis(self, MPFRArithmetic(bits: bits), built, feed).run(&cache)
+        }
+    }
+}
+
+/// References computed so far, by rounded point: precisions whose rounded points coincide
+/// (f32 weights at f32 and f64) share one reference.
+struct ReferenceCache {
+    var runs: [(feed: [String: [UInt64]], labels: [String: [Int]], run: ReferenceRun)] = []
+
+    mutating func reference(_ graph: Graph, _ feed: Feed, _ options: ReferenceOptions) throws -> ReferenceRun {
+        let key = feed.values.mapValues { $0.map(\.bitPattern) }
+        if let hit = runs.first(where: { $0.feed == key && $0.labels == feed.labels }) { return hit.run }
+        let run = try ReferenceRun.run(graph: graph, feed: feed, options: options)
+        runs.append((key, feed.labels, run))
+        return run
+    }
+}
+
+/// The analysis at one precision, generic over its arithmetic.
+struct PrecisionAnalysis<A: ScalarArithmetic> {
+    let analysis: Analysis
+    let arithmetic: A
+    let built: ModelGraph
+    let feed: Feed
+
+    init(_ analysis: Analysis, _ arithmetic: A, _ built: ModelGraph, _ feed: Feed) {
+        self.analysis = analysis
+        self.arithmetic = arithmetic
+        self.built = built
+        self.feed = feed
+    }
+
+    /// The point analysed at P: every value rounded to P (parameters, inputs, real targets).
+    func roundedFeed() -> Feed {
+        var rounded = feed
+        for (k, v) in feed.values { rounded.values[k] = arithmetic.doubles(arithmetic.makeStorage(v)) }
+        return rounded
+    }
+
+    func run(_ cache: inout ReferenceCache) throws -> PrecisionResult {
+        let a = arithmetic
+        let graph = built.graph
+        let point = roundedFeed()
+        let parameterNames = built.parameters.keys.sorted()
+        let ids = parameterNames.map { built.parameters[$0]! }
+
+        let p = try Execution(graph: graph, arithmetic: a, feed: point, model: analysis.arithmeticModel)
+        let gP = try p.backward(convention: analysis.convention, wrt: ids)
+        let gPAlt = try p.backward(convention: analysis.alternative, wrt: ids)
+
+        let reference = try cache.reference(graph, point, analysis.reference)
+        let r = reference.execution
+        let gR = try r.backward(convention: analysis.convention, wrt: ids)
+        let gRAlt = try r.backward(convention: analysis.alternative, wrt: ids)
+
+        // g_P|R: P's arithmetic, R's decisions (P's own where R could not decide).
+        var forcing: DecisionSet = [:]
+        for (id, record) in r.decisions { forcing[id] = Self.merge(record, p.decisions[id]!) }
+        let aligned = try Execution(graph: graph, arithmetic: a, feed: point, model: analysis.arithmeticModel, forcing: forcing)
+        let gAligned = try aligned.backward(convention: analysis.convention, wrt: ids)
+
+        // Errors, whole and per tensor.
+        var total: [Double] = [], kink: [Double] = [], rounding: [Double] = [], rAll: [Double] = []
+        var bifurcation: [Double] = [], referenceBifurcation: [Double] = []
+        var changed = false
+        var perTensor: [String: ErrorNorms] = [:]
+        var referenceBifurcationPerTensor: [String: Double] = [:]
+        for (name, id) in zip(parameterNames, ids) {
+            let vP = gP[id]!.doubles(a), vPAlt = gPAlt[id]!.doubles(a), vAligned = gAligned[id]!.doubles(a)
+            let t = GradientAlgebra.difference(vP, gR[id]!, bits: reference.bits)
+            let k = zip(vP, vAligned).map { $0 - $1 }
+            let ro = GradientAlgebra.difference(vAligned, gR[id]!, bits: reference.bits)
+            let rv = gR[id]!.doubles(r.arithmetic)
+            perTensor[name] = ErrorNorms(total: t, kink: k, rounding: ro, referenceNorm: GradientAlgebra.norm(rv))
+            total += t; kink += k; rounding += ro; rAll += rv
+            bifurcation += zip(vP, vPAlt).map { $0 - $1 }
+            changed = changed || zip(vP, vPAlt).contains { !($0 == $1 || ($0.isNaN && $1.isNaN)) }
+            let rDifference = GradientAlgebra.difference(gR[id]!, gRAlt[id]!, bits: reference.bits)
+            referenceBifurcation += rDifference
+            referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
+        }
+        let rNorm = GradientAlgebra.norm(rAll)
+        let error = ErrorNorms(total: total, kink: kink, rounding: rounding, referenceNorm: rNorm)
+        func relative(_ v: [Double]) -> Double? { rNorm > 0 ? GradientAlgebra.norm(v) / rNorm : nil }
+
+        let flagged: Bool
+        switch analysis.flagRule {
+        case .kinkExceedsRounding: flagged = error.absoluteKink > error.absoluteRounding
+        case .kinkTolerance(let tolerance): flagged = (error.kink ?? (error.absoluteKink > 0 ? .infinity : 0)) > tolerance
+        }
+
+        // Sites.
+        let (sites, siteCount) = classify(p, r)
+        var counts: [SiteClass: Int] = [:], perLayer: [String: [SiteClass: Int]] = [:]
+        for node in graph.nodes where node.op.isNonsmooth { perLayer[node.name] = [:] }
+        for s in sites {
+            counts[s.siteClass, default: 0] += 1
+            perLayer[s.layer, default: [:]][s.siteClass, default: 0] += 1
+        }
+        var events: [String: RangeEvents] = [:]
+        for node in graph.nodes {
+            events[node.name] = p.forwardEvents[node.id] + (gP.events[node.id] ?? RangeEvents())
+        }
+        return PrecisionResult(
+            precision: a.precision, classifiedSites: sites, counts: counts, perLayer: perLayer,
+            samplesAffected: Set(sites.map(\.sample)).count, siteCount: siteCount,
+            bifurcation: BifurcationTest(changed: changed, relative: relative(bifurcation)),
+            referenceBifurcation: BifurcationTest(changed: referenceBifurcation.contains { $0 != 0 }, relative: relative(referenceBifurcation)),
+            referenceBifurcationPerTensor: referenceBifurcationPerTensor,
+            error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
+            referenceBits: reference.bits, referenceEscalations: reference.escalations)
+    }
+
+    /// R's record where it decided, P's where it did not.
+    static func merge(_ r: DecisionRecord, _ p: DecisionRecord) -> DecisionRecord {
+        switch (r, p) {
+        case (.pieces(let rc), .pieces(let pc)):
+            return .pieces(zip(rc, pc).map { Piece.isDecided($0) ? $0 : $1 })
+        case (.argmax(let rs), .argmax(let ps)):
+            var merged = rs
+            for site in 0..<rs.count where !rs.isDecided(site) {
+                merged.first[site] = ps.first[site]
+                merged.ties[site] = ps.ties[site]
+            }
+            return .argmax(merged)
+        default:
+            return p
+        }
+    }
+
+    /// The classified (non-ok) sites of every nonsmooth node, and the number of sites.
+    func classify(_ p: Execution<A>, _ r: Execution<MPFRIntervalArithmetic>) -> ([Site], Int) {
+        var sites: [Site] = []
+        var siteCount = 0
+        for node in built.graph.nodes where node.op.isNonsmooth {
+            guard let pRecord = p.decisions[node.id], let rRecord = r.decisions[node.id] else { continue }
+            let perSample = node.shape.dropFirst().reduce(1, *)
+            let inputShape = built.graph.nodes[node.inputs[0]].shape
+            let inputPerSample = inputShape.dropFirst().reduce(1, *)
+            siteCount += pRecord.siteCount
+            switch (pRecord, rRecord) {
+            case (.pieces(let pc), .pieces(let rc)):
+                for i in 0..<pc.count {
+                    guard let c = Self.pieceClass(pc[i], rc[i]) else { continue }
+                    sites.append(Site(layer: node.name, sample: i / inputPerSample, index: i % inputPerSample, siteClass: c,
+                                      decisionAtP: Self.describe(node.op, pc[i]), valueAtP: valueAtP(p, node, i),
+                                      decisionInR: Self.describe(node.op, rc[i]), certifiedValue: valueInR(r, node, i)))
+                }
+            case (.argmax(let ps), .argmax(let rs)):
+                for i in 0..<ps.count {
+                    guard let c = Self.poolClass(ps, rs, i) else { continue }
+                    sites.append(Site(layer: node.name, sample: i / perSample, index: i % perSample, siteClass: c,
+                                      decisionAtP: Self.describe(ps, i), valueAtP: "max \(p.arithmetic.double(p.value(node.id).slots + i))",
+                                      decisionInR: Self.describe(rs, i), certifiedValue: "max " + Self.certified(r.arithmetic, r.value(node.id).slots + i)))
+                }
+            default:
+                continue
+            }
+        }
+        return (sites, siteCount)
+    }
+
+    /// The class of a piecewise site, nil when ok.
+    static func pieceClass(_ p: UInt8, _ r: UInt8) -> SiteClass? {
+        if !Piece.isDecided(r) || !Piece.isDecided(p) { return .undecided }
+        switch (Piece.isKink(p), Piece.isKink(r)) {
+        case (true, true): return .genuine
+        case (true, false): return .spurious
+        case (false, true): return .masked
+        case (false, false): return p == r ? nil : .flipped
+        }
+    }
+
+    /// The class of a max-pool site, nil when ok.
+    static func poolClass(_ p: ArgmaxSets, _ r: ArgmaxSets, _ i: Int) -> SiteClass? {
+        if !r.isDecided(i) || !p.isDecided(i) { return .undecided }
+        switch (p.isTied(i), r.isTied(i)) {
+        case (true, true): return .genuine
+        case (true, false): return .spurious
+        case (false, true): return .masked
+        case (false, false): return p.first[i] == r.first[i] ? nil : .flipped
+        }
+    }
+
+    static func describe(_ op: Op, _ code: UInt8) -> String {
+        if code == Piece.undefined { return "NaN" }
+        if code == Piece.undecided { return "undecided" }
+        switch op {
+        case .hardtanh, .relu6: return ["below min", "at min", "between", "at max", "above max"][Int(code)]
+        case .maximum, .minimum: return ["a < b", "a = b", "a > b"][Int(code)]
+        default: return ["below 0", "at 0", "above 0"][Int(code)]
+        }
+    }
+
+    static func describe(_ sets: ArgmaxSets, _ i: Int) -> String {
+        if sets.isUndecided(i) { return "undecided" }
+        let set = sets.set(i)
+        if set.isEmpty { return "NaN" }
+        return set.count > 1 ? "tie at {\(set.map(String.init).joined(separator: ", "))}" : "argmax \(set[0])"
+    }
+
+    func valueAtP(_ p: Execution<A>, _ node: Node, _ i: Int) -> String {
+        let x = p.value(node.inputs[0]).slots + i
+        if node.inputs.count == 2 {
+            return "a = \(p.arithmetic.double(x)), b = \(p.arithmetic.double(p.value(node.inputs[1]).slots + i))"
+        }
+        return "\(p.arithmetic.double(x))"
+    }
+
+    func valueInR(_ r: Execution<MPFRIntervalArithmetic>, _ node: Node, _ i: Int) -> String {
+        let x = r.value(node.inputs[0]).slots + i
+        if node.inputs.count == 2 {
+            return "a = \(Self.certified(r.arithmetic, x)), b = \(Self.certified(r.arithmetic, r.value(node.inputs[1]).slots + i))"
+        }
+        return Self.certified(r.arithmetic, x)
+    }
+
+    /// A certified value for people: a point to 40 significant digits (exact when its decimal is
+    /// that short, as 2⁻⁴⁰ is), an interval's bounds to 20.
+    static func certified(_ a: MPFRIntervalArithmetic, _ x: MPFRIntervalArithmetic.Ref) -> String {
+        a.decimalString(x, digits: a.isPoint(x) ? 40 : 20)
+    }
+}

@@ -1,0 +1,132 @@
+import AD
+import Foundation
+import Precision
+
+/// Relative (and absolute) L2 norms of one gradient error, against ‖g_R‖₂.
+public struct ErrorNorms: Sendable, Equatable {
+    /// `‖g_P − g_R‖ / ‖g_R‖`, nil when ‖g_R‖ = 0.
+    public let total: Double?
+    /// `‖g_P − g_P|R‖ / ‖g_R‖`: the error caused by decisions (kinks).
+    public let kink: Double?
+    /// `‖g_P|R − g_R‖ / ‖g_R‖`: the ordinary rounding error of the smooth pieces.
+    public let rounding: Double?
+    /// The same three as absolute norms, and ‖g_R‖ itself.
+    public let absoluteTotal: Double
+    public let absoluteKink: Double
+    public let absoluteRounding: Double
+    public let referenceNorm: Double
+
+    init(total: [Double], kink: [Double], rounding: [Double], referenceNorm: Double) {
+        let t = GradientAlgebra.norm(total), k = GradientAlgebra.norm(kink), r = GradientAlgebra.norm(rounding)
+        absoluteTotal = t
+        absoluteKink = k
+        absoluteRounding = r
+        self.referenceNorm = referenceNorm
+        self.total = referenceNorm > 0 ? t / referenceNorm : nil
+        self.kink = referenceNorm > 0 ? k / referenceNorm : nil
+        self.rounding = referenceNorm > 0 ? r / referenceNorm : nil
+    }
+}
+
+/// The bifurcation test (Bertoin et al.): does changing the convention change the gradient?
+public struct BifurcationTest: Sendable, Equatable {
+    /// Whether any component differs (−0 equals +0).
+    public let changed: Bool
+    /// `‖g − g′‖ / ‖g_R‖`, nil when ‖g_R‖ = 0.
+    public let relative: Double?
+}
+
+/// How a precision is flagged.
+public enum FlagRule: Sendable, Equatable, CustomStringConvertible {
+    /// Flagged when the kink-caused error exceeds the precision's own rounding error.
+    case kinkExceedsRounding
+    /// Flagged when the kink-caused relative error exceeds this tolerance.
+    case kinkTolerance(Double)
+
+    public var description: String {
+        switch self {
+        case .kinkExceedsRounding: "kink-caused error > rounding error"
+        case .kinkTolerance(let t): "kink-caused relative error > \(t)"
+        }
+    }
+}
+
+/// Everything the analysis found at one precision.
+public struct PrecisionResult: Sendable {
+    public let precision: PrecisionName
+    /// Every site that is not `ok`, in graph order, then sample, then index.
+    public let classifiedSites: [Site]
+    /// Sites per class.
+    public let counts: [SiteClass: Int]
+    /// Sites per class, per nonsmooth node.
+    public let perLayer: [String: [SiteClass: Int]]
+    /// Samples with at least one classified site.
+    public let samplesAffected: Int
+    /// Nonsmooth sites in the batch.
+    public let siteCount: Int
+    /// `g_P` vs `g_P′`.
+    public let bifurcation: BifurcationTest
+    /// `g_R` vs `g_R′`: the batch is in the bifurcation zone over ℝ when changed.
+    public let referenceBifurcation: BifurcationTest
+    /// `‖g_R − g_R′‖` per parameter tensor: where the conventions disagree over ℝ.
+    public let referenceBifurcationPerTensor: [String: Double]
+    /// The decomposition `g_P − g_R = (g_P − g_P|R) + (g_P|R − g_R)`, whole gradient.
+    public let error: ErrorNorms
+    /// The same per parameter tensor.
+    public let perTensor: [String: ErrorNorms]
+    /// Whether the flag rule fired, and the rule.
+    public let flagged: Bool
+    public let flagRule: FlagRule
+    /// Range events per node (forward and backward together).
+    public let rangeEvents: [String: RangeEvents]
+    /// The reference's precision at this point, and how many sites it left undecided.
+    public let referenceBits: Int
+    public let referenceEscalations: [Int]
+
+    /// The kink-caused relative error (0 when ‖g_R‖ = 0 and nothing differs).
+    public var kinkCausedError: Double { error.kink ?? (error.absoluteKink == 0 ? 0 : .infinity) }
+    /// The rounding relative error.
+    public var roundingError: Double { error.rounding ?? (error.absoluteRounding == 0 ? 0 : .infinity) }
+
+    /// The sites of one class.
+    public func sites(_ c: SiteClass) -> [Site] { classifiedSites.filter { $0.siteClass == c } }
+
+    /// A few readable lines: verdict, counts, errors, bifurcation.
+    public var summary: String {
+        func f(_ x: Double?) -> String { x.map { String(format: "%.3g", $0) } ?? "n/a" }
+        let verdict = flagged ? "FLAGGED (\(flagRule))" : "trustworthy (\(flagRule) does not hold)"
+        var lines = ["\(precision): \(verdict)"]
+        lines.append("  sites: " + SiteClass.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", ")
+                     + " of \(siteCount); samples affected \(samplesAffected)")
+        lines.append("  gradient error vs reference: total \(f(error.total)), kink-caused \(f(error.kink)), rounding \(f(error.rounding))")
+        lines.append("  bifurcation (C vs C′): \(bifurcation.changed ? "changed" : "unchanged") (\(f(bifurcation.relative))); over ℝ: \(referenceBifurcation.changed ? "changed" : "unchanged")")
+        let events = rangeEvents.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
+        if !events.isEmpty { lines.append("  range events: " + events.map { "\($0.key): \($0.value)" }.joined(separator: "; ")) }
+        for site in classifiedSites.prefix(5) {
+            lines.append("  \(site.siteClass.rawValue) at \(site.layer)[sample \(site.sample), index \(site.index)]: P \(site.decisionAtP) on \(site.valueAtP); R \(site.decisionInR) on \(site.certifiedValue)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The analysis of one batch at every requested precision.
+public struct AnalysisResult: Sendable {
+    public let model: String
+    public let precisions: [PrecisionName]
+    public let results: [PrecisionName: PrecisionResult]
+    public let convention: DerivativeConvention
+    public let alternative: DerivativeConvention
+    public let arithmeticModel: ArithmeticModel
+    public let batchSize: Int
+
+    /// The result at `precision` (which must have been analysed).
+    public subscript(_ precision: PrecisionName) -> PrecisionResult {
+        guard let r = results[precision] else { preconditionFailure("\(precision) was not analysed (analysed: \(precisions))") }
+        return r
+    }
+
+    /// Every precision's summary.
+    public var summary: String {
+        "\(model), batch of \(batchSize), convention \(convention)\n" + precisions.map { self[$0].summary }.joined(separator: "\n")
+    }
+}

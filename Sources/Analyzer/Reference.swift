@@ -1,0 +1,92 @@
+import AD
+import Precision
+
+/// The certified reference R: the same computation at the same point in MPFR interval
+/// arithmetic, every decision proven — by exactness (a point interval) or by an enclosure that
+/// excludes the kink. Where a decision is not proven, the precision doubles, up to a cap;
+/// beyond it the site stays `undecided`. R never guesses.
+public struct ReferenceOptions: Sendable, Equatable {
+    /// The first precision tried (bits).
+    public var initialBits: Int
+    /// The highest precision tried before a site is reported undecided.
+    public var capBits: Int
+
+    public init(initialBits: Int = 256, capBits: Int = 4096) {
+        self.initialBits = initialBits
+        self.capBits = max(capBits, initialBits)
+    }
+}
+
+/// One reference run: the execution at the precision that decided every site it could.
+public struct ReferenceRun {
+    public let execution: Execution<MPFRIntervalArithmetic>
+    /// The precision finally used.
+    public let bits: Int
+    /// The precisions tried before it (each left a site unproven).
+    public let escalations: [Int]
+    /// Sites left undecided at the cap.
+    public let undecidedSites: Int
+
+    static func undecided(_ decisions: DecisionSet) -> Int {
+        decisions.values.reduce(0) { total, record in
+            switch record {
+            case .pieces(let codes): total + codes.reduce(0) { $0 + ($1 == Piece.undecided ? 1 : 0) }
+            case .argmax(let sets): total + sets.first.reduce(0) { $0 + ($1 == -2 ? 1 : 0) }
+            }
+        }
+    }
+
+    /// Runs R on `graph` at the point `feed`, raising the precision while a site is unproven.
+    public static func run(graph: Graph, feed: Feed, options: ReferenceOptions) throws -> ReferenceRun {
+        var bits = options.initialBits
+        var tried: [Int] = []
+        while true {
+            let execution = try Execution(graph: graph, arithmetic: MPFRIntervalArithmetic(bits: bits), feed: feed)
+            let open = undecided(execution.decisions)
+            if open == 0 || bits >= options.capBits {
+                return ReferenceRun(execution: execution, bits: bits, escalations: tried, undecidedSites: open)
+            }
+            tried.append(bits)
+            bits = min(bits * 2, options.capBits)
+        }
+    }
+}
+
+/// Exact-enough arithmetic on gradients: differences between a precision's gradient and the
+/// reference's are formed in MPFR before they are rounded to `Double`, so f64's ~10⁻¹⁶ errors
+/// are measured, not drowned.
+enum GradientAlgebra {
+    /// `p − mid(r)` entry by entry, formed at `bits` bits.
+    static func difference(_ p: [Double], _ r: Tensor<MPFRIntervalArithmetic>, bits: Int) -> [Double] {
+        let m = MPFRArithmetic(bits: bits + 64)
+        let s = m.makeStorage(count: 2)
+        return (0..<p.count).map { k in
+            midpoint(r, k, into: s.base + 1, m)
+            m.set(s.base, p[k])
+            m.subtract(s.base, s.base, s.base + 1)
+            return m.double(s.base)
+        }
+    }
+
+    /// `mid(r1) − mid(r2)` entry by entry.
+    static func difference(_ r1: Tensor<MPFRIntervalArithmetic>, _ r2: Tensor<MPFRIntervalArithmetic>, bits: Int) -> [Double] {
+        let m = MPFRArithmetic(bits: bits + 64)
+        let s = m.makeStorage(count: 2)
+        return (0..<r1.count).map { k in
+            midpoint(r1, k, into: s.base, m)
+            midpoint(r2, k, into: s.base + 1, m)
+            m.subtract(s.base, s.base, s.base + 1)
+            return m.double(s.base)
+        }
+    }
+
+    /// The midpoint of entry `k` of `r`, exactly (at `m`'s precision, 64 bits above r's).
+    static func midpoint(_ r: Tensor<MPFRIntervalArithmetic>, _ k: Int, into out: MPFRArithmetic.Ref, _ m: MPFRArithmetic) {
+        let bounds = UnsafeMutableRawPointer(r.slots + k).assumingMemoryBound(to: MPFRArithmetic.Slot.self)
+        m.add(out, bounds, bounds + 1)
+        let half = m.makeStorage([0.5])
+        m.multiply(out, out, half.base)
+    }
+
+    static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+}
