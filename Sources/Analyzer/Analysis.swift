@@ -10,7 +10,13 @@ import Precision
 /// #expect(result[.f32].kinkCausedError < 1e-6)
 /// ```
 public struct Analysis: Sendable {
-    public var model: Model
+    /// What is analysed: a model file's network, or a graph written in code with its values.
+    public enum Source: Sendable {
+        case model(Model)
+        case graph(ModelGraph, Feed, name: String)
+    }
+
+    public var source: Source
     public var precisions: [PrecisionName]
     public var reference: ReferenceOptions
     /// The convention C (default PyTorch's) and its alternative C′ (default: C flipped).
@@ -26,7 +32,7 @@ public struct Analysis: Sendable {
                 convention: DerivativeConvention = .pytorch, alternative: DerivativeConvention? = nil,
                 arithmeticModel: ArithmeticModel = .default, flagRule: FlagRule = .kinkExceedsRounding,
                 inputs: HostTensor? = nil, targets: HostTensor? = nil) {
-        self.model = model
+        self.source = .model(model)
         self.precisions = precisions
         self.reference = reference
         self.convention = convention
@@ -37,25 +43,49 @@ public struct Analysis: Sendable {
         self.targets = targets ?? model.targets
     }
 
+    /// The analysis of a graph written in code (any network the engine can express), at the
+    /// point `feed`; `graph.parameters` names the gradients compared. The graph is generic over
+    /// the precision by construction: one definition runs at every precision.
+    public init(graph: ModelGraph, feed: Feed, name: String = "graph", precisions: [PrecisionName] = PrecisionName.standard,
+                reference: ReferenceOptions = ReferenceOptions(), convention: DerivativeConvention = .pytorch,
+                alternative: DerivativeConvention? = nil, arithmeticModel: ArithmeticModel = .default,
+                flagRule: FlagRule = .kinkExceedsRounding) {
+        self.source = .graph(graph, feed, name: name)
+        self.precisions = precisions
+        self.reference = reference
+        self.convention = convention
+        self.alternative = alternative ?? convention.flipped
+        self.arithmeticModel = arithmeticModel
+        self.flagRule = flagRule
+    }
+
     /// Runs the analysis of the batch.
     /// - Throws: `ModelError` when there is no batch or it does not fit the model;
     ///   `ExecutionError` or `ConventionError` for an impossible option.
     public func run() throws -> AnalysisResult {
-        guard let inputs, let targets else {
-            throw ModelError(file: model.file, key: "data", message: "no batch: the model file has no 'data' and none was given")
-        }
         try convention.validate()
         try alternative.validate()
-        let built = try model.graph(batch: inputs.shape.first ?? 0)
-        try model.checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
-        let feed = model.feed(inputs: inputs, targets: targets)
+        let built: ModelGraph, feed: Feed, name: String
+        switch source {
+        case .graph(let g, let f, let n):
+            (built, feed, name) = (g, f, n)
+        case .model(let model):
+            guard let inputs, let targets else {
+                throw ModelError(file: model.file, key: "data", message: "no batch: the model file has no 'data' and none was given")
+            }
+            built = try model.graph(batch: inputs.shape.first ?? 0)
+            try model.checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
+            feed = model.feed(inputs: inputs, targets: targets)
+            name = model.name
+        }
         var cache = ReferenceCache()
         var results: [PrecisionName: PrecisionResult] = [:]
         for p in precisions where results[p] == nil {
             results[p] = try analyze(p, built, feed, &cache)
         }
-        return AnalysisResult(model: model.name, precisions: precisions, results: results, convention: convention,
-                              alternative: alternative, arithmeticModel: arithmeticModel, batchSize: inputs.shape[0])
+        return AnalysisResult(model: name, precisions: precisions, results: results, convention: convention,
+                              alternative: alternative, arithmeticModel: arithmeticModel,
+                              batchSize: built.graph.nodes[built.input].shape.first ?? 0)
     }
 
     func analyze(_ p: PrecisionName, _ built: ModelGraph, _ feed: Feed, _ cache: inout ReferenceCache) throws -> PrecisionResult {

@@ -169,4 +169,15 @@ public struct ModelGraph: Sendable {
     public let loss: NodeID
     /// The MSE target leaf.
     public let targets: NodeID?
+
+    /// A graph built in code: `parameters` are the leaves whose gradients are compared (by
+    /// name), `loss` the scalar differentiated.
+    public init(graph: Graph, input: NodeID, parameters: [String: NodeID], output: NodeID, loss: NodeID, targets: NodeID? = nil) {
+        self.graph = graph
+        self.input = input
+        self.parameters = parameters
+        self.output = output
+        self.loss = loss
+        self.targets = targets
+    }
 }
