@@ -162,6 +162,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         var changed = false
         var perTensor: [String: ErrorNorms] = [:]
         var referenceBifurcationPerTensor: [String: Double] = [:]
+        var gradients: [String: GradientSet] = [:]
         for (name, id) in zip(parameterNames, ids) {
             let vP = gP[id]!.doubles(a), vPAlt = gPAlt[id]!.doubles(a), vAligned = gAligned[id]!.doubles(a)
             let t = GradientAlgebra.difference(vP, gR[id]!, bits: reference.bits)
@@ -172,6 +173,8 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             total += t; kink += k; rounding += ro; rAll += rv
             bifurcation += zip(vP, vPAlt).map { $0 - $1 }
             changed = changed || zip(vP, vPAlt).contains { !($0 == $1 || ($0.isNaN && $1.isNaN)) }
+            gradients[name] = GradientSet(p: vP, pAlternative: vPAlt, aligned: vAligned, r: rv,
+                                          rAlternative: gRAlt[id]!.doubles(r.arithmetic), shape: gR[id]!.shape)
             let rDifference = GradientAlgebra.difference(gR[id]!, gRAlt[id]!, bits: reference.bits)
             referenceBifurcation += rDifference
             referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
@@ -205,6 +208,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             referenceBifurcation: BifurcationTest(changed: referenceBifurcation.contains { $0 != 0 }, relative: relative(referenceBifurcation)),
             referenceBifurcationPerTensor: referenceBifurcationPerTensor,
             error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
+            gradients: gradients,
             referenceBits: reference.bits, referenceEscalations: reference.escalations)
     }
 

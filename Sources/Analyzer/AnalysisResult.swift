@@ -36,6 +36,16 @@ public struct BifurcationTest: Sendable, Equatable {
     public let relative: Double?
 }
 
+/// The five gradients of one parameter tensor, as `Double`s (P's exactly; R's midpoints).
+public struct GradientSet: Sendable {
+    /// `g_P`, `g_P′`, `g_P|R`.
+    public let p, pAlternative, aligned: [Double]
+    /// `g_R`, `g_R′` (midpoints of R's enclosures, rounded to `Double`).
+    public let r, rAlternative: [Double]
+    /// The tensor's shape.
+    public let shape: [Int]
+}
+
 /// How a precision is flagged.
 public enum FlagRule: Sendable, Equatable, CustomStringConvertible {
     /// Flagged when the kink-caused error exceeds the precision's own rounding error.
@@ -62,6 +72,12 @@ public struct PrecisionResult: Sendable {
     public let perLayer: [String: [SiteClass: Int]]
     /// Samples with at least one classified site.
     public let samplesAffected: Int
+    /// Sites per class, per sample (samples without classified sites omitted).
+    public var perSample: [Int: [SiteClass: Int]] {
+        var out: [Int: [SiteClass: Int]] = [:]
+        for s in classifiedSites { out[s.sample, default: [:]][s.siteClass, default: 0] += 1 }
+        return out
+    }
     /// Nonsmooth sites in the batch.
     public let siteCount: Int
     /// `g_P` vs `g_P′`.
@@ -79,6 +95,8 @@ public struct PrecisionResult: Sendable {
     public let flagRule: FlagRule
     /// Range events per node (forward and backward together).
     public let rangeEvents: [String: RangeEvents]
+    /// Every gradient, by parameter name (for `--save-gradients` and for users who look).
+    public let gradients: [String: GradientSet]
     /// The reference's precision at this point, and how many sites it left undecided.
     public let referenceBits: Int
     public let referenceEscalations: [Int]

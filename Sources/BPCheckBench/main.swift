@@ -10,8 +10,29 @@
 // never appear in tests.
 
 import AD
+import Analyzer
 import Foundation
 import Precision
+
+if let i = CommandLine.arguments.firstIndex(of: "--dataset-shares"), CommandLine.arguments.count >= i + 4 {
+    // Developer mode until the CLI's dataset options land:
+    //   BPCheckBench --dataset-shares examples/lenet5-init/model.json BATCH_SIZE BATCHES
+    let a = CommandLine.arguments
+    let model = try Model(contentsOf: URL(fileURLWithPath: a[i + 1]))
+    let data = try NumpyFile.readNPZ(url: URL(fileURLWithPath: a[i + 1]).deletingLastPathComponent().appendingPathComponent("dataset.npz"), file: "dataset.npz")
+    let start = Date()
+    let result = try DatasetAnalysis(Analysis(model: model), inputs: data["x"]!, targets: data["y"]!,
+                                     batchSize: Int(a[i + 2])!, batches: Int(a[i + 3])!).run { done, total in
+        FileHandle.standardError.write(Data("batch \(done)/\(total), \(Int(Date().timeIntervalSince(start))) s\n".utf8))
+    }
+    print(result.summary)
+    for p in PrecisionName.standard {
+        let counts = result.batches.map { $0[p].counts }
+        let total = SiteClass.allCases.map { c in "\(c.rawValue) \(counts.reduce(0) { $0 + ($1[c] ?? 0) })" }.joined(separator: ", ")
+        print("\(p): sites over all batches: \(total); flagged in \(result.batches.filter { $0[p].flagged }.count) batches")
+    }
+    exit(0)
+}
 
 if CommandLine.arguments.contains("--profile-w1") {
     // One f32 W1 pass, for profilers.

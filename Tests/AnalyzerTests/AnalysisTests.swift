@@ -55,6 +55,14 @@ import Analyzer
             let perTensor = result[p].perTensor.values
             let sum = perTensor.reduce(0) { $0 + $1.absoluteTotal * $1.absoluteTotal }.squareRoot()
             #expect(abs(sum - e.absoluteTotal) <= 1e-12 * max(1, e.absoluteTotal))
+            // As vectors: (g_P − g_P|R) + (g_P|R − g_R) = g_P − g_R, within R's rounding to Double.
+            for (name, g) in result[p].gradients {
+                for k in g.p.indices {
+                    let parts = (g.p[k] - g.aligned[k]) + (g.aligned[k] - g.r[k])
+                    #expect(abs(parts - (g.p[k] - g.r[k])) <= 4 * Double.ulpOfOne * max(abs(g.p[k]), abs(g.r[k]), abs(g.aligned[k])), "\(p) \(name)[\(k)]")
+                }
+                #expect(result[p].perTensor[name]!.absoluteKink == zip(g.p, g.aligned).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot())
+            }
         }
     }
 
@@ -65,7 +73,7 @@ import Analyzer
         var model = try Model(contentsOf: TestFiles.examples.appendingPathComponent("lenet5-init/model.json"))
         model.inputs = model.inputs!.samples(0..<2)
         model.targets = model.targets!.samples(0..<2)
-        let result = try Analysis(model: model, precisions: [.f32, .bf16]).run()
+        let result = try Analysis(model: model).run()
         for p in result.precisions {
             let r = result[p]
             #expect((r.counts[.genuine] ?? 0) > 1000, "\(p): \(r.counts)")
