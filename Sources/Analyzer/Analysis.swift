@@ -208,8 +208,43 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             referenceBifurcation: BifurcationTest(changed: referenceBifurcation.contains { $0 != 0 }, relative: relative(referenceBifurcation)),
             referenceBifurcationPerTensor: referenceBifurcationPerTensor,
             error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
-            gradients: gradients,
+            kinkDistances: kinkDistances(p), gradients: gradients,
             referenceBits: reference.bits, referenceEscalations: reference.escalations)
+    }
+
+    /// The histogram of distances to the nearest kink at P, in epsilons of P.
+    func kinkDistances(_ p: Execution<A>) -> [Int] {
+        let a = p.arithmetic
+        let epsilon = a.precision.format.epsilon
+        var buckets = [Int](repeating: 0, count: KinkDistance.labels.count)
+        for node in built.graph.nodes where node.op.isNonsmooth {
+            let x = p.value(node.inputs[0])
+            let values = x.doubles(a)
+            switch node.op {
+            case .maximum, .minimum:
+                let y = p.value(node.inputs[1]).doubles(a)
+                for (u, v) in zip(values, y) { buckets[KinkDistance.bucket(abs(u - v) / epsilon)] += 1 }
+            case .maxPool2d(let attributes):
+                let g = node.shape, s = x.shape
+                for n in 0..<g[0] { for c in 0..<g[1] { for oy in 0..<g[2] { for ox in 0..<g[3] {
+                    var top = -Double.infinity, second = -Double.infinity, nan = false
+                    for i in 0..<attributes.kernel[0] { for j in 0..<attributes.kernel[1] {
+                        let iy = oy * attributes.stride[0] - attributes.padding[0] + i, ix = ox * attributes.stride[1] - attributes.padding[1] + j
+                        guard iy >= 0, iy < s[2], ix >= 0, ix < s[3] else { continue }
+                        let v = values[((n * s[1] + c) * s[2] + iy) * s[3] + ix]
+                        if v.isNaN { nan = true } else if v > top { second = top; top = v } else if v > second { second = v }
+                    } }
+                    buckets[nan ? 8 : KinkDistance.bucket(second == -.infinity ? .infinity : (top - second) / epsilon)] += 1
+                } } } }
+            case .hardtanh(let lo, let hi):
+                for v in values { buckets[KinkDistance.bucket(min(abs(v - lo), abs(v - hi)) / epsilon)] += 1 }
+            case .relu6:
+                for v in values { buckets[KinkDistance.bucket(min(abs(v), abs(v - 6)) / epsilon)] += 1 }
+            default:
+                for v in values { buckets[KinkDistance.bucket(abs(v) / epsilon)] += 1 }
+            }
+        }
+        return buckets
     }
 
     /// R's record where it decided, P's where it did not.

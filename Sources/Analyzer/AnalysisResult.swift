@@ -46,6 +46,20 @@ public struct GradientSet: Sendable {
     public let shape: [Int]
 }
 
+/// The buckets of the kink-distance histogram: the distance of a nonsmooth input from its
+/// nearest kink (max-pool: the gap between the two largest values; maximum: |a − b|) divided by
+/// P's epsilon.
+public enum KinkDistance {
+    public static let labels = ["0 (on the kink)", "(0, 1]", "(1, 10]", "(10, 100]", "(100, 10³]", "(10³, 10⁴]", "(10⁴, 10⁶]", "> 10⁶", "NaN"]
+    /// The bucket of a distance in epsilons.
+    public static func bucket(_ d: Double) -> Int {
+        if d.isNaN { return 8 }
+        if d == 0 { return 0 }
+        for (i, bound) in [1.0, 10, 100, 1e3, 1e4, 1e6].enumerated() where d <= bound { return i + 1 }
+        return 7
+    }
+}
+
 /// How a precision is flagged.
 public enum FlagRule: Sendable, Equatable, CustomStringConvertible {
     /// Flagged when the kink-caused error exceeds the precision's own rounding error.
@@ -95,6 +109,9 @@ public struct PrecisionResult: Sendable {
     public let flagRule: FlagRule
     /// Range events per node (forward and backward together).
     public let rangeEvents: [String: RangeEvents]
+    /// How far every nonsmooth site's input is from its nearest kink, in units of P's epsilon
+    /// (ulps of 1): bucket counts for `KinkDistance.labels`.
+    public let kinkDistances: [Int]
     /// Every gradient, by parameter name (for `--save-gradients` and for users who look).
     public let gradients: [String: GradientSet]
     /// The reference's precision at this point, and how many sites it left undecided.

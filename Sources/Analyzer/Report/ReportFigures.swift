@@ -1,0 +1,68 @@
+import Foundation
+
+/// The report's figures, written as SVG by bpcheck itself (no plotting dependency).
+public enum ReportFigures {
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+    static func fmt(_ x: Double) -> String { String(format: "%.1f", x) }
+
+    /// Grouped bars, log scale 10⁻¹⁸ … 10¹: the kink-caused and the rounding relative error of
+    /// each precision (the worst batch).
+    public static func errorDecomposition(_ summaries: [PrecisionSummary]) -> String {
+        let width = 120 + 110 * summaries.count, height = 320
+        let top = 30.0, bottom = 260.0, lo = -18.0, hi = 1.0
+        func y(_ v: Double?) -> Double {
+            guard let v, v > 0 else { return bottom }
+            let l = min(max(log10(v), lo), hi)
+            return bottom - (l - lo) / (hi - lo) * (bottom - top)
+        }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        out += "<text x=\"10\" y=\"18\" font-size=\"13\">Gradient error relative to the reference: kink-caused vs rounding</text>\n"
+        for e in stride(from: Int(lo), through: Int(hi), by: 3) {
+            let yy = y(pow(10, Double(e)))
+            out += "<line x1=\"70\" x2=\"\(width - 10)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#ddd\"/><text x=\"10\" y=\"\(fmt(yy + 4))\">1e\(e)</text>\n"
+        }
+        for (i, s) in summaries.enumerated() {
+            let x0 = 90.0 + Double(i) * 110
+            let e = s.worst.error
+            for (k, (value, color, label)) in [(e.kink, "#d62728", "kink"), (e.rounding, "#1f77b4", "rounding")].enumerated() {
+                let x = x0 + Double(k) * 38, yy = y(value)
+                out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(yy))\" width=\"32\" height=\"\(fmt(bottom - yy))\" fill=\"\(color)\"><title>\(label): \(value.map { String(format: "%.3g", $0) } ?? "n/a")</title></rect>\n"
+                out += "<text x=\"\(fmt(x + 16))\" y=\"\(fmt(yy - 3))\" text-anchor=\"middle\" font-size=\"9\">\(value.map { $0 == 0 ? "0" : String(format: "%.0e", $0) } ?? "n/a")</text>\n"
+            }
+            out += "<text x=\"\(fmt(x0 + 35))\" y=\"\(fmt(bottom + 16))\" text-anchor=\"middle\">\(escape(s.precision.description))\(s.flagged ? " ⚑" : "")</text>\n"
+        }
+        out += "<rect x=\"90\" y=\"\(fmt(bottom + 30))\" width=\"10\" height=\"10\" fill=\"#d62728\"/><text x=\"104\" y=\"\(fmt(bottom + 39))\">kink-caused ‖g_P − g_P|R‖/‖g_R‖</text>\n"
+        out += "<rect x=\"300\" y=\"\(fmt(bottom + 30))\" width=\"10\" height=\"10\" fill=\"#1f77b4\"/><text x=\"314\" y=\"\(fmt(bottom + 39))\">rounding ‖g_P|R − g_R‖/‖g_R‖</text>\n"
+        return out + "</svg>\n"
+    }
+
+    /// One row of bars per precision: how many nonsmooth inputs lie how far from their kink, in
+    /// epsilons of that precision (log-scaled counts).
+    public static func kinkDistances(_ summaries: [PrecisionSummary]) -> String {
+        let buckets = KinkDistance.labels.count
+        let rowHeight = 70.0, left = 70.0, barWidth = 64.0
+        let width = Int(left + Double(buckets) * (barWidth + 6) + 20), height = Int(40 + rowHeight * Double(summaries.count) + 40)
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        out += "<text x=\"10\" y=\"18\" font-size=\"13\">Distance of nonsmooth-op inputs from their kink, in epsilons of each precision</text>\n"
+        let maxCount = summaries.flatMap(\.kinkDistances).max() ?? 1
+        for (r, s) in summaries.enumerated() {
+            let base = 40 + rowHeight * Double(r + 1) - 12
+            out += "<text x=\"10\" y=\"\(fmt(base - 20))\">\(escape(s.precision.description))</text>\n"
+            for (b, n) in s.kinkDistances.enumerated() {
+                let h = n == 0 ? 0 : (log10(Double(n)) + 1) / (log10(Double(max(maxCount, 1))) + 1) * (rowHeight - 24)
+                let x = left + Double(b) * (barWidth + 6)
+                out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(base - h))\" width=\"\(fmt(barWidth))\" height=\"\(fmt(h))\" fill=\"\(b == 0 ? "#d62728" : "#7f7f7f")\"><title>\(n)</title></rect>\n"
+                out += "<text x=\"\(fmt(x + barWidth / 2))\" y=\"\(fmt(base - h - 2))\" text-anchor=\"middle\" font-size=\"9\">\(n)</text>\n"
+            }
+        }
+        let labelY = 40 + rowHeight * Double(summaries.count) + 6
+        for (b, label) in KinkDistance.labels.enumerated() {
+            out += "<text x=\"\(fmt(left + Double(b) * (barWidth + 6) + barWidth / 2))\" y=\"\(fmt(labelY))\" text-anchor=\"middle\" font-size=\"9\">\(escape(label))</text>\n"
+        }
+        return out + "</svg>\n"
+    }
+}

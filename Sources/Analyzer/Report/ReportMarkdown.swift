@@ -1,0 +1,89 @@
+import AD
+import Foundation
+import Precision
+
+/// The Markdown report (interfaces.md §2), for a reader who has not read the papers.
+public enum ReportMarkdown {
+    static func f(_ x: Double?) -> String {
+        guard let x else { return "n/a" }
+        return x == 0 ? "0" : String(format: "%.3g", x)
+    }
+    static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+
+    /// The one-sentence verdict of a precision.
+    static func verdict(_ s: PrecisionSummary) -> String {
+        let w = s.worst
+        if s.flagged {
+            let why = w.flagRule == .kinkExceedsRounding
+                ? "kinks cause more gradient error (\(f(w.error.kink))) than rounding does (\(f(w.error.rounding)))"
+                : "the kink-caused error \(f(w.error.kink)) exceeds the tolerance (\(w.flagRule))"
+            return "**\(s.precision): flagged** — \(why); \(s.count(.spurious)) spurious, \(s.count(.flipped)) flipped, \(s.count(.masked)) masked sites."
+        }
+        let genuine = s.count(.genuine)
+        let extra = genuine > 0 ? " The network sits on \(genuine) genuine kinks (real over ℝ, not rounding artefacts)." : ""
+        return "**\(s.precision): trustworthy** — kink-caused error \(f(w.error.kink)) does not exceed rounding error \(f(w.error.rounding)).\(extra)"
+    }
+
+    /// The report. `figures` are the SVG file names written beside it.
+    public static func render(_ context: ReportContext, _ summaries: [PrecisionSummary], figures: (errors: String, kinks: String)) -> String {
+        let batches = summaries.first?.batches.count ?? 0
+        var out = "# bpcheck report: \(context.modelName)\n\n"
+        out += summaries.map { "- " + verdict($0) }.joined(separator: "\n") + "\n\n"
+        out += "\(batches) batch\(batches == 1 ? "" : "es") analysed; convention C: \(context.convention); alternative C′: \(context.alternative). "
+        out += "Errors are relative L2 norms against the certified reference's gradient ‖g_R‖₂\(batches > 1 ? " (worst batch)" : "").\n\n"
+
+        out += "## Summary\n\n"
+        out += "| precision | verdict | genuine | spurious | masked | flipped | undecided | samples affected | C vs C′ changes g_P | C vs C′ over ℝ | total error | kink-caused | rounding | range events |\n"
+        out += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        for s in summaries {
+            let w = s.worst
+            let events = s.rangeEvents.values.reduce(RangeEvents(), +)
+            let eventText = events.isEmpty ? "none" : "overflow \(events.overflow), NaN \(events.nan), subnormal \(events.subnormal), flushed \(events.flushed)"
+            let bif = batches > 1 ? "\(percent(s.bifurcationShare)) of batches" : (s.bifurcationShare > 0 ? "yes (\(f(s.maxBifurcation)))" : "no")
+            let rbif = batches > 1 ? "\(percent(s.referenceBifurcationShare)) of batches" : (s.referenceBifurcationShare > 0 ? "yes (\(f(s.maxReferenceBifurcation)))" : "no")
+            out += "| \(s.precision) | \(s.flagged ? "flagged" : "ok") | \(s.count(.genuine)) | \(s.count(.spurious)) | \(s.count(.masked)) | \(s.count(.flipped)) | \(s.count(.undecided)) | \(s.samplesAffected) | \(bif) | \(rbif) | \(f(w.error.total)) | \(f(w.error.kink)) | \(f(w.error.rounding)) | \(eventText) |\n"
+        }
+        out += "\nOut of \(summaries.first?.siteCount ?? 0) nonsmooth sites per precision. "
+        out += "*Genuine*: the exact computation sits on the kink too (the bifurcation zone over ℝ). *Spurious*: only rounding put P on a kink (the compensation zone). *Masked*: rounding moved a real kink away. *Flipped*: rounding chose the other smooth piece. *Undecided*: the reference could not prove its decision within \(context.reference.capBits) bits.\n\n"
+
+        for s in summaries where s.flagged {
+            out += "## Per layer at \(s.precision)\n\n| layer | genuine | spurious | masked | flipped | undecided |\n|---|---|---|---|---|---|\n"
+            for layer in s.layers.sorted() {
+                out += "| \(layer) | " + SiteClass.allCases.map { "\(s.layerCount(layer, $0))" }.joined(separator: " | ") + " |\n"
+            }
+            out += "\nPer parameter tensor (worst batch):\n\n| tensor | total | kink-caused | rounding |\n|---|---|---|---|\n"
+            for (name, e) in s.worst.perTensor.sorted(by: { $0.key < $1.key }) {
+                out += "| \(name) | \(f(e.total)) | \(f(e.kink)) | \(f(e.rounding)) |\n"
+            }
+            out += "\n"
+        }
+
+        let worst = summaries.flatMap { s in s.worstSites.filter { $0.site.siteClass != .genuine }.prefix(10).map { (s.precision, $0.batch, $0.site) } }
+        out += "## Worst sites\n\n"
+        if worst.isEmpty {
+            out += "No spurious, masked, flipped or undecided site at any precision.\n\n"
+        } else {
+            out += "| precision | batch | sample | layer | index | class | decision at P | value at P | decision in R | certified value in R |\n|---|---|---|---|---|---|---|---|---|---|\n"
+            for (p, b, site) in worst {
+                out += "| \(p) | \(b) | \(site.sample) | \(site.layer) | \(site.index) | \(site.siteClass.rawValue) | \(site.decisionAtP) | \(site.valueAtP) | \(site.decisionInR) | \(site.certifiedValue) |\n"
+            }
+            out += "\nThe share of the gradient error each single site carries is not attributed in this version; the per-layer and per-tensor tables locate it.\n\n"
+        }
+
+        out += "## Figures\n\n![Gradient error: kink-caused vs rounding](\(figures.errors))\n\n![Distance of nonsmooth inputs from their kinks](\(figures.kinks))\n\n"
+
+        out += "## Method\n\n"
+        out += "Backpropagation through ReLU, max-pooling and other piecewise operations returns a conservative gradient: the true gradient except where the network sits exactly on a kink, where it depends on an arbitrary choice such as ReLU'(0). Bertoin, Bolte, Gerchinovitz & Pauwels (NeurIPS 2021, “Numerical influence of ReLU'(0) on backpropagation”) showed that in floating point this happens on many minibatches: the *bifurcation test* compares the gradients under two conventions C and C′. Boustany, Bolte & Pauwels (TMLR 2024, “On the numerical reliability of nonsmooth autodiff: a MaxPool case study”) separated a bifurcation zone (the point is on a kink over ℝ) from a compensation zone (only rounding put it there).\n\n"
+        out += "bpcheck replays the network at each precision P on the point (θ_P, X_P) — parameters and inputs rounded to P — and compares every nonsmooth decision with a certified reference R computed in MPFR interval arithmetic at the same point, where a decision counts only when proven (by exactness, or by an enclosure excluding the kink). The gradient error splits as g_P − g_R = (g_P − g_P|R) + (g_P|R − g_R), where g_P|R is P's arithmetic forced onto R's decisions: the first term is caused by kinks, the second is ordinary rounding. Flag rule: \(context.flagRule).\n\n"
+        out += "- Arithmetic model: \(context.arithmeticModel.description).\n"
+        out += "- Convention C: \(context.convention). Alternative C′: \(context.alternative).\n"
+        let bits = Set(summaries.flatMap { $0.batches.map(\.referenceBits) }).sorted()
+        let escalated = summaries.flatMap { $0.batches.filter { !$0.referenceEscalations.isEmpty } }.count
+        out += "- Reference: MPFR intervals from \(context.reference.initialBits) bits, cap \(context.reference.capBits); precisions used: \(bits.map(String.init).joined(separator: ", ")) bits; \(escalated) batch-precision pair(s) needed more than the initial precision.\n\n"
+
+        out += "## Reproduce\n\n```sh\n\(context.command)\n```\n\n"
+        out += "- \(context.bpcheckVersion); MPFR \(MPFRLibrary.mpfrVersion), GMP \(MPFRLibrary.gmpVersion).\n"
+        for h in context.hashes { out += "- `\(h.file)` SHA-256 `\(h.sha256)`\n" }
+        return out
+    }
+}
