@@ -12,7 +12,8 @@ struct BPCheck: ParsableCommand {
             --fail-on; 2 the input or the command line is wrong.
             """,
         version: BPCheckVersion.full,
-        subcommands: [InspectCommand.self, PrecisionsCommand.self]
+        subcommands: [AnalyzeCommand.self, InspectCommand.self, PrecisionsCommand.self],
+        defaultSubcommand: AnalyzeCommand.self
     )
 }
 

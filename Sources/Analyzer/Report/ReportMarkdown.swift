@@ -11,7 +11,7 @@ public enum ReportMarkdown {
     static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
     /// The one-sentence verdict of a precision.
-    static func verdict(_ s: PrecisionSummary) -> String {
+    public static func verdict(_ s: PrecisionSummary) -> String {
         let w = s.worst
         if s.flagged {
             let why = w.flagRule == .kinkExceedsRounding
