@@ -1,14 +1,15 @@
 # bpcheck — the two quick-start commands and the development ones.
 #
-#   make example   build bpcheck and run it (installs MPFR/GMP when missing)
+#   make example   build bpcheck and analyse a bundled example: reports/digits-cnn.md (+ .json, .svg)
 #   make test      build and run every test (installs MPFR/GMP when missing)
+#   make reports   regenerate reports/ for every bundled example (lenet5-init takes ~3 minutes)
 #   make bench     release-mode micro-benchmark (ns per multiply-add per precision)
 #   make examples  regenerate examples/ from scikit-learn's bundled digits
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test bench examples clean
+.PHONY: deps example test bench examples reports clean
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -18,10 +19,15 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libmpfr-dev libgmp-dev pkg-config >/dev/null; \
 	fi
 
+BPCHECK = $$($(SWIFT) build -c release --show-bin-path)/bpcheck
+
 example: deps
-	$(SWIFT) build --product bpcheck
-	$$($(SWIFT) build --show-bin-path)/bpcheck --version
-	$$($(SWIFT) build --show-bin-path)/bpcheck precisions
+	$(SWIFT) build -c release --product bpcheck
+	$(BPCHECK) examples/digits-cnn/model.json --report reports/digits-cnn.md
+
+reports: deps
+	$(SWIFT) build -c release --product bpcheck
+	for e in digits-mlp digits-cnn lenet5-init; do $(BPCHECK) examples/$$e/model.json --report reports/$$e.md || exit $$?; done
 
 test: deps
 	$(SWIFT) test

@@ -20,7 +20,7 @@ public enum ReportMarkdown {
             return "**\(s.precision): flagged** — \(why); \(s.count(.spurious)) spurious, \(s.count(.flipped)) flipped, \(s.count(.masked)) masked sites."
         }
         let genuine = s.count(.genuine)
-        let extra = genuine > 0 ? " The network sits on \(genuine) genuine kinks (real over ℝ, not rounding artefacts)." : ""
+        let extra = genuine > 0 ? " The network sits on \(genuine) genuine kink\(genuine == 1 ? "" : "s") (real over ℝ, not rounding artefacts)." : ""
         return "**\(s.precision): trustworthy** — kink-caused error \(f(w.error.kink)) does not exceed rounding error \(f(w.error.rounding)).\(extra)"
     }
 

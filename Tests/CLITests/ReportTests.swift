@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// `bpcheck model.json`: the report of a small fixed model against a committed expected file,
+/// exit codes under --fail-on, and --save-gradients.
+@Suite struct ReportTests {
+    static let fixture = BPCheckProcess.repositoryRoot.appendingPathComponent("Tests/CLITests/Fixtures/worked-example")
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bpcheck-report-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Paths and the version line vary by machine; everything else must not.
+    static func normalised(_ text: String, _ directory: URL) -> String {
+        text.replacingOccurrences(of: directory.path, with: "<out>")
+            .replacingOccurrences(of: BPCheckProcess.repositoryRoot.path, with: "<root>")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("- bpcheck ") ? "- <versions>" : String($0) }
+            .joined(separator: "\n")
+    }
+
+    @Test func reportOfTheWorkedExampleMatchesTheExpectedFile() throws {
+        let out = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try BPCheckProcess.run([Self.fixture.appendingPathComponent("model.json").path, "--report", out.appendingPathComponent("report.md").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = Self.normalised(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8), out)
+        let expectedURL = Self.fixture.appendingPathComponent("expected.md")
+        if ProcessInfo.processInfo.environment["BPCHECK_UPDATE_GOLDEN"] == "1" {
+            try report.write(to: expectedURL, atomically: true, encoding: .utf8)
+        }
+        #expect(report == (try String(contentsOf: expectedURL, encoding: .utf8)))
+        for figure in ["report-errors.svg", "report-kinks.svg"] {
+            let svg = try String(contentsOf: out.appendingPathComponent(figure), encoding: .utf8)
+            #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+        }
+        // The JSON carries the contract's fields.
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
+        #expect(json["schema"] as? String == "bpcheck-report/1" && json["model"] as? String == "worked-example" && json["batches"] as? Int == 1)
+        let f32 = (json["precisions"] as! [String: Any])["f32"] as! [String: Any]
+        #expect(f32["flagged"] as? Bool == true)
+        #expect((f32["sites"] as! [String: Int])["spurious"] == 1)
+        #expect(((f32["layers"] as! [String: Any])["relu"] as! [String: Any])["sites"] != nil)
+        let bifurcation = f32["bifurcation"] as! [String: Any]
+        #expect(bifurcation["changed"] as? Bool == true && bifurcation["share_of_batches"] as? Double == 1)
+        let error = f32["error"] as! [String: Any]
+        #expect(error["kink"] as? Double != nil && (error["per_tensor"] as! [String: Any])["w"] != nil)
+        #expect((f32["range_events"] as! [String: Any])["fc"] != nil)
+    }
+
+    @Test func failOnGivesOneWhenFlaggedAndZeroWhenClean() throws {
+        let out = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let model = Self.fixture.appendingPathComponent("model.json").path
+        let report = out.appendingPathComponent("r.md").path
+        #expect(try BPCheckProcess.run([model, "--report", report, "--fail-on", "flagged"]).status == 1)
+        #expect(try BPCheckProcess.run([model, "--report", report, "--fail-on", "kink-error=1e-3"]).status == 1)
+        #expect(try BPCheckProcess.run([model, "--report", report, "--fail-on", "kink-error=0.9"]).status == 0)
+        #expect(try BPCheckProcess.run([model, "--report", report, "--precisions", "f64", "--fail-on", "flagged"]).status == 0)
+        #expect(try BPCheckProcess.run([model, "--report", report]).status == 0)  // no --fail-on: never 1
+        let bad = try BPCheckProcess.run([model, "--report", report, "--fail-on", "sometimes"])
+        #expect(bad.status == 2 && bad.stderr.contains("--fail-on"))
+        let badPrecision = try BPCheckProcess.run([model, "--report", report, "--precisions", "f8"])
+        #expect(badPrecision.status == 2 && badPrecision.stderr.contains("'f8'"))
+        let badTie = try BPCheckProcess.run([model, "--report", report, "--maxpool-tie", "middle"])
+        #expect(badTie.status == 2 && badTie.stderr.contains("maxpool-tie"))
+    }
+
+    @Test func savedGradientsHoldTheNumbersTheJSONImplies() throws {
+        let out = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try BPCheckProcess.run([Self.fixture.appendingPathComponent("model.json").path, "--report", out.appendingPathComponent("r.md").path,
+                                        "--save-gradients", out.appendingPathComponent("grads").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("r.json"))) as! [String: Any]
+        for p in ["f16", "bf16", "f32", "f64"] {
+            let folder = out.appendingPathComponent("grads").appendingPathComponent(p)
+            for name in ["g_P", "g_P_alt", "g_P_aligned", "g_R", "g_R_alt"] {
+                #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name + ".safetensors").path), "\(p)/\(name)")
+            }
+            // ‖g_P − g_R‖ / ‖g_R‖ from the files equals the JSON's total error.
+            func values(_ name: String) throws -> [Double] { try SafetensorsProbe.f64OrNarrower(folder.appendingPathComponent(name + ".safetensors"), tensor: "w") }
+            let gP = try values("g_P"), gR = try values("g_R")
+            let total = zip(gP, gR).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / gR.map { $0 * $0 }.reduce(0, +).squareRoot()
+            let reported = ((json["precisions"] as! [String: Any])[p] as! [String: Any])["error"] as! [String: Any]
+            let expected = reported["total"] as! Double
+            #expect(abs(total - expected) <= 1e-9 * max(expected, 1e-300) + 1e-15, "\(p): files give \(total), JSON \(expected)")
+        }
+    }
+}
+
+/// A minimal safetensors reader for the test (independent of bpcheck's): header JSON via
+/// Foundation, little-endian F16/BF16/F32/F64 decoded by hand.
+enum SafetensorsProbe {
+    static func f64OrNarrower(_ url: URL, tensor: String) throws -> [Double] {
+        let data = [UInt8](try Data(contentsOf: url))
+        let n = Int(data[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try JSONSerialization.jsonObject(with: Data(data[8..<(8 + n)])) as! [String: Any]
+        let entry = header[tensor] as! [String: Any]
+        let offsets = entry["data_offsets"] as! [Int]
+        let bytes = Array(data[(8 + n + offsets[0])..<(8 + n + offsets[1])])
+        func word(_ i: Int, _ size: Int) -> UInt64 { (0..<size).reduce(0) { $0 | UInt64(bytes[i * size + $1]) << (8 * UInt64($1)) } }
+        switch entry["dtype"] as! String {
+        case "F64": return (0..<(bytes.count / 8)).map { Double(bitPattern: word($0, 8)) }
+        case "F32": return (0..<(bytes.count / 4)).map { Double(Float(bitPattern: UInt32(word($0, 4)))) }
+        case "BF16": return (0..<(bytes.count / 2)).map { Double(Float(bitPattern: UInt32(word($0, 2)) << 16)) }
+        case "F16": return (0..<(bytes.count / 2)).map { Double(Float16(bitPattern: UInt16(word($0, 2)))) }
+        default: return []
+        }
+    }
+}
