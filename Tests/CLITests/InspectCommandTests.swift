@@ -41,6 +41,9 @@ import Testing
                 #expect(r.status == 2, "\(name): exit \(r.status)")
                 let message = r.stderr.replacingOccurrences(of: Self.corpus.path + "/", with: "")
                 #expect(message.contains(e.error ?? "?"), "\(name): \(message)")
+                // The analysis (the default command) refuses the same input the same way.
+                let analysis = try BPCheckProcess.run([Self.corpus.appendingPathComponent(name).appendingPathComponent("model.json").path, "--report", "/dev/null/never.md"])
+                #expect(analysis.status == 2 && analysis.stderr.replacingOccurrences(of: Self.corpus.path + "/", with: "").contains(e.error ?? "?"), "\(name): \(analysis.stderr)")
             }
         }
     }
