@@ -1,3 +1,4 @@
+import Dispatch
 import AD
 import Foundation
 import Precision
@@ -24,6 +25,8 @@ public struct Analysis: Sendable {
     public var alternative: DerivativeConvention
     public var arithmeticModel: ArithmeticModel
     public var flagRule: FlagRule
+    /// Threads for the precisions and references (results are bit-identical whatever it is).
+    public var threads: Int = 1
     /// The batch; default the model's own.
     public var inputs: HostTensor?
     public var targets: HostTensor?
@@ -78,38 +81,100 @@ public struct Analysis: Sendable {
             feed = model.feed(inputs: inputs, targets: targets)
             name = model.name
         }
-        var cache = ReferenceCache()
-        var results: [PrecisionName: PrecisionResult] = [:]
-        for p in precisions where results[p] == nil {
-            results[p] = try analyze(p, built, feed, &cache)
+        // The point of each precision, the references of the distinct points, then the
+        // precisions: each phase in parallel on `threads` threads. Every piece is an independent
+        // deterministic computation assembled by index, so results do not depend on `threads`.
+        let names = precisions.reduce(into: [PrecisionName]()) { if !$0.contains($1) { $0.append($1) } }
+        let points = names.map { roundedFeed($0, feed) }
+        var distinct: [Feed] = []
+        let pointIndex = points.map { point in
+            if let i = distinct.firstIndex(where: { Self.samePoint($0, point) }) { return i }
+            distinct.append(point)
+            return distinct.count - 1
         }
+        let graph = built.graph, options = reference, distinctPoints = distinct
+        let references = try Parallel.map(distinct.count, threads: threads) { i in
+            UncheckedBox(try ReferenceRun.run(graph: graph, feed: distinctPoints[i], options: options))
+        }
+        let perPrecision = try Parallel.map(names.count, threads: threads) { i in
+            try analyze(names[i], built, points[i], references[pointIndex[i]].value)
+        }
+        var results: [PrecisionName: PrecisionResult] = [:]
+        for (p, r) in zip(names, perPrecision) { results[p] = r }
         return AnalysisResult(model: name, precisions: precisions, results: results, convention: convention,
                               alternative: alternative, arithmeticModel: arithmeticModel,
                               batchSize: built.graph.nodes[built.input].shape.first ?? 0)
     }
 
-    func analyze(_ p: PrecisionName, _ built: ModelGraph, _ feed: Feed, _ cache: inout ReferenceCache) throws -> PrecisionResult {
+    /// `point` is P's rounded point, `reference` R at that point.
+    func analyze(_ p: PrecisionName, _ built: ModelGraph, _ point: Feed, _ reference: ReferenceRun) throws -> PrecisionResult {
         switch p {
-        case .f16: try PrecisionAnalysis(self, FixedArithmetic<Half>(), built, feed).run(&cache)
-        case .bf16: try PrecisionAnalysis(self, FixedArithmetic<BFloat16>(), built, feed).run(&cache)
-        case .f32: try PrecisionAnalysis(self, FixedArithmetic<Float>(), built, feed).run(&cache)
-        case .f64: try PrecisionAnalysis(self, FixedArithmetic<Double>(), built, feed).run(&cache)
-        case .mpfr(let bits): try PrecisionAnalysis(self, MPFRArithmetic(bits: bits), built, feed).run(&cache)
+        case .f16: try PrecisionAnalysis(self, FixedArithmetic<Half>(), built, point).run(reference)
+        case .bf16: try PrecisionAnalysis(self, FixedArithmetic<BFloat16>(), built, point).run(reference)
+        case .f32: try PrecisionAnalysis(self, FixedArithmetic<Float>(), built, point).run(reference)
+        case .f64: try PrecisionAnalysis(self, FixedArithmetic<Double>(), built, point).run(reference)
+        case .mpfr(let bits): try PrecisionAnalysis(self, MPFRArithmetic(bits: bits), built, point).run(reference)
+        }
+    }
+
+    /// The point analysed at `p`: every value rounded to `p` (parameters, inputs, real targets).
+    func roundedFeed(_ p: PrecisionName, _ feed: Feed) -> Feed {
+        func rounded<A: ScalarArithmetic>(_ a: A) -> Feed {
+            var out = feed
+            for (k, v) in feed.values { out.values[k] = a.doubles(a.makeStorage(v)) }
+            return out
+        }
+        switch p {
+        case .f16: return rounded(FixedArithmetic<Half>())
+        case .bf16: return rounded(FixedArithmetic<BFloat16>())
+        case .f32: return rounded(FixedArithmetic<Float>())
+        case .f64: return rounded(FixedArithmetic<Double>())
+        case .mpfr(let bits): return rounded(MPFRArithmetic(bits: bits))
+        }
+    }
+
+    /// Whether two points are the same bits (f32 weights give f32 and f64 one point, one R).
+    static func samePoint(_ a: Feed, _ b: Feed) -> Bool {
+        a.labels == b.labels && a.values.count == b.values.count && a.values.allSatisfy { k, v in
+            guard let w = b.values[k], w.count == v.count else { return false }
+            return zip(v, w).allSatisfy { $0.bitPattern == $1.bitPattern }
         }
     }
 }
 
-/// References computed so far, by rounded point: precisions whose rounded points coincide
-/// (f32 weights at f32 and f64) share one reference.
-struct ReferenceCache {
-    var runs: [(feed: [String: [UInt64]], labels: [String: [Int]], run: ReferenceRun)] = []
+/// A value handed between threads whose confinement the caller guarantees (an execution is
+/// built on one thread and only read afterwards).
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
 
-    mutating func reference(_ graph: Graph, _ feed: Feed, _ options: ReferenceOptions) throws -> ReferenceRun {
-        let key = feed.values.mapValues { $0.map(\.bitPattern) }
-        if let hit = runs.first(where: { $0.feed == key && $0.labels == feed.labels }) { return hit.run }
-        let run = try ReferenceRun.run(graph: graph, feed: feed, options: options)
-        runs.append((key, feed.labels, run))
-        return run
+/// The slots a parallel map fills, under a lock.
+final class ParallelResults<T>: @unchecked Sendable {
+    var values: [T?]
+    var error: (any Error)?
+    let lock = NSLock()
+    init(_ n: Int) { values = Array(repeating: nil, count: n) }
+}
+
+/// Deterministic parallel map: element `i` is computed by exactly one thread and stored at
+/// index `i`, so the result does not depend on the number of threads.
+enum Parallel {
+    static func map<T>(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+        let results = ParallelResults<T>(count)
+        let workers = max(1, min(threads, count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for i in stride(from: worker, to: count, by: workers) {
+                do {
+                    let v = try body(i)
+                    results.lock.lock(); results.values[i] = v; results.lock.unlock()
+                } catch {
+                    results.lock.lock(); if results.error == nil { results.error = error }; results.lock.unlock()
+                }
+            }
+        }
+        if let error = results.error { throw error }
+        return results.values.map { $0! }
     }
 }
 
@@ -127,17 +192,11 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         self.feed = feed
     }
 
-    /// The point analysed at P: every value rounded to P (parameters, inputs, real targets).
-    func roundedFeed() -> Feed {
-        var rounded = feed
-        for (k, v) in feed.values { rounded.values[k] = arithmetic.doubles(arithmetic.makeStorage(v)) }
-        return rounded
-    }
-
-    func run(_ cache: inout ReferenceCache) throws -> PrecisionResult {
+    /// `feed` is already P's rounded point; `reference` is R there.
+    func run(_ reference: ReferenceRun) throws -> PrecisionResult {
         let a = arithmetic
         let graph = built.graph
-        let point = roundedFeed()
+        let point = feed
         let parameterNames = built.parameters.keys.sorted()
         let ids = parameterNames.map { built.parameters[$0]! }
 
@@ -145,7 +204,6 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let gP = try p.backward(convention: analysis.convention, wrt: ids)
         let gPAlt = try p.backward(convention: analysis.alternative, wrt: ids)
 
-        let reference = try cache.reference(graph, point, analysis.reference)
         let r = reference.execution
         let gR = try r.backward(convention: analysis.convention, wrt: ids)
         let gRAlt = try r.backward(convention: analysis.alternative, wrt: ids)

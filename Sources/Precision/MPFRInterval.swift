@@ -136,15 +136,11 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         }
     }
     public func multiply(_ r: Ref, _ a: Ref, _ b: Ref) {
-        if isPoint(a) && isPoint(b) {
-            withTemporaries(1) { t in
-                mpfr_mul(t, Self.lo(a), Self.lo(b), MPFR_RNDD)
-                mpfr_mul(Self.hi(r), Self.lo(a), Self.lo(b), MPFR_RNDU)
-                mpfr_set(Self.lo(r), t, MPFR_RNDD)
-            }
-            return
+        withTemporaries(4) { t in
+            product(t, t + 1, a, b, t + 2)
+            mpfr_set(Self.lo(r), t, MPFR_RNDD)
+            mpfr_set(Self.hi(r), t + 1, MPFR_RNDU)
         }
-        corners(r, a, b, mpfr_mul)
     }
     public func divide(_ r: Ref, _ a: Ref, _ b: Ref) {
         // A divisor interval holding 0 gives no bound.
@@ -178,16 +174,70 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     /// −1, 0 or +1 when every point of `b` has that sign (0 only for the point 0); nil otherwise.
     @inlinable func mpfr_sgn_interval(_ b: Ref) -> Int? { sign(b) }
 
+    /// `[lo, hi] ←` an enclosure of `a·b` into two scratch values (`t` holds 2 more scratch).
+    @inlinable func product(_ lo: UnsafeMutablePointer<__mpfr_struct>, _ hi: UnsafeMutablePointer<__mpfr_struct>,
+                            _ a: Ref, _ b: Ref, _ t: UnsafeMutablePointer<__mpfr_struct>) {
+        let pa = isPoint(a), pb = isPoint(b)
+        if pa && pb {
+            mpfr_mul(lo, Self.lo(a), Self.lo(b), MPFR_RNDD)
+            mpfr_mul(hi, Self.lo(a), Self.lo(b), MPFR_RNDU)
+            return
+        }
+        // A point times an interval (the common case in backward: weight × gradient): the
+        // bounds come from the interval's ends, swapped when the point is negative.
+        if (pa || pb) && mpfr_nan_p(Self.lo(pa ? a : b)) == 0 {
+            let point = Self.lo(pa ? a : b), other = pa ? b : a
+            let negative = mpfr_signbit(point) != 0 && mpfr_zero_p(point) == 0
+            mpfr_mul(lo, point, negative ? Self.hi(other) : Self.lo(other), MPFR_RNDD)
+            mpfr_mul(hi, point, negative ? Self.lo(other) : Self.hi(other), MPFR_RNDU)
+            if mpfr_nan_p(lo) != 0 || mpfr_nan_p(hi) != 0 { mpfr_set_nan(lo); mpfr_set_nan(hi) }
+            return
+        }
+        let pairs = [(Self.lo(a), Self.lo(b)), (Self.lo(a), Self.hi(b)), (Self.hi(a), Self.lo(b)), (Self.hi(a), Self.hi(b))]
+        for (k, (x, y)) in pairs.enumerated() {
+            mpfr_mul(t, x, y, MPFR_RNDD)
+            mpfr_mul(t + 1, x, y, MPFR_RNDU)
+            if k == 0 || mpfr_less_p(t, lo) != 0 { mpfr_set(lo, t, MPFR_RNDD) }
+            if k == 0 || mpfr_greater_p(t + 1, hi) != 0 { mpfr_set(hi, t + 1, MPFR_RNDU) }
+            if mpfr_nan_p(t) != 0 { mpfr_set_nan(lo); mpfr_set_nan(hi) }
+        }
+    }
+
+    /// `r ← r + a·b` (enclosures): the product lives on the stack, no allocation.
     public func multiplyAccumulate(_ r: Ref, _ a: Ref, _ b: Ref) {
-        let t = makeStorage(count: 1)
-        multiply(t.base, a, b)
-        add(r, r, t.base)
+        withTemporaries(4) { t in
+            product(t, t + 1, a, b, t + 2)
+            mpfr_add(Self.lo(r), Self.lo(r), t, MPFR_RNDD)
+            mpfr_add(Self.hi(r), Self.hi(r), t + 1, MPFR_RNDU)
+        }
     }
     /// An enclosure of `a·b + c` (the product's and the sum's enclosures; no tighter fused form).
     public func fusedMultiplyAdd(_ r: Ref, _ a: Ref, _ b: Ref, _ c: Ref) {
-        let t = makeStorage(count: 1)
-        multiply(t.base, a, b)
-        add(r, t.base, c)
+        withTemporaries(4) { t in
+            product(t, t + 1, a, b, t + 2)
+            mpfr_add(Self.lo(r), Self.lo(c), t, MPFR_RNDD)
+            mpfr_add(Self.hi(r), Self.hi(c), t + 1, MPFR_RNDU)
+        }
+    }
+    /// One set of stack scratch for the whole row (the default would make one per element).
+    public func axpy(_ r: Ref, _ rs: Int, _ a: Ref, _ x: Ref, _ xs: Int, _ n: Int, fused: Bool) {
+        withTemporaries(4) { t in
+            for k in 0..<n {
+                let rk = r + k &* rs
+                product(t, t + 1, a, x + k &* xs, t + 2)
+                mpfr_add(Self.lo(rk), Self.lo(rk), t, MPFR_RNDD)
+                mpfr_add(Self.hi(rk), Self.hi(rk), t + 1, MPFR_RNDU)
+            }
+        }
+    }
+    public func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool) {
+        withTemporaries(4) { t in
+            for k in 0..<n {
+                product(t, t + 1, a + k &* `as`, b + k &* bs, t + 2)
+                mpfr_add(Self.lo(r), Self.lo(r), t, MPFR_RNDD)
+                mpfr_add(Self.hi(r), Self.hi(r), t + 1, MPFR_RNDU)
+            }
+        }
     }
     public func negate(_ r: Ref, _ a: Ref) {
         withTemporaries(1) { t in

@@ -54,8 +54,8 @@ struct AnalyzeCommand: ParsableCommand {
     var saveGradients: String?
     @Option(help: "Exit 1 when a precision is flagged: 'flagged' (kink-caused error > rounding error) or 'kink-error=TOL' (kink-caused relative error > TOL).")
     var failOn: String?
-    @Option(help: "Threads (the analysis is deterministic and its numbers do not depend on this).")
-    var threads: Int = 1
+    @Option(help: "Threads for the precisions and references (default: every core); the numbers do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         let modelURL = URL(fileURLWithPath: model)
@@ -97,8 +97,9 @@ struct AnalyzeCommand: ParsableCommand {
         guard (batches ?? 1) >= 1, (batches ?? 0) * size <= samples else {
             throw ValidationError("--batches \(batches ?? 0) of \(size) need \((batches ?? 0) * size) samples; the data holds \(samples)")
         }
-        let analysis = Analysis(model: loaded, precisions: names, reference: options, convention: c, alternative: alternative,
+        var analysis = Analysis(model: loaded, precisions: names, reference: options, convention: c, alternative: alternative,
                                 arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)
+        analysis.threads = threads
         let progress = Progress(enabled: isatty(2) != 0)
         let result = try DatasetAnalysis(analysis, inputs: inputs, targets: targets, batchSize: size, batches: batches ?? (samples / size)).run {
             progress.batch($0, $1)
