@@ -1,7 +1,13 @@
-// bpcheck's micro-benchmark: nanoseconds per multiply-add for every precision, in release.
+// bpcheck's benchmark (performance.md), in release:
 //
-//     swift run -c release BPCheckBench            (or: make bench)
+//     make bench          (swift run -c release BPCheckBench [--quick] [--no-analysis])
 //
+// 1. Micro: nanoseconds per multiply-add for every precision.
+// 2. Whole passes of W1 and W2 (forward + backward) per precision, MPFR-256 per multiply-add.
+// 3. Scaling with the batch and with MPFR's precision.
+// 4. The whole default analysis of W2 (batch 128) on 1 and 2 threads: wall time, peak memory.
+//
+// Micro kernels:
 // Two kernels over contiguous buffers of 10⁶ values, both through `ScalarArithmetic` exactly
 // as the engine calls it (generic, specialised):
 //   - elementwise  y[i] ← y[i] + x[i]·w[i]   (independent outputs: vectorisable)
@@ -14,30 +20,10 @@ import Analyzer
 import Foundation
 import Precision
 
-if let i = CommandLine.arguments.firstIndex(of: "--dataset-shares"), CommandLine.arguments.count >= i + 4 {
-    // Developer mode until the CLI's dataset options land:
-    //   BPCheckBench --dataset-shares examples/lenet5-init/model.json BATCH_SIZE BATCHES
-    let a = CommandLine.arguments
-    let model = try Model(contentsOf: URL(fileURLWithPath: a[i + 1]))
-    let data = try NumpyFile.readNPZ(url: URL(fileURLWithPath: a[i + 1]).deletingLastPathComponent().appendingPathComponent("dataset.npz"), file: "dataset.npz")
-    let start = Date()
-    let result = try DatasetAnalysis(Analysis(model: model), inputs: data["x"]!, targets: data["y"]!,
-                                     batchSize: Int(a[i + 2])!, batches: Int(a[i + 3])!).run { done, total in
-        FileHandle.standardError.write(Data("batch \(done)/\(total), \(Int(Date().timeIntervalSince(start))) s\n".utf8))
-    }
-    print(result.summary)
-    for p in PrecisionName.standard {
-        let counts = result.batches.map { $0[p].counts }
-        let total = SiteClass.allCases.map { c in "\(c.rawValue) \(counts.reduce(0) { $0 + ($1[c] ?? 0) })" }.joined(separator: ", ")
-        print("\(p): sites over all batches: \(total); flagged in \(result.batches.filter { $0[p].flagged }.count) batches")
-    }
-    exit(0)
-}
-
 if CommandLine.arguments.contains("--profile-w1") {
     // One f32 W1 pass, for profilers.
     let which = ProcessInfo.processInfo.environment["PROFILE_PRECISION"] ?? "f32"
-    if which == "f16" { print(try PassBenchmark.time(FixedArithmetic<Half>(), batch: 128, runs: 1)) } else { print(try PassBenchmark.time(FixedArithmetic<Float>(), batch: 128, runs: 1)) }
+    if which == "f16" { print(try PassBenchmark.pass(.w1, FixedArithmetic<Half>(), batch: 128, runs: 1)) } else { print(try PassBenchmark.pass(.w1, FixedArithmetic<Float>(), batch: 128, runs: 1)) }
     exit(0)
 }
 
@@ -111,16 +97,51 @@ for (name, e, d) in rows {
     print("| \(name) | \(fmt(e, 3)) | \(fmt(e / base.1, 1)) | \(fmt(d, 3)) | \(fmt(d / base.2, 1)) |")
 }
 
+// Whole passes (performance.md, "What to measure" 1, 2, 3, 5).
 print("")
-print("W1 (784-256-256-10, batch 128) forward + backward, median ms; MPFR at batch 8, scaled ×16")
+print("Forward + backward, batch 128, median ms (ratio to our f32)")
 print("")
-print("| precision | ms | × f32 |")
-print("|---|---|---|")
-let f32ms = try PassBenchmark.time(FixedArithmetic<Float>(), batch: 128, runs: runs)
-for (name, ms) in [("f32", f32ms),
-                   ("f64", try PassBenchmark.time(FixedArithmetic<Double>(), batch: 128, runs: runs)),
-                   ("f16", try PassBenchmark.time(FixedArithmetic<Half>(), batch: 128, runs: runs)),
-                   ("bf16", try PassBenchmark.time(FixedArithmetic<BFloat16>(), batch: 128, runs: runs)),
-                   ("mpfr:256", 16 * (try PassBenchmark.time(MPFRArithmetic(bits: 256), batch: 8, runs: 1)))] {
-    print("| \(name) | \(fmt(ms, 1)) | \(fmt(ms / f32ms, 1)) |")
+print("| workload | f32 | f64 | f16 | bf16 | MPFR-256 ns per multiply-add (batch 8) |")
+print("|---|---|---|---|---|---|")
+for w in Workload.allCases {
+    let f32 = try PassBenchmark.pass(w, FixedArithmetic<Float>(), batch: 128, runs: runs)
+    let others = [try PassBenchmark.pass(w, FixedArithmetic<Double>(), batch: 128, runs: runs),
+                  try PassBenchmark.pass(w, FixedArithmetic<Half>(), batch: 128, runs: max(1, runs / 3)),
+                  try PassBenchmark.pass(w, FixedArithmetic<BFloat16>(), batch: 128, runs: max(1, runs / 3))]
+    let mpfr = try PassBenchmark.pass(w, MPFRArithmetic(bits: 256), batch: 8, runs: 1)
+    let cells = others.map { "\(fmt($0.seconds * 1e3, 1)) (\(fmt($0.seconds / f32.seconds, 1))×)" }
+    print("| \(w.rawValue) | \(fmt(f32.seconds * 1e3, 1)) | \(cells.joined(separator: " | ")) | \(fmt(mpfr.seconds / Double(mpfr.multiplyAdds) * 1e9, 1)) |")
+}
+
+print("")
+print("Scaling: W2 f32 forward + backward by batch (ms; linear would double with the batch)")
+print("")
+print("| batch | 32 | 128 | 512 |")
+print("|---|---|---|---|")
+let scaling = try [32, 128, 512].map { try PassBenchmark.pass(.w2, FixedArithmetic<Float>(), batch: $0, runs: runs).seconds * 1e3 }
+print("| ms | \(scaling.map { fmt($0, 1) }.joined(separator: " | ")) |")
+print("")
+print("Scaling: MPFR ns per multiply-add, W1 batch 4, by precision")
+print("")
+print("| bits | 64 | 256 | 1024 | 4096 |")
+print("|---|---|---|---|---|")
+let bits = try [64, 256, 1024, 4096].map { b -> Double in
+    let r = try PassBenchmark.pass(.w1, MPFRArithmetic(bits: b), batch: 4, runs: 1)
+    return r.seconds / Double(r.multiplyAdds) * 1e9
+}
+print("| ns | \(bits.map { fmt($0, 1) }.joined(separator: " | ")) |")
+
+if !CommandLine.arguments.contains("--no-analysis") {
+    print("")
+    print("The whole default analysis of W2, batch 128 (f16, bf16, f32, f64; reference; C and C′; aligned replays)")
+    print("")
+    print("| threads | wall s | peak memory MB |")
+    print("|---|---|---|")
+    var walls: [Double] = []
+    for t in [1, 2] {
+        walls.append(try PassBenchmark.analysis(.w2, batch: 128, threads: t))
+        print("| \(t) | \(fmt(walls.last!, 1)) | \(fmt(PassBenchmark.peakResidentMB(), 0)) |")
+    }
+    print("")
+    print("2 threads: \(fmt(walls[0] / walls[1], 2))× faster than 1 (results bit-identical: ThreadDeterminismTests)")
 }

@@ -94,6 +94,21 @@ public enum FlushCounting {
     public static func conv2dBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                            gy: UnsafeMutablePointer<A.Slot>, weight: Bool, input: Bool) -> Int {
         if a.precision.isMPFR || !(weight || input) { return 0 }
+        // Bound first: if the smallest |gy| times the smallest |x| (or |w|) does not underflow,
+        // no product of the pass does (rounding is monotone), and nothing needs counting.
+        let bound = a.makeStorage(count: 4)
+        let gMin = bound.base, other = bound.base + 1, p = bound.base + 2, t = bound.base + 3
+        guard smallest(a, gy, 1, g.n * g.o * g.oh * g.ow, into: gMin, scratch: t) else { return 0 }
+        var possible = false
+        if weight && smallest(a, x, 1, g.n * g.c * g.h * g.w, into: other, scratch: t) {
+            a.multiply(p, gMin, other)
+            possible = possible || a.sign(p) == 0
+        }
+        if input && smallest(a, w, 1, g.o * g.cg * g.kh * g.kw, into: other, scratch: t) {
+            a.multiply(p, gMin, other)
+            possible = possible || a.sign(p) == 0
+        }
+        guard possible else { return 0 }
         var count = 0
         for s in 0..<g.n {
             for oc in 0..<g.o {
