@@ -23,7 +23,8 @@ import Precision
 if CommandLine.arguments.contains("--profile-w1") {
     // One f32 W1 pass, for profilers.
     let which = ProcessInfo.processInfo.environment["PROFILE_PRECISION"] ?? "f32"
-    if which == "f16" { print(try PassBenchmark.pass(.w1, FixedArithmetic<Half>(), batch: 128, runs: 1)) } else { print(try PassBenchmark.pass(.w1, FixedArithmetic<Float>(), batch: 128, runs: 1)) }
+    let workload: Workload = ProcessInfo.processInfo.environment["PROFILE_WORKLOAD"] == "w2" ? .w2 : .w1
+    if which == "f16" { print(try PassBenchmark.pass(workload, FixedArithmetic<Half>(), batch: 128, runs: 1)) } else { print(try PassBenchmark.pass(workload, FixedArithmetic<Float>(), batch: 128, runs: 1)) }
     exit(0)
 }
 
