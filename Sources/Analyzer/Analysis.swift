@@ -35,13 +35,8 @@ public struct Analysis: Sendable {
                 convention: DerivativeConvention = .pytorch, alternative: DerivativeConvention? = nil,
                 arithmeticModel: ArithmeticModel = .default, flagRule: FlagRule = .kinkExceedsRounding,
                 inputs: HostTensor? = nil, targets: HostTensor? = nil) {
-        self.source = .model(model)
-        self.precisions = precisions
-        self.reference = reference
-        self.convention = convention
-        self.alternative = alternative ?? convention.flipped
-        self.arithmeticModel = arithmeticModel
-        self.flagRule = flagRule
+        self.init(source: .model(model), precisions: precisions, reference: reference, convention: convention,
+                  alternative: alternative, arithmeticModel: arithmeticModel, flagRule: flagRule)
         self.inputs = inputs ?? model.inputs
         self.targets = targets ?? model.targets
     }
@@ -53,7 +48,13 @@ public struct Analysis: Sendable {
                 reference: ReferenceOptions = ReferenceOptions(), convention: DerivativeConvention = .pytorch,
                 alternative: DerivativeConvention? = nil, arithmeticModel: ArithmeticModel = .default,
                 flagRule: FlagRule = .kinkExceedsRounding) {
-        self.source = .graph(graph, feed, name: name)
+        self.init(source: .graph(graph, feed, name: name), precisions: precisions, reference: reference, convention: convention,
+                  alternative: alternative, arithmeticModel: arithmeticModel, flagRule: flagRule)
+    }
+
+    private init(source: Source, precisions: [PrecisionName], reference: ReferenceOptions, convention: DerivativeConvention,
+                 alternative: DerivativeConvention?, arithmeticModel: ArithmeticModel, flagRule: FlagRule) {
+        self.source = source
         self.precisions = precisions
         self.reference = reference
         self.convention = convention

@@ -98,7 +98,6 @@ import AD
             guard case .argmax(let sets)? = run.decisions[pool] else { return false }
             return sets.isTied(0) && sets.set(0) == [0, 1]
         }
-        _ = conv
         #expect(try tied(FixedArithmetic<Half>()))
         #expect(try tied(FixedArithmetic<BFloat16>()))
         #expect(try tied(FixedArithmetic<Float>()))
