@@ -71,6 +71,9 @@ struct AnalyzeCommand: ParsableCommand {
             throw ValidationError("--accumulation must be separate, fma or wider, found '\(accumulation)'")
         }
         let flagRule = try parsedFlagRule()
+        if accumulationKind == .widerAccumulator, let p = names.first(where: { Accumulate.wideFormat(for: $0) == nil }) {
+            throw ValidationError("--accumulation wider applies to f16, bf16 and f32 storage; \(p) has no wider format: leave it out of --precisions")
+        }
 
         var dataFile: String?
         if let data {
@@ -79,7 +82,7 @@ struct AnalyzeCommand: ParsableCommand {
             do {
                 members = try NumpyFile.readNPZ(url: url, file: data)
             } catch let e as TensorFileError {
-                throw ModelError(file: data, message: e.description)
+                throw ModelError(file: data, message: (e.tensor.map { "member '\($0)': " } ?? "") + e.message)
             }
             guard let x = members["x"] ?? members["inputs"], let y = members["y"] ?? members["targets"] else {
                 throw ModelError(file: data, message: "needs members x and y (or inputs and targets); found \(members.keys.sorted().joined(separator: ", "))")
@@ -113,7 +116,17 @@ struct AnalyzeCommand: ParsableCommand {
         let context = ReportContext(modelName: loaded.name, command: Self.commandLine(), bpcheckVersion: BPCheckVersion.full, hashes: hashes,
                                     reference: options, convention: c, alternative: alternative,
                                     arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)
-        let reportPath = report ?? "reports/\(loaded.name).md"
+        do {
+            try write(summaries, context, name: loaded.name, result: result, names: names)
+        } catch let e as CocoaError {
+            throw ValidationError("cannot write the report: \(e.userInfo[NSFilePathErrorKey] ?? "") — \(e.localizedDescription)")
+        }
+        if failOn != nil && summaries.contains(where: \.flagged) { throw ExitCode(1) }
+    }
+
+    /// Writes the Markdown, JSON, figures and saved gradients, and prints the verdicts.
+    func write(_ summaries: [PrecisionSummary], _ context: ReportContext, name: String, result: DatasetResult, names: [PrecisionName]) throws {
+        let reportPath = report ?? "reports/\(name).md"
         let reportURL = URL(fileURLWithPath: reportPath)
         let stem = reportURL.deletingPathExtension().lastPathComponent
         let directory = reportURL.deletingLastPathComponent()
@@ -128,7 +141,6 @@ struct AnalyzeCommand: ParsableCommand {
 
         for s in summaries { print(ReportMarkdown.verdict(s).replacingOccurrences(of: "**", with: "")) }
         print("report: \(reportPath), \(jsonURL.relativePath), \(figures.errors), \(figures.kinks)")
-        if failOn != nil && summaries.contains(where: \.flagged) { throw ExitCode(1) }
     }
 
     func conventions() throws -> (DerivativeConvention, DerivativeConvention) {

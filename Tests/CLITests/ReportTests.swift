@@ -66,6 +66,13 @@ import Testing
         #expect(badPrecision.status == 2 && badPrecision.stderr.contains("'f8'"))
         let badTie = try BPCheckProcess.run([model, "--report", report, "--maxpool-tie", "middle"])
         #expect(badTie.status == 2 && badTie.stderr.contains("maxpool-tie"))
+        let wider = try BPCheckProcess.run([model, "--report", report, "--accumulation", "wider"])
+        #expect(wider.status == 2 && wider.stderr.contains("f64 has no wider format"))
+        let otherData = BPCheckProcess.repositoryRoot.appendingPathComponent("examples/digits-cnn/data.npz").path
+        let mismatch = try BPCheckProcess.run([model, "--report", report, "--data", otherData])
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("key 'data.inputs': expected shape [N] + [2]"), "\(mismatch.stderr)")
+        let unwritable = try BPCheckProcess.run([model, "--report", "/proc/no-such-dir/r.md"])
+        #expect(unwritable.status == 2 && unwritable.stderr.contains("cannot write the report"))
     }
 
     @Test func savedGradientsHoldTheNumbersTheJSONImplies() throws {
