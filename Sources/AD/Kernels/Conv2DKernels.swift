@@ -56,6 +56,10 @@ public enum Conv2DKernels {
             return
         }
         let fused = accumulation == .fusedMultiplyAdd
+        if !a.precision.isMPFR && allFinite(a, w, g.o &* g.cg &* g.kh &* g.kw) {
+            unfoldedForward(a, fused, g, x: x, w: w, b: b, y: y)
+            return
+        }
         let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
         for s in 0..<g.n {
             for oc in 0..<g.o {
@@ -85,6 +89,59 @@ public enum Conv2DKernels {
                 }
             }
         }
+    }
+
+    @inlinable
+    static func allFinite<A: ScalarArithmetic>(_ a: A, _ p: UnsafeMutablePointer<A.Slot>, _ n: Int) -> Bool {
+        for k in 0..<n {
+            let c = a.classify(p + k)
+            if c == .nan || c == .infinite { return false }
+        }
+        return true
+    }
+
+    /// The default forward through unfolded rows (im2col): for each sample and group, row
+    /// `k = (c, i, j)` holds the input each output position meets at that kernel offset (+0 at
+    /// padded positions), and each output channel is `Σ_k w[oc, k] · row_k`, one long axpy per
+    /// `k`, in the documented order. Bit-identical to skipping padded positions: a term
+    /// `fl(0·w) = ±0` (w finite, checked by the caller) leaves an accumulator unchanged, because
+    /// a sum started at +0 under round-to-nearest is never −0.
+    @inlinable
+    static func unfoldedForward<A: ScalarArithmetic>(_ a: A, _ fused: Bool, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>,
+                                                     w: UnsafeMutablePointer<A.Slot>, b: UnsafeMutablePointer<A.Slot>?,
+                                                     y: UnsafeMutablePointer<A.Slot>) {
+        let k = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
+        let rows = a.makeStorage(count: k &* positions + 1)
+        let col = rows.base, zero = rows.base + k &* positions
+        for s in 0..<g.n {
+            for group in 0..<g.groups {
+                for cl in 0..<g.cg {
+                    let xc = x + (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
+                    for i in 0..<g.kh {
+                        for j in 0..<g.kw {
+                            let row = col + ((cl &* g.kh &+ i) &* g.kw &+ j) &* positions
+                            for oy in 0..<g.oh {
+                                let iy = oy &* g.sh &- g.ph &+ i &* g.dh
+                                for ox in 0..<g.ow {
+                                    let ix = ox &* g.sw &- g.pw &+ j &* g.dw
+                                    let inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w
+                                    a.copy(row + (oy &* g.ow &+ ox), inside ? xc + (iy &* g.w &+ ix) : zero)
+                                }
+                            }
+                        }
+                    }
+                }
+                for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
+                    let yo = y + (s &* g.o &+ oc) &* positions
+                    let wo = w + oc &* k
+                    for q in 0..<k { a.axpy(yo, 1, wo + q, col + q &* positions, 1, positions, fused: fused) }
+                    if let b {
+                        for q in 0..<positions { a.add(yo + q, yo + q, b + oc) }
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(rows) {}
     }
 
     @inlinable
