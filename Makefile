@@ -3,13 +3,14 @@
 #   make example   build bpcheck and analyse a bundled example: reports/digits-cnn.md (+ .json, .svg)
 #   make test      build and run every test (installs MPFR/GMP when missing)
 #   make reports   regenerate reports/ for every bundled example (lenet5-init takes ~3 minutes)
-#   make bench     release-mode micro-benchmark (ns per multiply-add per precision)
+#   make bench     release-mode benchmark of performance.md (with JAX's figures after make peer)
+#   make peer      set up the JAX peer in .venv-peer
 #   make examples  regenerate examples/ from scikit-learn's bundled digits
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test bench examples reports clean
+.PHONY: deps example test bench peer examples reports clean
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -35,6 +36,12 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product BPCheckBench
 	$$($(SWIFT) build -c release --show-bin-path)/BPCheckBench
+
+# The JAX peer for `make bench` (jax[cpu] from PyPI in .venv-peer); bench prints its figures.
+peer:
+	python3 -m venv .venv-peer
+	.venv-peer/bin/pip install -q "jax[cpu]" numpy
+	.venv-peer/bin/python Sources/BPCheckBench/jax_peer.py 5
 
 # Regenerates examples/ (committed) from scikit-learn's bundled digits, in a local venv.
 examples:

@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         // Release-mode micro-benchmarks: `make bench`. Never part of the tests.
-        .executableTarget(name: "BPCheckBench", dependencies: ["Precision", "AD", "Analyzer"]),
+        .executableTarget(name: "BPCheckBench", dependencies: ["Precision", "AD", "Analyzer"], exclude: ["jax_peer.py"]),
         // Helpers shared by the test targets (seeded randomness).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR", "TestSupport"]),

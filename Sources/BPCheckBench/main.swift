@@ -99,11 +99,12 @@ for (name, e, d) in rows {
 }
 
 // Whole passes (performance.md, "What to measure" 1, 2, 3, 5).
+let peer = Peer.run(runs: runs * 3)
 print("")
-print("Forward + backward, batch 128, median ms (ratio to our f32)")
+print("Forward + backward, batch 128, median ms (ratio to our f32)" + (peer == nil ? " — JAX peer not set up (make peer)" : ""))
 print("")
-print("| workload | f32 | f64 | f16 | bf16 | MPFR-256 ns per multiply-add (batch 8) |")
-print("|---|---|---|---|---|---|")
+print("| workload | f32 | f64 | f16 | bf16 | MPFR-256 ns per multiply-add (batch 8) |" + (peer == nil ? "" : " JAX jit f32 ms | ours ÷ JAX f32 | JAX jit f64 ms | ours ÷ JAX f64 |"))
+print("|---|---|---|---|---|---|" + (peer == nil ? "" : "---|---|---|---|"))
 for w in Workload.allCases {
     let f32 = try PassBenchmark.pass(w, FixedArithmetic<Float>(), batch: 128, runs: runs)
     let others = [try PassBenchmark.pass(w, FixedArithmetic<Double>(), batch: 128, runs: runs),
@@ -111,7 +112,11 @@ for w in Workload.allCases {
                   try PassBenchmark.pass(w, FixedArithmetic<BFloat16>(), batch: 128, runs: max(1, runs / 3))]
     let mpfr = try PassBenchmark.pass(w, MPFRArithmetic(bits: 256), batch: 8, runs: 1)
     let cells = others.map { "\(fmt($0.seconds * 1e3, 1)) (\(fmt($0.seconds / f32.seconds, 1))×)" }
-    print("| \(w.rawValue) | \(fmt(f32.seconds * 1e3, 1)) | \(cells.joined(separator: " | ")) | \(fmt(mpfr.seconds / Double(mpfr.multiplyAdds) * 1e9, 1)) |")
+    var row = "| \(w.rawValue) | \(fmt(f32.seconds * 1e3, 1)) | \(cells.joined(separator: " | ")) | \(fmt(mpfr.seconds / Double(mpfr.multiplyAdds) * 1e9, 1)) |"
+    if let jax = peer?[w.rawValue], let j32 = jax["f32"], let j64 = jax["f64"] {
+        row += " \(fmt(j32, 2)) | \(fmt(f32.seconds * 1e3 / j32, 1))× | \(fmt(j64, 2)) | \(fmt(others[0].seconds * 1e3 / j64, 1))× |"
+    }
+    print(row)
 }
 
 print("")
@@ -145,4 +150,23 @@ if !CommandLine.arguments.contains("--no-analysis") {
     }
     print("")
     print("2 threads: \(fmt(walls[0] / walls[1], 2))× faster than 1 (results bit-identical: ThreadDeterminismTests)")
+}
+
+/// The JAX peer (jax_peer.py) in `.venv-peer`, when it is set up: its medians in ms by workload.
+enum Peer {
+    static func run(runs: Int) -> [String: [String: Double]]? {
+        let python = ".venv-peer/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["Sources/BPCheckBench/jax_peer.py", String(runs)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return try? JSONDecoder().decode([String: [String: Double]].self, from: data)
+    }
 }
