@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR", "TestSupport"]),
         .testTarget(name: "ADTests", dependencies: ["AD", "Precision", "TestSupport"]),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "TestSupport"], exclude: ["Fixtures", "Corpus"]),
-        .testTarget(name: "CLITests", dependencies: ["bpcheck", "Precision"]),
+        .testTarget(name: "CLITests", dependencies: ["bpcheck", "Precision"], exclude: ["Fixtures"]),
     ]
 )
