@@ -144,7 +144,7 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     }
     public func divide(_ r: Ref, _ a: Ref, _ b: Ref) {
         // A divisor interval holding 0 gives no bound.
-        if mpfr_sgn_interval(b) == nil {
+        if sign(b) == nil {
             mpfr_set_inf(Self.lo(r), -1)
             mpfr_set_inf(Self.hi(r), 1)
             if hasNaN(a) || hasNaN(b) { mpfr_set_nan(Self.lo(r)); mpfr_set_nan(Self.hi(r)) }
@@ -171,8 +171,6 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         }
     }
 
-    /// −1, 0 or +1 when every point of `b` has that sign (0 only for the point 0); nil otherwise.
-    @inlinable func mpfr_sgn_interval(_ b: Ref) -> Int? { sign(b) }
 
     /// `[lo, hi] ←` an enclosure of `a·b` into two scratch values (`t` holds 2 more scratch).
     @inlinable func product(_ lo: UnsafeMutablePointer<__mpfr_struct>, _ hi: UnsafeMutablePointer<__mpfr_struct>,

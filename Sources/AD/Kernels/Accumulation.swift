@@ -1,13 +1,6 @@
-/// The inner step of linear and conv2d, `acc ← acc + x·w`, under the arithmetic model.
+/// Helpers for the accumulation options of linear and conv2d (the default and FMA steps are the
+/// arithmetic's `axpy` and `dotAccumulate`; the wider accumulator is here).
 public enum Accumulate {
-    /// `r ← r + a·b` with the rounding(s) of `accumulation` (`.separate` or `.fusedMultiplyAdd`;
-    /// the wider accumulator has its own kernels).
-    @inlinable @inline(__always)
-    public static func step<A: ScalarArithmetic>(_ arith: A, _ fused: Bool, _ r: UnsafeMutablePointer<A.Slot>,
-                                                 _ a: UnsafeMutablePointer<A.Slot>, _ b: UnsafeMutablePointer<A.Slot>) {
-        if fused { arith.fusedMultiplyAdd(r, a, b, r) } else { arith.multiplyAccumulate(r, a, b) }
-    }
-
     /// The wider accumulator's format for a storage precision: binary32 for f16/bf16, binary64
     /// for f32, none for f64 and MPFR.
     public enum WideFormat: Sendable {
