@@ -27,6 +27,9 @@ public struct Analysis: Sendable {
     public var flagRule: FlagRule
     /// Threads for the precisions and references (results are bit-identical whatever it is).
     public var threads: Int = 1
+    /// How many of the most severe sites (spurious, then flipped, then masked) of each precision
+    /// get their share of the gradient error measured (one extra forward and backward each).
+    public var attributedSites: Int = 5
     /// The batch; default the model's own.
     public var inputs: HostTensor?
     public var targets: HostTensor?
@@ -249,7 +252,8 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         }
 
         // Sites.
-        let (sites, siteCount) = classify(p, r)
+        var (sites, siteCount) = classify(p, r)
+        try attribute(&sites, p, r, ids, rNorm: rNorm, gP: gP)
         var counts: [SiteClass: Int] = [:], perLayer: [String: [SiteClass: Int]] = [:]
         for node in graph.nodes where node.op.isNonsmooth { perLayer[node.name] = [:] }
         for s in sites {
@@ -304,6 +308,40 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             }
         }
         return buckets
+    }
+
+    /// Measures, for the most severe sites, the gradient error each carries: P's backprop with
+    /// only that site forced to R's decision, against P's own.
+    func attribute(_ sites: inout [Site], _ p: Execution<A>, _ r: Execution<MPFRIntervalArithmetic>, _ ids: [NodeID],
+                   rNorm: Double, gP: Gradients<A>) throws {
+        let order: [SiteClass] = [.spurious, .flipped, .masked]
+        let classes = sites.map(\.siteClass)
+        func severity(_ k: Int) -> Int { order.firstIndex(of: classes[k])! }
+        let chosen = sites.indices.filter { order.contains(classes[$0]) }
+            .sorted { (severity($0), $0) < (severity($1), $1) }
+            .prefix(analysis.attributedSites)
+        guard rNorm > 0 else { return }
+        let base = ids.flatMap { gP[$0]!.doubles(p.arithmetic) }
+        for k in chosen {
+            let site = sites[k]
+            guard let id = built.graph.node(named: site.layer)?.id, let pRecord = p.decisions[id], let rRecord = r.decisions[id] else { continue }
+            let flat = site.sample * (pRecord.siteCount / max(built.graph.nodes[built.input].shape[0], 1)) + site.index
+            var forcing = p.decisions
+            switch (pRecord, rRecord) {
+            case (.pieces(var codes), .pieces(let rc)):
+                codes[flat] = rc[flat]
+                forcing[id] = .pieces(codes)
+            case (.argmax(var sets), .argmax(let rs)):
+                sets.first[flat] = rs.first[flat]
+                sets.ties[flat] = rs.ties[flat]
+                forcing[id] = .argmax(sets)
+            default: continue
+            }
+            let one = try Execution(graph: built.graph, arithmetic: p.arithmetic, feed: feed, model: analysis.arithmeticModel, forcing: forcing)
+            let g = try one.backward(convention: analysis.convention, wrt: ids)
+            let moved = ids.flatMap { g[$0]!.doubles(p.arithmetic) }
+            sites[k].errorShare = GradientAlgebra.norm(zip(base, moved).map { $0 - $1 }) / rNorm
+        }
     }
 
     /// R's record where it decided, P's where it did not.

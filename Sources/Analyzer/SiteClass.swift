@@ -29,4 +29,8 @@ public struct Site: Sendable, Equatable {
     /// R's decision and the certified value (a decimal, or `[lo, hi]` when not a point).
     public let decisionInR: String
     public let certifiedValue: String
+    /// How much of the gradient error this site carries: `‖g_P − g_P^(site)‖ / ‖g_R‖`, where
+    /// `g_P^(site)` is P's backprop with only this site's decision forced to R's. Computed for
+    /// the few most severe sites of each precision (`Analysis.attributedSites`); nil otherwise.
+    public var errorShare: Double?
 }

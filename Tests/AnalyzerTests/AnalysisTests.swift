@@ -32,6 +32,9 @@ import Analyzer
         let kink = try #require(f32.error.kink), total = try #require(f32.error.total), rounding = try #require(f32.error.rounding)
         #expect(abs(kink / total - 1) < 1e-6 && rounding < 1e-6, "kink \(kink), total \(total), rounding \(rounding)")
         #expect(kink > 0.5)
+        // The one spurious site carries the whole kink-caused error.
+        let share = try #require(f32.sites(.spurious).first?.errorShare)
+        #expect(abs(share - kink) <= 1e-12 * kink, "share \(share), kink \(kink)")
         #expect(f32.bifurcation.changed && !f32.referenceBifurcation.changed)
         let f64 = result[.f64]
         #expect(f64.classifiedSites.isEmpty)

@@ -40,7 +40,8 @@ public enum ReportJSON {
             let worstSites: JSONValue = .array(s.worstSites.prefix(50).map { b, site in
                 .object([("batch", int(b)), ("layer", .string(site.layer)), ("sample", int(site.sample)), ("index", int(site.index)),
                          ("class", .string(site.siteClass.rawValue)), ("decision_p", .string(site.decisionAtP)), ("value_p", .string(site.valueAtP)),
-                         ("decision_r", .string(site.decisionInR)), ("certified_value", .string(site.certifiedValue))])
+                         ("decision_r", .string(site.decisionInR)), ("certified_value", .string(site.certifiedValue)),
+                         ("error_share", num(site.errorShare))])
             })
             let perBatch: JSONValue = .array(s.batches.map { b in
                 .object([("flagged", .bool(b.flagged)), ("sites", sites { b.counts[$0] ?? 0 }),

@@ -63,11 +63,11 @@ public enum ReportMarkdown {
         if worst.isEmpty {
             out += "No spurious, masked, flipped or undecided site at any precision.\n\n"
         } else {
-            out += "| precision | batch | sample | layer | index | class | decision at P | value at P | decision in R | certified value in R |\n|---|---|---|---|---|---|---|---|---|---|\n"
+            out += "| precision | batch | sample | layer | index | class | decision at P | value at P | decision in R | certified value in R | gradient error it carries |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
             for (p, b, site) in worst {
-                out += "| \(p) | \(b) | \(site.sample) | \(site.layer) | \(site.index) | \(site.siteClass.rawValue) | \(site.decisionAtP) | \(site.valueAtP) | \(site.decisionInR) | \(site.certifiedValue) |\n"
+                out += "| \(p) | \(b) | \(site.sample) | \(site.layer) | \(site.index) | \(site.siteClass.rawValue) | \(site.decisionAtP) | \(site.valueAtP) | \(site.decisionInR) | \(site.certifiedValue) | \(site.errorShare.map { f($0) } ?? "—") |\n"
             }
-            out += "\nThe share of the gradient error each single site carries is not attributed in this version; the per-layer and per-tensor tables locate it.\n\n"
+            out += "\n*Gradient error it carries*: ‖g_P − g_P with only this site forced to R's decision‖ / ‖g_R‖, measured for the most severe sites of each batch (— where not measured).\n\n"
         }
 
         out += "## Figures\n\n![Gradient error: kink-caused vs rounding](\(figures.errors))\n\n![Distance of nonsmooth inputs from their kinks](\(figures.kinks))\n\n"
