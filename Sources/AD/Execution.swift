@@ -335,7 +335,7 @@ public final class Execution<A: ScalarArithmetic> {
             let shape = Execution.convShape(inputs[0].shape, inputs[1].shape, attributes)
             Conv2DKernels.backward(a, model.accumulation, shape, x: inputs[0].slots, w: inputs[1].slots, gy: gy.slots,
                                    gx: slots(0), gw: slots(1), gb: inputs.count == 3 ? slots(2) : nil)
-            flushed += FlushCounting.conv2dBackward(a, shape, x: inputs[0].slots, w: inputs[1].slots, gy: gy.slots,
+            flushed += FlushCounting.conv2d(a, shape, x: inputs[0].slots, w: inputs[1].slots, gy: gy.slots,
                                                     weight: g[1] != nil, input: g[0] != nil)
 
         case .maxPool2d(let attributes):

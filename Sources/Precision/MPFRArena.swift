@@ -24,12 +24,7 @@ public final class MPFRArena: ScalarStorage, @unchecked Sendable {
         let limbBytes = mpfr_custom_get_size(mpfr_prec_t(bits))
         base = .allocate(capacity: Swift.max(count, 1))
         limbs = .allocate(byteCount: Swift.max(count * limbBytes, 1), alignment: 16)
-        let zeroKind = Int32(MPFR_ZERO_KIND.rawValue)
-        for i in 0..<count {
-            let significand = limbs + i * limbBytes
-            mpfr_custom_init(significand, mpfr_prec_t(bits))
-            mpfr_custom_init_set(base + i, zeroKind, 0, mpfr_prec_t(bits), significand)
-        }
+        for i in 0..<count { MPFRLibrary.initializeZero(base + i, limbs: limbs + i * limbBytes, bits: bits) }
     }
 
     /// A new arena of the same precision holding the same values (exactly: same precision).

@@ -52,11 +52,11 @@ public struct MPFRArithmetic: ScalarArithmetic, Sendable {
     @inlinable public func multiply(_ r: Ref, _ a: Ref, _ b: Ref) { mpfr_mul(r, a, b, rnd) }
     @inlinable public func divide(_ r: Ref, _ a: Ref, _ b: Ref) { mpfr_div(r, a, b, rnd) }
     @inlinable public func multiplyAccumulate(_ r: Ref, _ a: Ref, _ b: Ref) {
-        let prec = mpfr_prec_t(bits), rnd = rnd
+        let bits = bits, rnd = rnd
         withUnsafeTemporaryAllocation(byteCount: limbBytes, alignment: 16) { limbs in
             withUnsafeTemporaryAllocation(of: __mpfr_struct.self, capacity: 1) { product in
                 let p = product.baseAddress!
-                mpfr_custom_init_set(p, Int32(MPFR_ZERO_KIND.rawValue), 0, prec, limbs.baseAddress!)
+                MPFRLibrary.initializeZero(p, limbs: limbs.baseAddress!, bits: bits)
                 mpfr_mul(p, a, b, rnd)
                 mpfr_add(r, r, p, rnd)
             }

@@ -22,13 +22,9 @@ public final class MPFRIntervalArena: ScalarStorage, @unchecked Sendable {
         let limbBytes = mpfr_custom_get_size(mpfr_prec_t(bits))
         base = .allocate(capacity: Swift.max(count, 1))
         limbs = .allocate(byteCount: Swift.max(2 * count * limbBytes, 1), alignment: 16)
-        let zeroKind = Int32(MPFR_ZERO_KIND.rawValue)
-        let raw = UnsafeMutableRawPointer(base)
         for i in 0..<count {
-            let lo = raw.advanced(by: i * MemoryLayout<MPFRInterval>.stride).assumingMemoryBound(to: __mpfr_struct.self)
-            let hi = raw.advanced(by: i * MemoryLayout<MPFRInterval>.stride + MemoryLayout<__mpfr_struct>.stride).assumingMemoryBound(to: __mpfr_struct.self)
-            mpfr_custom_init_set(lo, zeroKind, 0, mpfr_prec_t(bits), limbs + 2 * i * limbBytes)
-            mpfr_custom_init_set(hi, zeroKind, 0, mpfr_prec_t(bits), limbs + (2 * i + 1) * limbBytes)
+            MPFRLibrary.initializeZero(MPFRIntervalArithmetic.lo(base + i), limbs: limbs + 2 * i * limbBytes, bits: bits)
+            MPFRLibrary.initializeZero(MPFRIntervalArithmetic.hi(base + i), limbs: limbs + (2 * i + 1) * limbBytes, bits: bits)
         }
     }
 
@@ -82,11 +78,11 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
 
     /// Runs `body` with `n` scratch MPFR values on the stack (no allocation).
     @inlinable func withTemporaries<R>(_ n: Int, _ body: (UnsafeMutablePointer<__mpfr_struct>) -> R) -> R {
-        let prec = mpfr_prec_t(bits), limbBytes = limbBytes
+        let bits = bits, limbBytes = limbBytes
         return withUnsafeTemporaryAllocation(byteCount: n * limbBytes, alignment: 16) { limbs in
             withUnsafeTemporaryAllocation(of: __mpfr_struct.self, capacity: n) { t in
                 for k in 0..<n {
-                    mpfr_custom_init_set(t.baseAddress! + k, Int32(MPFR_ZERO_KIND.rawValue), 0, prec, limbs.baseAddress! + k * limbBytes)
+                    MPFRLibrary.initializeZero(t.baseAddress! + k, limbs: limbs.baseAddress! + k * limbBytes, bits: bits)
                 }
                 return body(t.baseAddress!)
             }
@@ -150,27 +146,12 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
             if hasNaN(a) || hasNaN(b) { mpfr_set_nan(Self.lo(r)); mpfr_set_nan(Self.hi(r)) }
             return
         }
-        corners(r, a, b, mpfr_div)
-    }
-
-    /// `r ← [min, max]` of `f` at the four corners, each rounded outward.
-    @inlinable func corners(_ r: Ref, _ a: Ref, _ b: Ref,
-                            _ f: (UnsafeMutablePointer<__mpfr_struct>, UnsafePointer<__mpfr_struct>, UnsafePointer<__mpfr_struct>, mpfr_rnd_t) -> Int32) {
         withTemporaries(4) { t in
-            let lo = t, hi = t + 1, c = t + 2, d = t + 3
-            let pairs = [(Self.lo(a), Self.lo(b)), (Self.lo(a), Self.hi(b)), (Self.hi(a), Self.lo(b)), (Self.hi(a), Self.hi(b))]
-            for (k, (x, y)) in pairs.enumerated() {
-                _ = f(c, x, y, MPFR_RNDD)
-                _ = f(d, x, y, MPFR_RNDU)
-                if k == 0 || mpfr_less_p(c, lo) != 0 { mpfr_set(lo, c, MPFR_RNDD) }
-                if k == 0 || mpfr_greater_p(d, hi) != 0 { mpfr_set(hi, d, MPFR_RNDU) }
-                if mpfr_nan_p(c) != 0 { mpfr_set_nan(lo); mpfr_set_nan(hi) }
-            }
-            mpfr_set(Self.lo(r), lo, MPFR_RNDD)
-            mpfr_set(Self.hi(r), hi, MPFR_RNDU)
+            cornerBounds(t, t + 1, a, b, t + 2, mpfr_div)
+            mpfr_set(Self.lo(r), t, MPFR_RNDD)
+            mpfr_set(Self.hi(r), t + 1, MPFR_RNDU)
         }
     }
-
 
     /// `[lo, hi] ←` an enclosure of `a·b` into two scratch values (`t` holds 2 more scratch).
     @inlinable func product(_ lo: UnsafeMutablePointer<__mpfr_struct>, _ hi: UnsafeMutablePointer<__mpfr_struct>,
@@ -191,10 +172,18 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
             if mpfr_nan_p(lo) != 0 || mpfr_nan_p(hi) != 0 { mpfr_set_nan(lo); mpfr_set_nan(hi) }
             return
         }
-        let pairs = [(Self.lo(a), Self.lo(b)), (Self.lo(a), Self.hi(b)), (Self.hi(a), Self.lo(b)), (Self.hi(a), Self.hi(b))]
-        for (k, (x, y)) in pairs.enumerated() {
-            mpfr_mul(t, x, y, MPFR_RNDD)
-            mpfr_mul(t + 1, x, y, MPFR_RNDU)
+        cornerBounds(lo, hi, a, b, t, mpfr_mul)
+    }
+
+    /// `[lo, hi] ←` the min and max of `f` at the four corners of `a × b`, each rounded outward
+    /// (`t` holds 2 scratch values). A NaN at any corner makes both bounds NaN.
+    @inlinable func cornerBounds(_ lo: UnsafeMutablePointer<__mpfr_struct>, _ hi: UnsafeMutablePointer<__mpfr_struct>, _ a: Ref, _ b: Ref,
+                                 _ t: UnsafeMutablePointer<__mpfr_struct>,
+                                 _ f: (UnsafeMutablePointer<__mpfr_struct>, UnsafePointer<__mpfr_struct>, UnsafePointer<__mpfr_struct>, mpfr_rnd_t) -> Int32) {
+        for k in 0..<4 {
+            let x = k < 2 ? Self.lo(a) : Self.hi(a), y = k % 2 == 0 ? Self.lo(b) : Self.hi(b)
+            _ = f(t, x, y, MPFR_RNDD)
+            _ = f(t + 1, x, y, MPFR_RNDU)
             if k == 0 || mpfr_less_p(t, lo) != 0 { mpfr_set(lo, t, MPFR_RNDD) }
             if k == 0 || mpfr_greater_p(t + 1, hi) != 0 { mpfr_set(hi, t + 1, MPFR_RNDU) }
             if mpfr_nan_p(t) != 0 { mpfr_set_nan(lo); mpfr_set_nan(hi) }

@@ -10,6 +10,14 @@ public enum MPFRLibrary {
     /// does not, exactness checks on two threads at once would see each other's flags.
     public static var flagsArePerThread: Bool { mpfr_buildopt_tls_p() != 0 }
 
+    /// Makes `x` the value +0 of `bits` bits whose limbs live at `limbs` (MPFR's custom
+    /// allocation: nothing to free, the memory is the caller's). Arenas and stack scratch use it.
+    @inlinable
+    public static func initializeZero(_ x: UnsafeMutablePointer<__mpfr_struct>, limbs: UnsafeMutableRawPointer, bits: Int) {
+        mpfr_custom_init(limbs, mpfr_prec_t(bits))
+        mpfr_custom_init_set(x, Int32(MPFR_ZERO_KIND.rawValue), 0, mpfr_prec_t(bits), limbs)
+    }
+
     /// Runs `body` and returns whether every MPFR operation it performed was exact.
     /// Saves and restores the inexact flag, so calls nest.
     public static func isExact(_ body: () throws -> Void) rethrows -> Bool {

@@ -41,79 +41,35 @@ public enum FlushCounting {
         return found
     }
 
-    /// The flushed products of a conv2d forward pass: per input channel, a cheap bound, and the
-    /// exact count (over the products the convolution forms) only where the bound allows one.
+    /// Whether `fl(min|u| · min|v|)` underflows to zero, the minima over the nonzero finite values
+    /// of `u` and `v`: if not, no product of a value of `u` with one of `v` does (rounding is
+    /// monotone), and a pass needs no product-by-product count.
     @inlinable
-    public static func conv2d<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>) -> Int {
-        if a.precision.isMPFR { return 0 }
-        var count = 0
-        let tmp = a.makeStorage(count: 4)
-        let p = tmp.base, minX = tmp.base + 1, minW = tmp.base + 2, m = tmp.base + 3
-        for c in 0..<g.c {
-            let group = c / g.cg, cl = c % g.cg
-            // Bound: the smallest |x| of channel c (all samples) times the smallest |w| meeting it.
-            var haveX = false, haveW = false
-            for s in 0..<g.n where smallest(a, x + (s * g.c + c) * g.h * g.w, 1, g.h * g.w, into: m, scratch: p) {
-                if !haveX || a.compare(m, minX) == -1 { a.copy(minX, m) }
-                haveX = true
-            }
-            for oc in (group * g.og)..<((group + 1) * g.og) where smallest(a, w + (oc * g.cg + cl) * g.kh * g.kw, 1, g.kh * g.kw, into: m, scratch: p) {
-                if !haveW || a.compare(m, minW) == -1 { a.copy(minW, m) }
-                haveW = true
-            }
-            guard haveX && haveW else { continue }
-            a.multiply(p, minX, minW)
-            let possible = a.sign(p) == 0
-            guard possible else { continue }
-            for s in 0..<g.n {
-                let plane = x + (s * g.c + c) * g.h * g.w
-                for oc in (group * g.og)..<((group + 1) * g.og) {
-                    for i in 0..<g.kh {
-                        for j in 0..<g.kw {
-                            let wv = w + (((oc * g.cg + cl) * g.kh + i) * g.kw + j)
-                            let cols = g.columns(j)
-                            guard !cols.isEmpty else { continue }
-                            for oy in g.rows(i) {
-                                let iy = oy * g.sh - g.ph + i * g.dh
-                                let first = plane + (iy * g.w + cols.lowerBound * g.sw - g.pw + j * g.dw)
-                                count += a.flushedProducts(wv, first, g.sw, cols.count)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        withExtendedLifetime(tmp) {}
-        return count
+    static func mayFlush<A: ScalarArithmetic>(_ a: A, _ u: UnsafeMutablePointer<A.Slot>, _ nu: Int,
+                                             _ v: UnsafeMutablePointer<A.Slot>, _ nv: Int) -> Bool {
+        let tmp = a.makeStorage(count: 3)
+        let minU = tmp.base, minV = tmp.base + 1, p = tmp.base + 2
+        guard smallest(a, u, 1, nu, into: minU, scratch: p), smallest(a, v, 1, nv, into: minV, scratch: p) else { return false }
+        a.multiply(p, minU, minV)
+        return a.sign(p) == 0
     }
 
-    /// The flushed products of a conv2d backward pass: `gy·x` (weight gradient) and `gy·W`
-    /// (input gradient), each counted only when requested, over exactly the products the
-    /// backward kernel forms.
+    /// The flushed products of a conv2d pass, over exactly the products its kernels form:
+    /// forward (`gy == nil`) `x·W`; backward `gy·x` (when `weight`) and `gy·W` (when `input`).
     @inlinable
-    public static func conv2dBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
-                                                           gy: UnsafeMutablePointer<A.Slot>, weight: Bool, input: Bool) -> Int {
-        if a.precision.isMPFR || !(weight || input) { return 0 }
-        // Bound first: if the smallest |gy| times the smallest |x| (or |w|) does not underflow,
-        // no product of the pass does (rounding is monotone), and nothing needs counting.
-        let bound = a.makeStorage(count: 4)
-        let gMin = bound.base, other = bound.base + 1, p = bound.base + 2, t = bound.base + 3
-        guard smallest(a, gy, 1, g.n * g.o * g.oh * g.ow, into: gMin, scratch: t) else { return 0 }
-        var possible = false
-        if weight && smallest(a, x, 1, g.n * g.c * g.h * g.w, into: other, scratch: t) {
-            a.multiply(p, gMin, other)
-            possible = possible || a.sign(p) == 0
-        }
-        if input && smallest(a, w, 1, g.o * g.cg * g.kh * g.kw, into: other, scratch: t) {
-            a.multiply(p, gMin, other)
-            possible = possible || a.sign(p) == 0
-        }
-        guard possible else { return 0 }
+    public static func conv2d<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                   gy: UnsafeMutablePointer<A.Slot>? = nil, weight: Bool = false, input: Bool = false) -> Int {
+        if a.precision.isMPFR { return 0 }
+        let xCount = g.n * g.c * g.h * g.w, wCount = g.o * g.cg * g.kh * g.kw, gyCount = g.n * g.o * g.oh * g.ow
+        let forward = gy == nil
+        let countWeight = !forward && weight && mayFlush(a, gy!, gyCount, x, xCount)
+        let countInput = !forward && input && mayFlush(a, gy!, gyCount, w, wCount)
+        guard forward ? mayFlush(a, x, xCount, w, wCount) : (countWeight || countInput) else { return 0 }
         var count = 0
         for s in 0..<g.n {
             for oc in 0..<g.o {
                 let group = oc / g.og
-                let gyo = gy + (s * g.o + oc) * g.oh * g.ow
+                let gyo = gy.map { $0 + (s * g.o + oc) * g.oh * g.ow }
                 for cl in 0..<g.cg {
                     let plane = x + (s * g.c + group * g.cg + cl) * g.h * g.w
                     for i in 0..<g.kh {
@@ -123,11 +79,14 @@ public enum FlushCounting {
                             guard !cols.isEmpty else { continue }
                             for oy in g.rows(i) {
                                 let iy = oy * g.sh - g.ph + i * g.dh
-                                let gyrow = gyo + (oy * g.ow + cols.lowerBound)
-                                if weight {
-                                    count += a.flushedPairs(gyrow, 1, plane + (iy * g.w + cols.lowerBound * g.sw - g.pw + j * g.dw), g.sw, cols.count)
+                                let xRun = plane + (iy * g.w + cols.lowerBound * g.sw - g.pw + j * g.dw)
+                                guard let gyo else {
+                                    count += a.flushedProducts(wv, xRun, g.sw, cols.count)
+                                    continue
                                 }
-                                if input { count += a.flushedProducts(wv, gyrow, 1, cols.count) }
+                                let gyRun = gyo + (oy * g.ow + cols.lowerBound)
+                                if countWeight { count += a.flushedPairs(gyRun, 1, xRun, g.sw, cols.count) }
+                                if countInput { count += a.flushedProducts(wv, gyRun, 1, cols.count) }
                             }
                         }
                     }
