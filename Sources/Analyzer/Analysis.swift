@@ -219,7 +219,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let gAligned = try aligned.backward(convention: analysis.convention, wrt: ids)
 
         // Errors, whole and per tensor.
-        var total: [Double] = [], kink: [Double] = [], rounding: [Double] = [], rAll: [Double] = []
+        var total: [Double] = [], kink: [Double] = [], rounding: [Double] = [], rAll: [Double] = [], pAll: [Double] = []
         var bifurcation: [Double] = [], referenceBifurcation: [Double] = []
         var changed = false
         var perTensor: [String: ErrorNorms] = [:]
@@ -232,7 +232,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             let ro = GradientAlgebra.difference(vAligned, gR[id]!, bits: reference.bits)
             let rv = gR[id]!.doubles(r.arithmetic)
             perTensor[name] = ErrorNorms(total: t, kink: k, rounding: ro, referenceNorm: GradientAlgebra.norm(rv))
-            total += t; kink += k; rounding += ro; rAll += rv
+            total += t; kink += k; rounding += ro; rAll += rv; pAll += vP
             bifurcation += zip(vP, vPAlt).map { $0 - $1 }
             changed = changed || zip(vP, vPAlt).contains { !($0 == $1 || ($0.isNaN && $1.isNaN)) }
             gradients[name] = GradientSet(p: vP, pAlternative: vPAlt, aligned: vAligned, r: rv,
@@ -253,7 +253,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
 
         // Sites.
         var (sites, siteCount) = classify(p, r)
-        try attribute(&sites, p, r, ids, rNorm: rNorm, gP: gP)
+        try attribute(&sites, p, r, ids, rNorm: rNorm, gP: pAll)
         var counts: [SiteClass: Int] = [:], perLayer: [String: [SiteClass: Int]] = [:]
         for node in graph.nodes where node.op.isNonsmooth { perLayer[node.name] = [:] }
         for s in sites {
@@ -313,7 +313,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     /// Measures, for the most severe sites, the gradient error each carries: P's backprop with
     /// only that site forced to R's decision, against P's own.
     func attribute(_ sites: inout [Site], _ p: Execution<A>, _ r: Execution<MPFRIntervalArithmetic>, _ ids: [NodeID],
-                   rNorm: Double, gP: Gradients<A>) throws {
+                   rNorm: Double, gP base: [Double]) throws {
         let order: [SiteClass] = [.spurious, .flipped, .masked]
         let classes = sites.map(\.siteClass)
         func severity(_ k: Int) -> Int { order.firstIndex(of: classes[k])! }
@@ -321,7 +321,6 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             .sorted { (severity($0), $0) < (severity($1), $1) }
             .prefix(analysis.attributedSites)
         guard rNorm > 0 else { return }
-        let base = ids.flatMap { gP[$0]!.doubles(p.arithmetic) }
         for k in chosen {
             let site = sites[k]
             guard let id = built.graph.node(named: site.layer)?.id, let pRecord = p.decisions[id], let rRecord = r.decisions[id] else { continue }

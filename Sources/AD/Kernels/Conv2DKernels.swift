@@ -36,6 +36,14 @@ public struct Conv2DShape: Sendable, Equatable {
         return Swift.max(lo, 0)..<Swift.max(Swift.min(hi, oh), Swift.max(lo, 0))
     }
 
+    /// The in-plane input offset of window position `p` (row-major in the `kh × kw` window) of
+    /// output `(oy, ox)`, or nil where the window lies on padding.
+    @inlinable public func windowOffset(_ oy: Int, _ ox: Int, _ p: Int) -> Int? {
+        let iy = oy &* sh &- ph &+ (p / kw) &* dh, ix = ox &* sw &- pw &+ (p % kw) &* dw
+        guard iy >= 0 && iy < h && ix >= 0 && ix < w else { return nil }
+        return iy &* w &+ ix
+    }
+
     @inlinable static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
     @inlinable static func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
 }

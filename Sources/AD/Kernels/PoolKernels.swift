@@ -21,10 +21,7 @@ public enum PoolKernels {
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
                         let site = ((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox
-                        func slot(_ p: Int32) -> UnsafeMutablePointer<A.Slot> {
-                            let i = Int(p) / g.kw, j = Int(p) % g.kw
-                            return plane + ((oy &* g.sh &- g.ph &+ i) &* g.w &+ (ox &* g.sw &- g.pw &+ j))
-                        }
+                        func slot(_ p: Int32) -> UnsafeMutablePointer<A.Slot> { plane + g.windowOffset(oy, ox, Int(p))! }
                         if let forced, !forced.set(site).isEmpty {
                             let set = forced.set(site)
                             var best = set[0]
@@ -36,28 +33,22 @@ public enum PoolKernels {
                         var nan: Int32 = -1
                         var undecided = false
                         tied.removeAll(keepingCapacity: true)
-                        for i in 0..<g.kh {
-                            let iy = oy &* g.sh &- g.ph &+ i
-                            guard iy >= 0 && iy < g.h else { continue }
-                            for j in 0..<g.kw {
-                                let ix = ox &* g.sw &- g.pw &+ j
-                                guard ix >= 0 && ix < g.w else { continue }
-                                let p = Int32(i &* g.kw &+ j)
-                                if a.sign(slot(p)) == nil {
-                                    if nan < 0 { nan = p }
-                                    continue
-                                }
-                                if best < 0 {
-                                    best = p
-                                    tied.append(p)
-                                    continue
-                                }
-                                switch a.compare(slot(p), slot(best)) {
-                                case 1?: best = p; tied.removeAll(keepingCapacity: true); tied.append(p)
-                                case 0?: tied.append(p)
-                                case .some(-1): break
-                                default: undecided = true  // not proven: an interval arithmetic
-                                }
+                        for q in 0..<(g.kh &* g.kw) where g.windowOffset(oy, ox, q) != nil {
+                            let p = Int32(q)
+                            if a.sign(slot(p)) == nil {
+                                if nan < 0 { nan = p }
+                                continue
+                            }
+                            if best < 0 {
+                                best = p
+                                tied.append(p)
+                                continue
+                            }
+                            switch a.compare(slot(p), slot(best)) {
+                            case 1?: best = p; tied.removeAll(keepingCapacity: true); tied.append(p)
+                            case 0?: tied.append(p)
+                            case .some(-1): break
+                            default: undecided = true  // not proven: an interval arithmetic
                             }
                         }
                         if nan >= 0 {
@@ -67,14 +58,8 @@ public enum PoolKernels {
                         if undecided {
                             // Enclose the maximum: the hull of the window's values.
                             a.copy(y + site, slot(best))
-                            for i in 0..<g.kh {
-                                let iy = oy &* g.sh &- g.ph &+ i
-                                guard iy >= 0 && iy < g.h else { continue }
-                                for j in 0..<g.kw {
-                                    let ix = ox &* g.sw &- g.pw &+ j
-                                    guard ix >= 0 && ix < g.w else { continue }
-                                    a.hull(y + site, y + site, slot(Int32(i &* g.kw &+ j)))
-                                }
+                            for q in 0..<(g.kh &* g.kw) where g.windowOffset(oy, ox, q) != nil {
+                                a.hull(y + site, y + site, slot(Int32(q)))
                             }
                             first[site] = -2
                             continue
@@ -105,11 +90,7 @@ public enum PoolKernels {
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
                         let site = ((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox
-                        func slot(_ p: Int) -> UnsafeMutablePointer<A.Slot>? {
-                            let iy = oy &* g.sh &- g.ph &+ p / g.kw, ix = ox &* g.sw &- g.pw &+ p % g.kw
-                            guard iy >= 0 && iy < g.h && ix >= 0 && ix < g.w else { return nil }
-                            return plane + (iy &* g.w &+ ix)
-                        }
+                        func slot(_ p: Int) -> UnsafeMutablePointer<A.Slot>? { g.windowOffset(oy, ox, p).map { plane + $0 } }
                         let set = decisions.set(site)
                         if decisions.isUndecided(site) {
                             // Any position may be the maximum: each gets an enclosure of gy·[0, 1].
@@ -152,14 +133,8 @@ public enum PoolKernels {
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
                         let out = y + (((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox)
-                        for i in 0..<g.kh {
-                            let iy = oy &* g.sh &- g.ph &+ i
-                            guard iy >= 0 && iy < g.h else { continue }
-                            for j in 0..<g.kw {
-                                let ix = ox &* g.sw &- g.pw &+ j
-                                guard ix >= 0 && ix < g.w else { continue }
-                                a.add(out, out, plane + (iy &* g.w &+ ix))
-                            }
+                        for p in 0..<(g.kh &* g.kw) {
+                            if let o = g.windowOffset(oy, ox, p) { a.add(out, out, plane + o) }
                         }
                         a.divide(out, out, divisor)
                     }
@@ -181,15 +156,8 @@ public enum PoolKernels {
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
                         a.divide(q, gy + (((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox), divisor)
-                        for i in 0..<g.kh {
-                            let iy = oy &* g.sh &- g.ph &+ i
-                            guard iy >= 0 && iy < g.h else { continue }
-                            for j in 0..<g.kw {
-                                let ix = ox &* g.sw &- g.pw &+ j
-                                guard ix >= 0 && ix < g.w else { continue }
-                                let t = plane + (iy &* g.w &+ ix)
-                                a.add(t, t, q)
-                            }
+                        for p in 0..<(g.kh &* g.kw) {
+                            if let o = g.windowOffset(oy, ox, p) { a.add(plane + o, plane + o, q) }
                         }
                     }
                 }

@@ -126,6 +126,11 @@ struct ModelReader {
         }
     }
 
+    func integer(_ v: JSONValue, node: String, key: String) throws -> Int {
+        guard case .number(let t) = v, let i = Int(t) else { throw fail("expected an integer, found \(describe(v))", node: node, key: key) }
+        return i
+    }
+
     /// An int or an `[h, w]` pair, as `[h, w]`.
     func pair(_ v: JSONValue, node: String, key: String) throws -> [Int] {
         switch v {
@@ -190,8 +195,7 @@ struct ModelReader {
             op = .conv2d(Conv2DAttributes(stride: try item["stride"].map { try pair($0, node: name, key: "stride") } ?? [1, 1],
                                           padding: try item["padding"].map { try pair($0, node: name, key: "padding") } ?? [0, 0],
                                           dilation: try item["dilation"].map { try pair($0, node: name, key: "dilation") } ?? [1, 1],
-                                          groups: try item["groups"].map { try pair($0, node: name, key: "groups")[0] } ?? 1))
-            if case .array? = item["groups"] { throw fail("expected an integer", node: name, key: "groups") }
+                                          groups: try item["groups"].map { try integer($0, node: name, key: "groups") } ?? 1))
         case "maxpool2d", "avgpool2d":
             guard let k = item["kernel"] else { throw fail("\(opName) needs a 'kernel'", node: name, key: "kernel") }
             let kernel = try pair(k, node: name, key: "kernel")
