@@ -24,10 +24,12 @@ let package = Package(
             pkgConfig: "mpfr",
             providers: [.apt(["libmpfr-dev", "libgmp-dev"])]
         ),
+        // binary16 row kernels on F16C, chosen at run time (the emulation is the fallback).
+        .target(name: "CHalfKernels"),
         .target(
             name: "Precision",
             dependencies: [
-                "CMPFR",
+                "CMPFR", "CHalfKernels",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

@@ -85,9 +85,10 @@ public struct Analysis: Sendable {
             feed = model.feed(inputs: inputs, targets: targets)
             name = model.name
         }
-        // The point of each precision, the references of the distinct points, then the
-        // precisions: each phase in parallel on `threads` threads. Every piece is an independent
-        // deterministic computation assembled by index, so results do not depend on `threads`.
+        // The point of each precision, the references of the distinct points (R, then g_R and
+        // g_R′), then the precisions, each waiting only for its own reference: one queue on
+        // `threads` threads. Every piece is an independent deterministic computation assembled
+        // by index, so results do not depend on `threads`.
         let names = precisions.reduce(into: [PrecisionName]()) { if !$0.contains($1) { $0.append($1) } }
         let points = names.map { roundedFeed($0, feed) }
         var distinct: [Feed] = []
@@ -97,12 +98,13 @@ public struct Analysis: Sendable {
             return distinct.count - 1
         }
         let graph = built.graph, options = reference, distinctPoints = distinct
-        let references = try Parallel.map(distinct.count, threads: threads) { i in
-            UncheckedBox(try ReferenceRun.run(graph: graph, feed: distinctPoints[i], options: options))
-        }
-        let perPrecision = try Parallel.map(names.count, threads: threads) { i in
-            try analyze(names[i], built, points[i], references[pointIndex[i]].value)
-        }
+        let (c, cAlt) = (convention, alternative), ids = built.parameters.keys.sorted().map { built.parameters[$0]! }
+        let tasks = Parallel.Dependent<UncheckedBox<ReferenceRun>, PrecisionResult>(
+            first: distinct.count, second: names.count, dependency: { pointIndex[$0] },
+            makeFirst: { i in UncheckedBox(try ReferenceRun.run(graph: graph, feed: distinctPoints[i], options: options,
+                                                                convention: c, alternative: cAlt, wrt: ids)) },
+            makeSecond: { i, reference in try analyze(names[i], built, points[i], reference.value) })
+        let perPrecision = try tasks.run(threads: threads)
         var results: [PrecisionName: PrecisionResult] = [:]
         for (p, r) in zip(names, perPrecision) { results[p] = r }
         return AnalysisResult(model: name, precisions: precisions, results: results, convention: convention,
@@ -146,42 +148,6 @@ public struct Analysis: Sendable {
     }
 }
 
-/// A value handed between threads whose confinement the caller guarantees (an execution is
-/// built on one thread and only read afterwards).
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
-/// The slots a parallel map fills, under a lock.
-final class ParallelResults<T>: @unchecked Sendable {
-    var values: [T?]
-    var error: (any Error)?
-    let lock = NSLock()
-    init(_ n: Int) { values = Array(repeating: nil, count: n) }
-}
-
-/// Deterministic parallel map: element `i` is computed by exactly one thread and stored at
-/// index `i`, so the result does not depend on the number of threads.
-enum Parallel {
-    static func map<T>(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
-        let results = ParallelResults<T>(count)
-        let workers = max(1, min(threads, count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for i in stride(from: worker, to: count, by: workers) {
-                do {
-                    let v = try body(i)
-                    results.lock.lock(); results.values[i] = v; results.lock.unlock()
-                } catch {
-                    results.lock.lock(); if results.error == nil { results.error = error }; results.lock.unlock()
-                }
-            }
-        }
-        if let error = results.error { throw error }
-        return results.values.map { $0! }
-    }
-}
-
 /// The analysis at one precision, generic over its arithmetic.
 struct PrecisionAnalysis<A: ScalarArithmetic> {
     let analysis: Analysis
@@ -209,8 +175,8 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let gPAlt = try p.backward(convention: analysis.alternative, wrt: ids)
 
         let r = reference.execution
-        let gR = try r.backward(convention: analysis.convention, wrt: ids)
-        let gRAlt = try r.backward(convention: analysis.alternative, wrt: ids)
+        // Analysis.run always asks R for both gradients.
+        let gR = reference.gradient!, gRAlt = reference.alternativeGradient!
 
         // g_P|R: P's arithmetic, R's decisions (P's own where R could not decide).
         var forcing: DecisionSet = [:]

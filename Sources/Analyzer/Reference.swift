@@ -26,6 +26,10 @@ public struct ReferenceRun {
     public let escalations: [Int]
     /// Sites left undecided at the cap.
     public let undecidedSites: Int
+    /// `g_R` and `g_R′`: backprop in R under C and under C′, computed once per reference
+    /// (f32 and f64 share their point and so these passes); nil when no gradient was asked.
+    public let gradient: Gradients<MPFRIntervalArithmetic>?
+    public let alternativeGradient: Gradients<MPFRIntervalArithmetic>?
 
     static func undecided(_ decisions: DecisionSet) -> Int {
         decisions.values.reduce(0) { total, record in
@@ -36,15 +40,19 @@ public struct ReferenceRun {
         }
     }
 
-    /// Runs R on `graph` at the point `feed`, raising the precision while a site is unproven.
-    public static func run(graph: Graph, feed: Feed, options: ReferenceOptions) throws -> ReferenceRun {
+    /// Runs R on `graph` at the point `feed`, raising the precision while a site is unproven,
+    /// then, when `wrt` is given, backprop under `convention` and `alternative` (default: C flipped).
+    public static func run(graph: Graph, feed: Feed, options: ReferenceOptions, convention: DerivativeConvention = .pytorch,
+                           alternative: DerivativeConvention? = nil, wrt: [NodeID]? = nil) throws -> ReferenceRun {
         var bits = options.initialBits
         var tried: [Int] = []
         while true {
             let execution = try Execution(graph: graph, arithmetic: MPFRIntervalArithmetic(bits: bits), feed: feed)
             let open = undecided(execution.decisions)
             if open == 0 || bits >= options.capBits {
-                return ReferenceRun(execution: execution, bits: bits, escalations: tried, undecidedSites: open)
+                return ReferenceRun(execution: execution, bits: bits, escalations: tried, undecidedSites: open,
+                                    gradient: try wrt.map { try execution.backward(convention: convention, wrt: $0) },
+                                    alternativeGradient: try wrt.map { try execution.backward(convention: alternative ?? convention.flipped, wrt: $0) })
             }
             tried.append(bits)
             bits = min(bits * 2, options.capBits)
@@ -59,9 +67,9 @@ enum GradientAlgebra {
     /// `p − mid(r)` entry by entry, formed at `bits` bits.
     static func difference(_ p: [Double], _ r: Tensor<MPFRIntervalArithmetic>, bits: Int) -> [Double] {
         let m = MPFRArithmetic(bits: bits + 64)
-        let s = m.makeStorage(count: 2)
+        let s = m.makeStorage([0, 0, 0.5])
         return (0..<p.count).map { k in
-            midpoint(r, k, into: s.base + 1, m)
+            midpoint(r, k, into: s.base + 1, m, half: s.base + 2)
             m.set(s.base, p[k])
             m.subtract(s.base, s.base, s.base + 1)
             return m.double(s.base)
@@ -71,21 +79,21 @@ enum GradientAlgebra {
     /// `mid(r1) − mid(r2)` entry by entry.
     static func difference(_ r1: Tensor<MPFRIntervalArithmetic>, _ r2: Tensor<MPFRIntervalArithmetic>, bits: Int) -> [Double] {
         let m = MPFRArithmetic(bits: bits + 64)
-        let s = m.makeStorage(count: 2)
+        let s = m.makeStorage([0, 0, 0.5])
         return (0..<r1.count).map { k in
-            midpoint(r1, k, into: s.base, m)
-            midpoint(r2, k, into: s.base + 1, m)
+            midpoint(r1, k, into: s.base, m, half: s.base + 2)
+            midpoint(r2, k, into: s.base + 1, m, half: s.base + 2)
             m.subtract(s.base, s.base, s.base + 1)
             return m.double(s.base)
         }
     }
 
     /// The midpoint of entry `k` of `r`, exactly (at `m`'s precision, 64 bits above r's).
-    static func midpoint(_ r: Tensor<MPFRIntervalArithmetic>, _ k: Int, into out: MPFRArithmetic.Ref, _ m: MPFRArithmetic) {
+    static func midpoint(_ r: Tensor<MPFRIntervalArithmetic>, _ k: Int, into out: MPFRArithmetic.Ref, _ m: MPFRArithmetic,
+                         half: MPFRArithmetic.Ref) {
         let bounds = UnsafeMutableRawPointer(r.slots + k).assumingMemoryBound(to: MPFRArithmetic.Slot.self)
         m.add(out, bounds, bounds + 1)
-        let half = m.makeStorage([0.5])
-        m.multiply(out, out, half.base)
+        m.multiply(out, out, half)
     }
 
     static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }

@@ -28,6 +28,12 @@ if CommandLine.arguments.contains("--profile-w1") {
     exit(0)
 }
 
+if CommandLine.arguments.contains("--profile-analysis") {
+    // The whole default W2 analysis on one thread, for profilers (perf record).
+    print(try PassBenchmark.analysis(.w2, batch: 128, threads: 1))
+    exit(0)
+}
+
 let count = Int(ProcessInfo.processInfo.environment["BENCH_COUNT"] ?? "") ?? 1_000_000
 let runs = CommandLine.arguments.contains("--quick") ? 3 : 7
 

@@ -35,6 +35,7 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
     /// vectorises across `k` (each `r[k]` still gets exactly its own two roundings).
     @inlinable public func axpy(_ r: Ref, _ rs: Int, _ a: Ref, _ x: Ref, _ xs: Int, _ n: Int, fused: Bool) {
         let av = a.pointee
+        if !fused && S.nativeAxpy(r, rs, av, x, xs, n) { return }
         if rs == 1 && xs == 1 {
             if fused {
                 for k in 0..<n { r[k] = r[k].addingProduct(av, x[k]) }
@@ -52,6 +53,7 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
     @inlinable public func flushedProducts(_ a: Ref, _ x: Ref, _ xs: Int, _ n: Int) -> Int {
         let av = a.pointee
         guard av.isFiniteValue && !av.isZero else { return 0 }
+        if let native = S.nativeFlushedProducts(av, x, xs, n) { return native }
         var count = 0
         if xs == 1 {
             for k in 0..<n {
@@ -68,6 +70,7 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
     }
 
     @inlinable public func flushedPairs(_ u: Ref, _ us: Int, _ v: Ref, _ vs: Int, _ n: Int) -> Int {
+        if let native = S.nativeFlushedPairs(u, us, v, vs, n) { return native }
         var count = 0
         for k in 0..<n {
             let x = u[k &* us], y = v[k &* vs]
@@ -78,6 +81,7 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
 
     /// The sum stays in a register across the `n` terms, in order.
     @inlinable public func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool) {
+        if !fused && S.nativeDot(r, a, `as`, b, bs, n) { return }
         var acc = r.pointee
         if fused {
             for k in 0..<n { acc = acc.addingProduct(a[k &* `as`], b[k &* bs]) }

@@ -45,9 +45,29 @@ public protocol FloatingScalar: RoundedAlgebraic, RoundedElementaryFunctions, Cu
     var isZero: Bool { get }
     /// Whether the value is nonzero and below the least normal magnitude.
     var isSubnormal: Bool { get }
+
+    /// Row kernels a format may run natively (`Half` on F16C machines), each bit for bit the
+    /// element-by-element operations; `false` or `nil` when not handled (the default).
+    /// `r[k·rs] ← r[k·rs] + a·x[k·xs]`, two roundings.
+    static func nativeAxpy(_ r: UnsafeMutablePointer<Self>, _ rs: Int, _ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Bool
+    /// `r ← r + a[0]·b[0] + …` in order, two roundings per term.
+    static func nativeDot(_ r: UnsafeMutablePointer<Self>, _ a: UnsafePointer<Self>, _ as: Int, _ b: UnsafePointer<Self>, _ bs: Int, _ n: Int) -> Bool
+    /// How many `a·x[k·xs]` round to ±0 with finite nonzero factors.
+    static func nativeFlushedProducts(_ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Int?
+    /// How many `u[k·us]·v[k·vs]` round to ±0 with finite nonzero factors.
+    static func nativeFlushedPairs(_ u: UnsafePointer<Self>, _ us: Int, _ v: UnsafePointer<Self>, _ vs: Int, _ n: Int) -> Int?
 }
 
 extension FloatingScalar {
+    @inlinable @inline(__always)
+    public static func nativeAxpy(_ r: UnsafeMutablePointer<Self>, _ rs: Int, _ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Bool { false }
+    @inlinable @inline(__always)
+    public static func nativeDot(_ r: UnsafeMutablePointer<Self>, _ a: UnsafePointer<Self>, _ as: Int, _ b: UnsafePointer<Self>, _ bs: Int, _ n: Int) -> Bool { false }
+    @inlinable @inline(__always)
+    public static func nativeFlushedProducts(_ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Int? { nil }
+    @inlinable @inline(__always)
+    public static func nativeFlushedPairs(_ u: UnsafePointer<Self>, _ us: Int, _ v: UnsafePointer<Self>, _ vs: Int, _ n: Int) -> Int? { nil }
+
     /// Whether the value is neither infinite nor NaN.
     @inlinable public var isFiniteValue: Bool { !isNaN && !isInfinite }
 }

@@ -59,10 +59,13 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     /// Significand bits of both bounds.
     public let bits: Int
     @usableFromInline let limbBytes: Int
+    /// Limbs of each bound's significand (for the inline point test).
+    @usableFromInline let limbs: Int
 
     public init(bits: Int) {
         self.bits = bits
         self.limbBytes = mpfr_custom_get_size(mpfr_prec_t(bits))
+        self.limbs = limbBytes / MemoryLayout<mp_limb_t>.stride
     }
 
     public var precision: PrecisionName { .mpfr(bits: bits) }
@@ -90,9 +93,9 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     }
 
     /// Whether `a` is a single point.
-    @inlinable public func isPoint(_ a: Ref) -> Bool { mpfr_equal_p(Self.lo(a), Self.hi(a)) != 0 }
+    @inlinable public func isPoint(_ a: Ref) -> Bool { MPFRFields.equal(Self.lo(a), Self.hi(a), limbs: limbs) }
     /// Whether either bound is NaN.
-    @inlinable func hasNaN(_ a: Ref) -> Bool { mpfr_nan_p(Self.lo(a)) != 0 || mpfr_nan_p(Self.hi(a)) != 0 }
+    @inlinable func hasNaN(_ a: Ref) -> Bool { MPFRFields.isNaN(Self.lo(a)) || MPFRFields.isNaN(Self.hi(a)) }
 
     public func copy(_ r: Ref, _ a: Ref) {
         mpfr_set(Self.lo(r), Self.lo(a), MPFR_RNDD)
@@ -156,7 +159,14 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     /// `[lo, hi] ←` an enclosure of `a·b` into two scratch values (`t` holds 2 more scratch).
     @inlinable func product(_ lo: UnsafeMutablePointer<__mpfr_struct>, _ hi: UnsafeMutablePointer<__mpfr_struct>,
                             _ a: Ref, _ b: Ref, _ t: UnsafeMutablePointer<__mpfr_struct>) {
-        let pa = isPoint(a), pb = isPoint(b)
+        product(lo, hi, a, isPoint(a), b, t)
+    }
+
+    /// `product` with `a`'s point test done by the caller (once per row in `axpy`).
+    @inlinable @inline(__always)
+    func product(_ lo: UnsafeMutablePointer<__mpfr_struct>, _ hi: UnsafeMutablePointer<__mpfr_struct>,
+                 _ a: Ref, _ pa: Bool, _ b: Ref, _ t: UnsafeMutablePointer<__mpfr_struct>) {
+        let pb = isPoint(b)
         if pa && pb {
             mpfr_mul(lo, Self.lo(a), Self.lo(b), MPFR_RNDD)
             mpfr_mul(hi, Self.lo(a), Self.lo(b), MPFR_RNDU)
@@ -164,12 +174,12 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         }
         // A point times an interval (the common case in backward: weight × gradient): the
         // bounds come from the interval's ends, swapped when the point is negative.
-        if (pa || pb) && mpfr_nan_p(Self.lo(pa ? a : b)) == 0 {
+        if (pa || pb) && !MPFRFields.isNaN(Self.lo(pa ? a : b)) {
             let point = Self.lo(pa ? a : b), other = pa ? b : a
-            let negative = mpfr_signbit(point) != 0 && mpfr_zero_p(point) == 0
+            let negative = MPFRFields.signBit(point) && !MPFRFields.isZero(point)
             mpfr_mul(lo, point, negative ? Self.hi(other) : Self.lo(other), MPFR_RNDD)
             mpfr_mul(hi, point, negative ? Self.lo(other) : Self.hi(other), MPFR_RNDU)
-            if mpfr_nan_p(lo) != 0 || mpfr_nan_p(hi) != 0 { mpfr_set_nan(lo); mpfr_set_nan(hi) }
+            if MPFRFields.isNaN(lo) || MPFRFields.isNaN(hi) { mpfr_set_nan(lo); mpfr_set_nan(hi) }
             return
         }
         cornerBounds(lo, hi, a, b, t, mpfr_mul)
@@ -186,7 +196,7 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
             _ = f(t + 1, x, y, MPFR_RNDU)
             if k == 0 || mpfr_less_p(t, lo) != 0 { mpfr_set(lo, t, MPFR_RNDD) }
             if k == 0 || mpfr_greater_p(t + 1, hi) != 0 { mpfr_set(hi, t + 1, MPFR_RNDU) }
-            if mpfr_nan_p(t) != 0 { mpfr_set_nan(lo); mpfr_set_nan(hi) }
+            if MPFRFields.isNaN(t) { mpfr_set_nan(lo); mpfr_set_nan(hi) }
         }
     }
 
@@ -208,10 +218,11 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     }
     /// One set of stack scratch for the whole row (the default would make one per element).
     public func axpy(_ r: Ref, _ rs: Int, _ a: Ref, _ x: Ref, _ xs: Int, _ n: Int, fused: Bool) {
+        let pa = isPoint(a)
         withTemporaries(4) { t in
             for k in 0..<n {
                 let rk = r + k &* rs
-                product(t, t + 1, a, x + k &* xs, t + 2)
+                product(t, t + 1, a, pa, x + k &* xs, t + 2)
                 mpfr_add(Self.lo(rk), Self.lo(rk), t, MPFR_RNDD)
                 mpfr_add(Self.hi(rk), Self.hi(rk), t + 1, MPFR_RNDU)
             }
@@ -274,17 +285,17 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         if hasNaN(a) { return nil }
         if mpfr_sgn_(Self.lo(a)) > 0 { return 1 }
         if mpfr_sgn_(Self.hi(a)) < 0 { return -1 }
-        if mpfr_zero_p(Self.lo(a)) != 0 && mpfr_zero_p(Self.hi(a)) != 0 { return 0 }
+        if MPFRFields.isZero(Self.lo(a)) && MPFRFields.isZero(Self.hi(a)) { return 0 }
         return nil
     }
     @inlinable func mpfr_sgn_(_ x: UnsafeMutablePointer<__mpfr_struct>) -> Int {
-        if mpfr_zero_p(x) != 0 { return 0 }
-        return mpfr_signbit(x) != 0 ? -1 : 1
+        if MPFRFields.isZero(x) { return 0 }
+        return MPFRFields.signBit(x) ? -1 : 1
     }
     public func classify(_ a: Ref) -> ValueClass {
         if hasNaN(a) { return .nan }
         if mpfr_inf_p(Self.lo(a)) != 0 || mpfr_inf_p(Self.hi(a)) != 0 { return .infinite }
-        if mpfr_zero_p(Self.lo(a)) != 0 && mpfr_zero_p(Self.hi(a)) != 0 { return .zero }
+        if MPFRFields.isZero(Self.lo(a)) && MPFRFields.isZero(Self.hi(a)) { return .zero }
         return .normal
     }
     /// `r ← [min(a.lo, b.lo), max(a.hi, b.hi)]`.

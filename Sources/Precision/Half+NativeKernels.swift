@@ -1,0 +1,29 @@
+import CHalfKernels
+
+/// `Half`'s row kernels on the F16C conversion instructions (CHalfKernels), when the machine
+/// has them: the emulation computes in `Float` and rounds in software (~65 instructions per
+/// multiply-add on baseline x86-64, the profile of #7); F16C rounds eight values in one
+/// instruction. Same bits either way (`HalfNativeKernelTests`).
+extension Half {
+    @inlinable @inline(__always) static func bits(_ p: UnsafePointer<Half>) -> UnsafePointer<UInt16> {
+        UnsafeRawPointer(p).assumingMemoryBound(to: UInt16.self)
+    }
+
+    @inlinable public static func nativeAxpy(_ r: UnsafeMutablePointer<Half>, _ rs: Int, _ a: Half, _ x: UnsafePointer<Half>, _ xs: Int, _ n: Int) -> Bool {
+        bp_half_axpy(UnsafeMutableRawPointer(r).assumingMemoryBound(to: UInt16.self), rs, a.bitPattern, bits(x), xs, n) != 0
+    }
+    @inlinable public static func nativeDot(_ r: UnsafeMutablePointer<Half>, _ a: UnsafePointer<Half>, _ as: Int, _ b: UnsafePointer<Half>, _ bs: Int, _ n: Int) -> Bool {
+        bp_half_dot(UnsafeMutableRawPointer(r).assumingMemoryBound(to: UInt16.self), bits(a), `as`, bits(b), bs, n) != 0
+    }
+    @inlinable public static func nativeFlushedProducts(_ a: Half, _ x: UnsafePointer<Half>, _ xs: Int, _ n: Int) -> Int? {
+        let c = bp_half_flushed_products(a.bitPattern, bits(x), xs, n)
+        return c < 0 ? nil : c
+    }
+    @inlinable public static func nativeFlushedPairs(_ u: UnsafePointer<Half>, _ us: Int, _ v: UnsafePointer<Half>, _ vs: Int, _ n: Int) -> Int? {
+        let c = bp_half_flushed_pairs(bits(u), us, bits(v), vs, n)
+        return c < 0 ? nil : c
+    }
+
+    /// Whether the F16C kernels run on this machine.
+    public static var hasNativeKernels: Bool { bp_half_kernels_available() != 0 }
+}

@@ -1,0 +1,71 @@
+import Testing
+import Precision
+import TestSupport
+
+/// The F16C row kernels (CHalfKernels) against the element-by-element emulation, whose every
+/// operation Emulated16ArithmeticTests checks against MPFR: bit for bit, NaN payloads included.
+@Suite struct HalfNativeKernelTests {
+    /// Encodings that stress the roundings: random bits (every class: subnormals, ±0, ±∞, NaNs
+    /// with payloads), values near 1 whose products and sums round, and tiny values whose
+    /// products flush to zero.
+    static func values(_ n: Int, _ g: inout SeededGenerator) -> [Half] {
+        (0..<n).map { _ in
+            switch g.next() % 4 {
+            case 0: Half(bitPattern: UInt16(truncatingIfNeeded: g.next()))
+            case 1: Half(g.uniform(-2, 2))
+            case 2: Half(g.uniform(-1, 1) * 0x1p-12)
+            default: Half(bitPattern: UInt16(truncatingIfNeeded: g.next()) & 0x83FF)   // ±0 and subnormals
+            }
+        }
+    }
+
+    @Test func kernelsMatchTheEmulationBitForBit() throws {
+        try #require(Half.hasNativeKernels, "F16C not available: the kernels are not used on this machine")
+        var g = SeededGenerator(seed: 0xF16C)
+        let a = FixedArithmetic<Half>()
+        var checked = 0
+        for trial in 0..<4000 {
+            let n = trial % 41, xs = 1 + trial % 3, rs = trial % 5 == 0 ? 2 : 1
+            var x = Self.values(max(n * xs, 1), &g), r = Self.values(max(n * rs, 1), &g)
+            var scalar = Self.values(1, &g)
+            if trial % 7 == 0 { scalar[0] = Half(g.uniform(-2, 2)) }
+            // axpy
+            var expected = r
+            for k in 0..<n { expected[k * rs] = expected[k * rs] + scalar[0] * x[k * xs] }
+            x.withUnsafeMutableBufferPointer { xb in
+                r.withUnsafeMutableBufferPointer { rb in
+                    scalar.withUnsafeMutableBufferPointer { sb in
+                        a.axpy(rb.baseAddress!, rs, sb.baseAddress!, xb.baseAddress!, xs, n, fused: false)
+                    }
+                }
+            }
+            #expect(r.map(\.bitPattern) == expected.map(\.bitPattern), "axpy n=\(n) xs=\(xs) rs=\(rs)")
+            // dot: the sequential sum of rounded products
+            var acc = scalar[0]
+            for k in 0..<n { acc = acc + r[k * rs] * x[k * xs] }
+            var got = scalar
+            got.withUnsafeMutableBufferPointer { gb in
+                r.withUnsafeMutableBufferPointer { rb in
+                    x.withUnsafeMutableBufferPointer { xb in
+                        a.dotAccumulate(gb.baseAddress!, rb.baseAddress!, rs, xb.baseAddress!, xs, n, fused: false)
+                    }
+                }
+            }
+            #expect(got[0].bitPattern == acc.bitPattern, "dot n=\(n)")
+            // flush counts
+            func finiteNonzero(_ h: Half) -> Bool { h.isFiniteValue && !h.isZero }
+            let products = finiteNonzero(scalar[0]) ? (0..<n).filter { (scalar[0] * x[$0 * xs]).isZero && finiteNonzero(x[$0 * xs]) }.count : 0
+            let pairs = (0..<n).filter { (r[$0 * rs] * x[$0 * xs]).isZero && finiteNonzero(r[$0 * rs]) && finiteNonzero(x[$0 * xs]) }.count
+            x.withUnsafeMutableBufferPointer { xb in
+                r.withUnsafeMutableBufferPointer { rb in
+                    scalar.withUnsafeMutableBufferPointer { sb in
+                        #expect(a.flushedProducts(sb.baseAddress!, xb.baseAddress!, xs, n) == products)
+                        #expect(a.flushedPairs(rb.baseAddress!, rs, xb.baseAddress!, xs, n) == pairs)
+                    }
+                }
+            }
+            checked += n
+        }
+        print("HalfNativeKernelTests: \(checked) elements of each kernel agree with the emulation")
+    }
+}
