@@ -234,14 +234,28 @@ public final class Execution<A: ScalarArithmetic> {
     /// A node used by several consumers sums their contributions in increasing consumer order
     /// (and operand order within one consumer). Only the nodes between `wrt` and the loss are
     /// visited.
+    public func backward(convention: DerivativeConvention = .pytorch, from loss: NodeID? = nil, wrt: [NodeID]) throws -> Gradients<A> {
+        try backward(conventions: [convention], from: loss, wrt: wrt)[0]
+    }
+
+    /// Backpropagates under several conventions at once; element `j` of the result is exactly
+    /// `backward(convention: conventions[j], …)`, bit for bit.
+    ///
+    /// Why together: two conventions differ only at kink hits, so their gradients usually
+    /// coincide again a node or two after a nonsmooth node (a max-pool tie routed to another
+    /// zero, then killed by the ReLU below it). Where a node's incoming gradient is identical
+    /// under convention `j` and under the first, and the node is smooth, its backward is shared
+    /// instead of recomputed; after a nonsmooth node, each result identical to the first
+    /// convention's is replaced by it, so sharing resumes below. For the certified reference,
+    /// whose backward passes are the analysis' most expensive work, this nearly halves C′'s cost.
     @_specialize(where A == FixedArithmetic<Float>)
     @_specialize(where A == FixedArithmetic<Double>)
     @_specialize(where A == FixedArithmetic<Half>)
     @_specialize(where A == FixedArithmetic<BFloat16>)
     @_specialize(where A == MPFRArithmetic)
     @_specialize(where A == MPFRIntervalArithmetic)
-    public func backward(convention: DerivativeConvention = .pytorch, from loss: NodeID? = nil, wrt: [NodeID]) throws -> Gradients<A> {
-        try convention.validate()
+    public func backward(conventions: [DerivativeConvention], from loss: NodeID? = nil, wrt: [NodeID]) throws -> [Gradients<A>] {
+        for c in conventions { try c.validate() }
         guard let root = loss ?? lossNode else {
             throw ExecutionError(node: graph.nodes.last?.name ?? "-", message: "the graph has no loss to differentiate")
         }
@@ -254,33 +268,73 @@ public final class Execution<A: ScalarArithmetic> {
         for node in graph.nodes {
             needs[node.id] = wanted.contains(node.id) || node.inputs.contains { needs[$0] }
         }
-        var pending: [NodeID: [(order: Int, tensor: Tensor<A>)]] = [:]
+        let count = conventions.count
+        var pending = [[NodeID: [(order: Int, tensor: Tensor<A>)]]](repeating: [:], count: count)
         var seed = Tensor<A>(zeros: values[root].shape, a)
         seed.withMutableSlots { a.set($0, 1) }
-        pending[root] = [(0, seed)]
-        var result: [NodeID: Tensor<A>] = [:]
-        var events: [NodeID: RangeEvents] = [:]
+        for j in 0..<count { pending[j][root] = [(0, seed)] }
+        var result = [[NodeID: Tensor<A>]](repeating: [:], count: count)
+        var events = [[NodeID: RangeEvents]](repeating: [:], count: count)
 
         for id in stride(from: root, through: 0, by: -1) where needs[id] {
-            guard let parts = pending.removeValue(forKey: id) else { continue }
-            let gy = sum(parts.sorted { $0.order < $1.order }.map(\.tensor))
-            if wanted.contains(id) { result[id] = gy }
+            let parts = (0..<count).map { pending[$0].removeValue(forKey: id) }
+            guard let first = parts[0] else { continue }
             let node = graph.nodes[id]
-            guard !node.inputs.isEmpty, node.inputs.contains(where: { needs[$0] }) else { continue }
-            var flushed = 0
-            let grads = inputGradients(node, gy, convention, needs, flushed: &flushed)
-            var e = RangeEvents(flushed: flushed)
-            for (k, g) in grads.enumerated() {
-                guard let g else { continue }
-                e = e + RangeEvents.scan(g, a)
-                pending[node.inputs[k], default: []].append((id * 8 + k, g))
+            let differentiate = !node.inputs.isEmpty && node.inputs.contains(where: { needs[$0] })
+            let gy0 = sum(first.sorted { $0.order < $1.order }.map(\.tensor))
+            var grads0: [Tensor<A>?] = [], events0 = RangeEvents()
+            for j in 0..<count {
+                var gy: Tensor<A>
+                var shared = false
+                if j == 0 {
+                    gy = gy0
+                } else {
+                    let mine = parts[j]!.sorted { $0.order < $1.order }.map(\.tensor)
+                    let theirs = first.sorted { $0.order < $1.order }.map(\.tensor)
+                    shared = mine.count == theirs.count && zip(mine, theirs).allSatisfy { $0.storage === $1.storage }
+                    gy = shared ? gy0 : sum(mine)
+                    if !shared && identical(gy, gy0) { gy = gy0; shared = true }
+                }
+                if wanted.contains(id) { result[j][id] = gy }
+                guard differentiate else { continue }
+                if shared && !node.op.isNonsmooth {
+                    // Same incoming gradient, no convention involved: the same contributions.
+                    for (k, g) in grads0.enumerated() {
+                        guard let g else { continue }
+                        pending[j][node.inputs[k], default: []].append((id * 8 + k, g))
+                    }
+                    events[j][id] = events0
+                    continue
+                }
+                var flushed = 0
+                var grads = inputGradients(node, gy, conventions[j], needs, flushed: &flushed)
+                var e = RangeEvents(flushed: flushed)
+                for (k, g) in grads.enumerated() {
+                    guard let g else { continue }
+                    e = e + RangeEvents.scan(g, a)
+                    if j > 0, let g0 = grads0[k], identical(g, g0) { grads[k] = g0 }
+                    pending[j][node.inputs[k], default: []].append((id * 8 + k, grads[k]!))
+                }
+                events[j][id] = e
+                if j == 0 { (grads0, events0) = (grads, e) }
             }
-            events[id] = e
         }
-        for id in wanted where result[id] == nil {
-            result[id] = Tensor(zeros: graph.nodes[id].shape, a)  // the loss does not depend on it
+        return (0..<count).map { j in
+            var tensors = result[j]
+            for id in wanted where tensors[id] == nil {
+                tensors[id] = Tensor(zeros: graph.nodes[id].shape, a)  // the loss does not depend on it
+            }
+            return Gradients(tensors: tensors, events: events[j], convention: conventions[j])
         }
-        return Gradients(tensors: result, events: events, convention: convention)
+    }
+
+    /// Whether two tensors hold the same encodings, slot by slot.
+    private func identical(_ x: Tensor<A>, _ y: Tensor<A>) -> Bool {
+        if x.storage === y.storage { return true }
+        guard x.count == y.count else { return false }
+        let a = arithmetic, p = x.slots, q = y.slots
+        for i in 0..<x.count where !a.identical(p + i, q + i) { return false }
+        return true
     }
 
     @_specialize(where A == FixedArithmetic<Float>)

@@ -171,8 +171,8 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let ids = parameterNames.map { built.parameters[$0]! }
 
         let p = try Execution(graph: graph, arithmetic: a, feed: point, model: analysis.arithmeticModel)
-        let gP = try p.backward(convention: analysis.convention, wrt: ids)
-        let gPAlt = try p.backward(convention: analysis.alternative, wrt: ids)
+        let both = try p.backward(conventions: [analysis.convention, analysis.alternative], wrt: ids)
+        let gP = both[0], gPAlt = both[1]
 
         let r = reference.execution
         // Analysis.run always asks R for both gradients.

@@ -28,8 +28,9 @@ public struct ReferenceRun {
     public let undecidedSites: Int
     /// `g_R` and `g_R′`: backprop in R under C and under C′, computed once per reference
     /// (f32 and f64 share their point and so these passes); nil when no gradient was asked.
-    public let gradient: Gradients<MPFRIntervalArithmetic>?
-    public let alternativeGradient: Gradients<MPFRIntervalArithmetic>?
+    public var gradient: Gradients<MPFRIntervalArithmetic>? { gradients?[0] }
+    public var alternativeGradient: Gradients<MPFRIntervalArithmetic>? { gradients?[1] }
+    let gradients: [Gradients<MPFRIntervalArithmetic>]?
 
     static func undecided(_ decisions: DecisionSet) -> Int {
         decisions.values.reduce(0) { total, record in
@@ -51,8 +52,7 @@ public struct ReferenceRun {
             let open = undecided(execution.decisions)
             if open == 0 || bits >= options.capBits {
                 return ReferenceRun(execution: execution, bits: bits, escalations: tried, undecidedSites: open,
-                                    gradient: try wrt.map { try execution.backward(convention: convention, wrt: $0) },
-                                    alternativeGradient: try wrt.map { try execution.backward(convention: alternative ?? convention.flipped, wrt: $0) })
+                                    gradients: try wrt.map { try execution.backward(conventions: [convention, alternative ?? convention.flipped], wrt: $0) })
             }
             tried.append(bits)
             bits = min(bits * 2, options.capBits)

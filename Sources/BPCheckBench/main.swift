@@ -30,7 +30,7 @@ if CommandLine.arguments.contains("--profile-w1") {
 
 if CommandLine.arguments.contains("--profile-analysis") {
     // The whole default W2 analysis on one thread, for profilers (perf record).
-    print(try PassBenchmark.analysis(.w2, batch: 128, threads: 1))
+    print(try PassBenchmark.analysis(.w2, batch: 128, threads: Int(ProcessInfo.processInfo.environment["THREADS"] ?? "") ?? 1))
     exit(0)
 }
 

@@ -91,6 +91,8 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
         r.pointee = acc
     }
 
+    @inlinable @inline(__always) public func identical(_ a: Ref, _ b: Ref) -> Bool { a.pointee.bitPattern == b.pointee.bitPattern }
+
     @inlinable @inline(__always) public func negate(_ r: Ref, _ a: Ref) { r.pointee = -a.pointee }
     @inlinable @inline(__always) public func magnitude(_ r: Ref, _ a: Ref) {
         // Clear the sign bit: exact for every value, zeros and NaNs included.

@@ -42,6 +42,21 @@ import CMPFR
         return true
     }
 
+    /// Whether `x` and `y` (same precision) are the same encoding: value and sign (so `+0` and
+    /// `−0` differ; NaNs of one sign agree — MPFR's NaNs carry no payload).
+    @inlinable @inline(__always) static func identical(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>, limbs: Int) -> Bool {
+        let e = x.pointee._mpfr_exp
+        guard e == y.pointee._mpfr_exp, x.pointee._mpfr_sign == y.pointee._mpfr_sign else { return false }
+        if e <= infExponent { return true }
+        let a = x.pointee._mpfr_d!, b = y.pointee._mpfr_d!
+        var k = limbs - 1
+        while k >= 0 {
+            if a[k] != b[k] { return false }
+            k -= 1
+        }
+        return true
+    }
+
     /// Limbs of a significand of `bits` bits.
     @inlinable static func limbCount(bits: Int) -> Int { (bits + 63) / 64 }
 }

@@ -274,6 +274,10 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     public func tanh(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_tanh) }
     public func erf(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_erf) }
 
+    @inlinable public func identical(_ a: Ref, _ b: Ref) -> Bool {
+        MPFRFields.identical(Self.lo(a), Self.lo(b), limbs: limbs) && MPFRFields.identical(Self.hi(a), Self.hi(b), limbs: limbs)
+    }
+
     public func compare(_ a: Ref, _ b: Ref) -> Int? {
         if hasNaN(a) || hasNaN(b) { return nil }
         if mpfr_less_p(Self.hi(a), Self.lo(b)) != 0 { return -1 }

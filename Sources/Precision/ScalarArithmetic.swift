@@ -97,6 +97,10 @@ public protocol ScalarArithmetic: Sendable {
     /// arithmetics `a` (or `b` when `b` is NaN, so NaN propagates). Nonsmooth kernels use it to
     /// keep an undecided site's output an enclosure of every piece it might be on.
     func hull(_ r: Ref, _ a: Ref, _ b: Ref)
+    /// Whether `a` and `b` hold the same encoding (so every later operation gives the same bits:
+    /// `+0` and `−0` differ, two NaNs of one sign agree). Backward uses it to share the work of
+    /// two conventions wherever their gradients coincide.
+    func identical(_ a: Ref, _ b: Ref) -> Bool
 }
 
 /// The kind of a value, as range events count them.
