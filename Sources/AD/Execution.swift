@@ -77,6 +77,31 @@ public final class Execution<A: ScalarArithmetic> {
         }
     }
 
+    /// This forward pass's state — values, decisions, events — in another instance of the same
+    /// arithmetic (for MPFR, another number of bits), each value converted by `copy` (for
+    /// intervals: rounded outward, so enclosures stay enclosures). Backward from the copy runs
+    /// in the new arithmetic under this pass's decisions.
+    public func converted(to other: A) -> Execution<A> {
+        Execution(converting: self, to: other)
+    }
+
+    private init(converting source: Execution<A>, to other: A) {
+        graph = source.graph
+        arithmetic = other
+        model = source.model
+        labels = source.labels
+        isForced = source.isForced
+        values = source.values.map { v in
+            var t = Tensor<A>(zeros: v.shape, other)
+            t.withMutableSlots { p in for i in 0..<v.count { other.copy(p + i, v.slots + i) } }
+            return t
+        }
+        decisions = source.decisions
+        forwardEvents = source.forwardEvents
+        forwardExact = source.forwardExact
+        nodeEvaluations = source.nodeEvaluations
+    }
+
     /// The output of node `id`.
     public func value(_ id: NodeID) -> Tensor<A> { values[id] }
 

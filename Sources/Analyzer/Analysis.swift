@@ -187,7 +187,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         // Errors, whole and per tensor.
         var total: [Double] = [], kink: [Double] = [], rounding: [Double] = [], rAll: [Double] = [], pAll: [Double] = []
         var bifurcation: [Double] = [], referenceBifurcation: [Double] = []
-        var changed = false
+        var changed = false, referenceChanged = false
         var perTensor: [String: ErrorNorms] = [:]
         var referenceBifurcationPerTensor: [String: Double] = [:]
         var gradients: [String: GradientSet] = [:]
@@ -204,6 +204,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             gradients[name] = GradientSet(p: vP, pAlternative: vPAlt, aligned: vAligned, r: rv,
                                           rAlternative: gRAlt[id]!.doubles(r.arithmetic), shape: gR[id]!.shape)
             let rDifference = GradientAlgebra.difference(gR[id]!, gRAlt[id]!, bits: reference.bits)
+            referenceChanged = referenceChanged || GradientAlgebra.provenDifferent(gR[id]!, gRAlt[id]!)
             referenceBifurcation += rDifference
             referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
         }
@@ -234,11 +235,11 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             precision: a.precision, classifiedSites: sites, counts: counts, perLayer: perLayer,
             samplesAffected: Set(sites.map(\.sample)).count, siteCount: siteCount,
             bifurcation: BifurcationTest(changed: changed, relative: relative(bifurcation)),
-            referenceBifurcation: BifurcationTest(changed: referenceBifurcation.contains { $0 != 0 }, relative: relative(referenceBifurcation)),
+            referenceBifurcation: BifurcationTest(changed: referenceChanged, relative: relative(referenceBifurcation)),
             referenceBifurcationPerTensor: referenceBifurcationPerTensor,
             error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
             kinkDistances: kinkDistances(p), gradients: gradients,
-            referenceBits: reference.bits, referenceEscalations: reference.escalations)
+            referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits)
     }
 
     /// The histogram of distances to the nearest kink at P, in epsilons of P.

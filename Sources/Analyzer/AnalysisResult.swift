@@ -30,7 +30,8 @@ public struct ErrorNorms: Sendable, Equatable {
 
 /// The bifurcation test (Bertoin et al.): does changing the convention change the gradient?
 public struct BifurcationTest: Sendable, Equatable {
-    /// Whether any component differs (−0 equals +0).
+    /// Whether any component differs (−0 equals +0); for R, whether a difference is proven
+    /// (some component's enclosures under C and C′ are disjoint).
     public let changed: Bool
     /// `‖g − g′‖ / ‖g_R‖`, nil when ‖g_R‖ = 0.
     public let relative: Double?
@@ -117,6 +118,8 @@ public struct PrecisionResult: Sendable {
     /// The reference's precision at this point, and how many sites it left undecided.
     public let referenceBits: Int
     public let referenceEscalations: [Int]
+    /// The precision of R's backward passes (`ReferenceOptions.gradientBits`).
+    public let referenceGradientBits: Int
 
     /// The kink-caused relative error (0 when ‖g_R‖ = 0 and nothing differs).
     public var kinkCausedError: Double { error.kink ?? (error.absoluteKink == 0 ? 0 : .infinity) }

@@ -58,6 +58,8 @@ enum Parallel {
                 let task = next
                 next += 1
                 condition.unlock()
+                let started = DispatchTime.now().uptimeNanoseconds
+                defer { if ProcessInfo.processInfo.environment["BPCHECK_TRACE_TASKS"] != nil { FileHandle.standardError.write("task \(task) \(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)\n".data(using: .utf8)!) } }
                 do {
                     if task < first {
                         let value = try makeFirst(task)

@@ -10,10 +10,17 @@ public struct ReferenceOptions: Sendable, Equatable {
     public var initialBits: Int
     /// The highest precision tried before a site is reported undecided.
     public var capBits: Int
+    /// The precision of R's backward passes (at most the forward's). Backward decides nothing:
+    /// it only needs enclosures of `g_R` far narrower than any precision's error, and 128-bit
+    /// intervals cost half the 256-bit ones. Checked after the fact: every enclosure must be
+    /// narrower than `2⁻¹⁰⁰ ×` its tensor's largest midpoint (f64's errors are ~2⁻⁵³), or the
+    /// backward passes are repeated at the forward's precision.
+    public var gradientBits: Int
 
-    public init(initialBits: Int = 256, capBits: Int = 4096) {
+    public init(initialBits: Int = 256, capBits: Int = 4096, gradientBits: Int = 128) {
         self.initialBits = initialBits
         self.capBits = max(capBits, initialBits)
+        self.gradientBits = gradientBits
     }
 }
 
@@ -26,6 +33,9 @@ public struct ReferenceRun {
     public let escalations: [Int]
     /// Sites left undecided at the cap.
     public let undecidedSites: Int
+    /// The precision of the backward passes (`ReferenceOptions.gradientBits`, or `bits` when the
+    /// narrower enclosures were too wide).
+    public let gradientBits: Int
     /// `g_R` and `g_R′`: backprop in R under C and under C′, computed once per reference
     /// (f32 and f64 share their point and so these passes); nil when no gradient was asked.
     public var gradient: Gradients<MPFRIntervalArithmetic>? { gradients?[0] }
@@ -51,13 +61,38 @@ public struct ReferenceRun {
             let execution = try Execution(graph: graph, arithmetic: MPFRIntervalArithmetic(bits: bits), feed: feed)
             let open = undecided(execution.decisions)
             if open == 0 || bits >= options.capBits {
+                let conventions = [convention, alternative ?? convention.flipped]
+                var gradientBits = min(options.gradientBits, bits)
+                var gradients = try wrt.map { wrt in
+                    try (gradientBits < bits ? execution.converted(to: MPFRIntervalArithmetic(bits: gradientBits)) : execution)
+                        .backward(conventions: conventions, wrt: wrt)
+                }
+                if gradientBits < bits, let g = gradients, !g.allSatisfy({ narrow($0, bits: gradientBits) }) {
+                    gradientBits = bits
+                    gradients = try wrt.map { try execution.backward(conventions: conventions, wrt: $0) }
+                }
                 return ReferenceRun(execution: execution, bits: bits, escalations: tried, undecidedSites: open,
-                                    gradients: try wrt.map { try execution.backward(conventions: [convention, alternative ?? convention.flipped], wrt: $0) })
+                                    gradientBits: wrt == nil ? bits : gradientBits, gradients: gradients)
             }
             tried.append(bits)
             bits = min(bits * 2, options.capBits)
         }
     }
+}
+
+/// Whether every enclosure of `g` is narrower than 2⁻¹⁰⁰ × its tensor's largest |midpoint|
+/// (zero width where the tensor is all zeros).
+func narrow(_ g: Gradients<MPFRIntervalArithmetic>, bits: Int) -> Bool {
+    let a = MPFRIntervalArithmetic(bits: bits)
+    for t in g.tensors.values {
+        var largest = 0.0, widest = 0.0
+        for i in 0..<t.count {
+            largest = max(largest, abs(a.double(t.slots + i)))
+            widest = max(widest, a.width(t.slots + i))
+        }
+        if !(widest <= 0x1p-100 * largest) && widest != 0 { return false }
+    }
+    return true
 }
 
 /// Exact-enough arithmetic on gradients: differences between a precision's gradient and the
@@ -94,6 +129,14 @@ enum GradientAlgebra {
         let bounds = UnsafeMutableRawPointer(r.slots + k).assumingMemoryBound(to: MPFRArithmetic.Slot.self)
         m.add(out, bounds, bounds + 1)
         m.multiply(out, out, half)
+    }
+
+    /// Whether some entry's enclosures are disjoint: `g_R ≠ g_R′` proven over ℝ. Midpoints that
+    /// differ inside overlapping enclosures (two conventions take different paths through R's
+    /// rounding) prove nothing.
+    static func provenDifferent(_ r1: Tensor<MPFRIntervalArithmetic>, _ r2: Tensor<MPFRIntervalArithmetic>) -> Bool {
+        let a = MPFRIntervalArithmetic(bits: PrecisionName.mpfrMinBits)  // compare reads each value's own precision
+        return (0..<r1.count).contains { a.compare(r1.slots + $0, r2.slots + $0).map { $0 != 0 } ?? false }
     }
 
     static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }

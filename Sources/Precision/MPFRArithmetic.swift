@@ -74,7 +74,7 @@ public struct MPFRArithmetic: ScalarArithmetic, Sendable {
     @inlinable public func tanh(_ r: Ref, _ a: Ref) { mpfr_tanh(r, a, rnd) }
     @inlinable public func erf(_ r: Ref, _ a: Ref) { mpfr_erf(r, a, rnd) }
 
-    @inlinable public func identical(_ a: Ref, _ b: Ref) -> Bool { MPFRFields.identical(a, b, limbs: limbBytes / MemoryLayout<mp_limb_t>.stride) }
+    @inlinable public func identical(_ a: Ref, _ b: Ref) -> Bool { MPFRFields.identical(a, b) }
 
     @inlinable public func compare(_ a: Ref, _ b: Ref) -> Int? {
         if mpfr_nan_p(a) != 0 || mpfr_nan_p(b) != 0 { return nil }

@@ -20,9 +20,9 @@ import CMPFR
     /// The sign bit (set for −0 and for negative values; meaningless for NaN, as in MPFR).
     @inlinable @inline(__always) static func signBit(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_sign < 0 }
 
-    /// `mpfr_equal_p` for two values of the same precision: the same number (`+0 = −0`, NaN
+    /// `mpfr_equal_p`: the same number (`+0 = −0`, NaN
     /// equals nothing), comparing exponent, sign and significand limbs directly.
-    @inlinable @inline(__always) static func equal(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>, limbs: Int) -> Bool {
+    @inlinable @inline(__always) static func equal(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>) -> Bool {
         let e = x.pointee._mpfr_exp
         guard e == y.pointee._mpfr_exp else { return false }
         if e <= infExponent {
@@ -32,7 +32,17 @@ import CMPFR
             return x.pointee._mpfr_sign == y.pointee._mpfr_sign
         }
         guard x.pointee._mpfr_sign == y.pointee._mpfr_sign else { return false }
-        let a = x.pointee._mpfr_d!, b = y.pointee._mpfr_d!
+        // Same precision or not, compare the limbs of the narrower value's significand (MPFR
+        // keeps the bits below a value's precision zero, so a wider equal value has zeros beyond).
+        let px = Int(x.pointee._mpfr_prec), py = Int(y.pointee._mpfr_prec)
+        let nx = limbCount(bits: px), ny = limbCount(bits: py)
+        let a = x.pointee._mpfr_d! + (nx - min(nx, ny)), b = y.pointee._mpfr_d! + (ny - min(nx, ny))
+        if nx != ny {
+            // The wider value's low limbs must be zero.
+            let (w, extra) = nx > ny ? (x.pointee._mpfr_d!, nx - ny) : (y.pointee._mpfr_d!, ny - nx)
+            for k in 0..<extra where w[k] != 0 { return false }
+        }
+        let limbs = min(nx, ny)
         // Most significant limb first: unequal values usually differ there.
         var k = limbs - 1
         while k >= 0 {
@@ -42,13 +52,23 @@ import CMPFR
         return true
     }
 
-    /// Whether `x` and `y` (same precision) are the same encoding: value and sign (so `+0` and
+    /// Whether `x` and `y` are the same encoding: value and sign (so `+0` and
     /// `−0` differ; NaNs of one sign agree — MPFR's NaNs carry no payload).
-    @inlinable @inline(__always) static func identical(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>, limbs: Int) -> Bool {
+    @inlinable @inline(__always) static func identical(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>) -> Bool {
         let e = x.pointee._mpfr_exp
         guard e == y.pointee._mpfr_exp, x.pointee._mpfr_sign == y.pointee._mpfr_sign else { return false }
         if e <= infExponent { return true }
-        let a = x.pointee._mpfr_d!, b = y.pointee._mpfr_d!
+        // Same precision or not, compare the limbs of the narrower value's significand (MPFR
+        // keeps the bits below a value's precision zero, so a wider equal value has zeros beyond).
+        let px = Int(x.pointee._mpfr_prec), py = Int(y.pointee._mpfr_prec)
+        let nx = limbCount(bits: px), ny = limbCount(bits: py)
+        let a = x.pointee._mpfr_d! + (nx - min(nx, ny)), b = y.pointee._mpfr_d! + (ny - min(nx, ny))
+        if nx != ny {
+            // The wider value's low limbs must be zero.
+            let (w, extra) = nx > ny ? (x.pointee._mpfr_d!, nx - ny) : (y.pointee._mpfr_d!, ny - nx)
+            for k in 0..<extra where w[k] != 0 { return false }
+        }
+        let limbs = min(nx, ny)
         var k = limbs - 1
         while k >= 0 {
             if a[k] != b[k] { return false }

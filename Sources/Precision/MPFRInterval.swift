@@ -59,13 +59,10 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     /// Significand bits of both bounds.
     public let bits: Int
     @usableFromInline let limbBytes: Int
-    /// Limbs of each bound's significand (for the inline point test).
-    @usableFromInline let limbs: Int
 
     public init(bits: Int) {
         self.bits = bits
         self.limbBytes = mpfr_custom_get_size(mpfr_prec_t(bits))
-        self.limbs = limbBytes / MemoryLayout<mp_limb_t>.stride
     }
 
     public var precision: PrecisionName { .mpfr(bits: bits) }
@@ -93,7 +90,7 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     }
 
     /// Whether `a` is a single point.
-    @inlinable public func isPoint(_ a: Ref) -> Bool { MPFRFields.equal(Self.lo(a), Self.hi(a), limbs: limbs) }
+    @inlinable public func isPoint(_ a: Ref) -> Bool { MPFRFields.equal(Self.lo(a), Self.hi(a)) }
     /// Whether either bound is NaN.
     @inlinable func hasNaN(_ a: Ref) -> Bool { MPFRFields.isNaN(Self.lo(a)) || MPFRFields.isNaN(Self.hi(a)) }
 
@@ -311,7 +308,7 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     public func erf(_ r: Ref, _ a: Ref) { increasing(r, a, mpfr_erf) }
 
     @inlinable public func identical(_ a: Ref, _ b: Ref) -> Bool {
-        MPFRFields.identical(Self.lo(a), Self.lo(b), limbs: limbs) && MPFRFields.identical(Self.hi(a), Self.hi(b), limbs: limbs)
+        MPFRFields.identical(Self.lo(a), Self.lo(b)) && MPFRFields.identical(Self.hi(a), Self.hi(b))
     }
 
     public func compare(_ a: Ref, _ b: Ref) -> Int? {

@@ -44,7 +44,7 @@ public enum ReportMarkdown {
             out += "| \(s.precision) | \(s.flagged ? "flagged" : "ok") | \(s.count(.genuine)) | \(s.count(.spurious)) | \(s.count(.masked)) | \(s.count(.flipped)) | \(s.count(.undecided)) | \(s.samplesAffected) | \(bif) | \(rbif) | \(f(w.error.total)) | \(f(w.error.kink)) | \(f(w.error.rounding)) | \(eventText) |\n"
         }
         out += "\nOut of \(summaries.first?.siteCount ?? 0) nonsmooth sites per precision. "
-        out += "*Genuine*: the exact computation sits on the kink too (the bifurcation zone over ℝ). *Spurious*: only rounding put P on a kink (the compensation zone). *Masked*: rounding moved a real kink away. *Flipped*: rounding chose the other smooth piece. *Undecided*: the reference could not prove its decision within \(context.reference.capBits) bits.\n\n"
+        out += "*Genuine*: the exact computation sits on the kink too (the bifurcation zone over ℝ). *Spurious*: only rounding put P on a kink (the compensation zone). *Masked*: rounding moved a real kink away. *Flipped*: rounding chose the other smooth piece. *Undecided*: the reference could not prove its decision within \(context.reference.capBits) bits. *C vs C′ over ℝ*: yes only when some component of g_R and g_R′ has disjoint enclosures (a proven difference).\n\n"
 
         for s in summaries where s.flagged {
             out += "## Per layer at \(s.precision)\n\n| layer | genuine | spurious | masked | flipped | undecided |\n|---|---|---|---|---|---|\n"
@@ -79,7 +79,8 @@ public enum ReportMarkdown {
         out += "- Convention C: \(context.convention). Alternative C′: \(context.alternative).\n"
         let bits = Set(summaries.flatMap { $0.batches.map(\.referenceBits) }).sorted()
         let escalated = summaries.flatMap { $0.batches.filter { !$0.referenceEscalations.isEmpty } }.count
-        out += "- Reference: MPFR intervals from \(context.reference.initialBits) bits, cap \(context.reference.capBits); precisions used: \(bits.map(String.init).joined(separator: ", ")) bits; \(escalated) batch-precision pair(s) needed more than the initial precision.\n\n"
+        let gradientBits = Set(summaries.flatMap { $0.batches.map(\.referenceGradientBits) }).sorted()
+        out += "- Reference: MPFR intervals from \(context.reference.initialBits) bits, cap \(context.reference.capBits); precisions used: \(bits.map(String.init).joined(separator: ", ")) bits; \(escalated) batch-precision pair(s) needed more than the initial precision. Backward passes (g_R, g_R′) in \(gradientBits.map(String.init).joined(separator: ", "))-bit intervals, each enclosure narrower than 2⁻¹⁰⁰ of its tensor's largest component.\n\n"
 
         out += "## Reproduce\n\n```sh\n\(context.command)\n```\n\n"
         out += "- \(context.bpcheckVersion); MPFR \(MPFRLibrary.mpfrVersion), GMP \(MPFRLibrary.gmpVersion).\n"
