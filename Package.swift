@@ -42,13 +42,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The seeded workloads of performance.md (W1, W2), for the benchmark and the tests.
+        .target(name: "Workloads", dependencies: ["AD", "Analyzer"]),
         // Release-mode micro-benchmarks: `make bench`. Never part of the tests.
-        .executableTarget(name: "BPCheckBench", dependencies: ["Precision", "AD", "Analyzer"], exclude: ["jax_peer.py"]),
+        .executableTarget(name: "BPCheckBench", dependencies: ["Precision", "AD", "Analyzer", "Workloads"], exclude: ["jax_peer.py"]),
         // Helpers shared by the test targets (seeded randomness).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR", "TestSupport"]),
         .testTarget(name: "ADTests", dependencies: ["AD", "Precision", "TestSupport"]),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "TestSupport"], exclude: ["Fixtures", "Corpus"]),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "TestSupport", "Workloads"], exclude: ["Fixtures", "Corpus"]),
         .testTarget(name: "CLITests", dependencies: ["bpcheck", "Precision"], exclude: ["Fixtures"]),
     ]
 )

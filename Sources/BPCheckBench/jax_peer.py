@@ -21,7 +21,8 @@ MASK = (1 << 64) - 1
 
 
 class Generator:
-    """The benchmark's LCG (PassBenchmark.swift): state ← state·a + c mod 2⁶⁴."""
+    """The benchmark's LCG (Sources/Workloads/Workload.swift): state ← state·a + c mod 2⁶⁴,
+    each draw rounded to f32 as there."""
 
     def __init__(self):
         self.state = 0x5EED0001
@@ -31,7 +32,7 @@ class Generator:
         s = self.state
         for k in range(n):
             s = (s * 6364136223846793005 + 1442695040888963407) & MASK
-            out[k] = lo + (hi - lo) * (s >> 11) * 2.0 ** -53
+            out[k] = np.float32(lo + (hi - lo) * (s >> 11) * 2.0 ** -53)
         self.state = s
         return out
 

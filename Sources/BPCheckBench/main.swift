@@ -19,6 +19,7 @@ import AD
 import Analyzer
 import Foundation
 import Precision
+import Workloads
 
 if CommandLine.arguments.contains("--profile-w1") {
     // One f32 W1 pass, for profilers.

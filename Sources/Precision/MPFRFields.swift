@@ -20,8 +20,8 @@ import CMPFR
     /// The sign bit (set for −0 and for negative values; meaningless for NaN, as in MPFR).
     @inlinable @inline(__always) static func signBit(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_sign < 0 }
 
-    /// `mpfr_equal_p`: the same number (`+0 = −0`, NaN
-    /// equals nothing), comparing exponent, sign and significand limbs directly.
+    /// `mpfr_equal_p`: the same number (`+0 = −0`, NaN equals nothing), comparing exponent,
+    /// sign and significand limbs directly.
     @inlinable @inline(__always) static func equal(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>) -> Bool {
         let e = x.pointee._mpfr_exp
         guard e == y.pointee._mpfr_exp else { return false }
@@ -31,20 +31,24 @@ import CMPFR
             if e == nanExponent { return false }
             return x.pointee._mpfr_sign == y.pointee._mpfr_sign
         }
-        guard x.pointee._mpfr_sign == y.pointee._mpfr_sign else { return false }
-        // Same precision or not, compare the limbs of the narrower value's significand (MPFR
-        // keeps the bits below a value's precision zero, so a wider equal value has zeros beyond).
-        let px = Int(x.pointee._mpfr_prec), py = Int(y.pointee._mpfr_prec)
-        let nx = limbCount(bits: px), ny = limbCount(bits: py)
-        let a = x.pointee._mpfr_d! + (nx - min(nx, ny)), b = y.pointee._mpfr_d! + (ny - min(nx, ny))
-        if nx != ny {
-            // The wider value's low limbs must be zero.
-            let (w, extra) = nx > ny ? (x.pointee._mpfr_d!, nx - ny) : (y.pointee._mpfr_d!, ny - nx)
-            for k in 0..<extra where w[k] != 0 { return false }
-        }
-        let limbs = min(nx, ny)
+        return x.pointee._mpfr_sign == y.pointee._mpfr_sign && sameSignificand(x, y)
+    }
+
+    /// Whether `x` and `y` are the same encoding: value and sign (so `+0` and `−0` differ; NaNs
+    /// of one sign agree — MPFR's NaNs carry no payload).
+    @inlinable @inline(__always) static func identical(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>) -> Bool {
+        let e = x.pointee._mpfr_exp
+        guard e == y.pointee._mpfr_exp, x.pointee._mpfr_sign == y.pointee._mpfr_sign else { return false }
+        return e <= infExponent || sameSignificand(x, y)
+    }
+
+    /// Whether two regular values have the same significand.
+    @inlinable @inline(__always) static func sameSignificand(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>) -> Bool {
+        let px = Int(x.pointee._mpfr_prec)
+        guard px == Int(y.pointee._mpfr_prec) else { return sameSignificandMixed(x, y) }
+        let a = x.pointee._mpfr_d!, b = y.pointee._mpfr_d!
         // Most significant limb first: unequal values usually differ there.
-        var k = limbs - 1
+        var k = limbCount(bits: px) - 1
         while k >= 0 {
             if a[k] != b[k] { return false }
             k -= 1
@@ -52,28 +56,16 @@ import CMPFR
         return true
     }
 
-    /// Whether `x` and `y` are the same encoding: value and sign (so `+0` and
-    /// `−0` differ; NaNs of one sign agree — MPFR's NaNs carry no payload).
-    @inlinable @inline(__always) static func identical(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>) -> Bool {
-        let e = x.pointee._mpfr_exp
-        guard e == y.pointee._mpfr_exp, x.pointee._mpfr_sign == y.pointee._mpfr_sign else { return false }
-        if e <= infExponent { return true }
-        // Same precision or not, compare the limbs of the narrower value's significand (MPFR
-        // keeps the bits below a value's precision zero, so a wider equal value has zeros beyond).
-        let px = Int(x.pointee._mpfr_prec), py = Int(y.pointee._mpfr_prec)
-        let nx = limbCount(bits: px), ny = limbCount(bits: py)
-        let a = x.pointee._mpfr_d! + (nx - min(nx, ny)), b = y.pointee._mpfr_d! + (ny - min(nx, ny))
-        if nx != ny {
-            // The wider value's low limbs must be zero.
-            let (w, extra) = nx > ny ? (x.pointee._mpfr_d!, nx - ny) : (y.pointee._mpfr_d!, ny - nx)
-            for k in 0..<extra where w[k] != 0 { return false }
-        }
-        let limbs = min(nx, ny)
-        var k = limbs - 1
-        while k >= 0 {
-            if a[k] != b[k] { return false }
-            k -= 1
-        }
+    /// `sameSignificand` across precisions: the top limbs align (significands are normalised
+    /// to the most significant limb) and MPFR keeps the bits below a value's precision zero, so
+    /// the wider value's extra low limbs must be zero.
+    @usableFromInline static func sameSignificandMixed(_ x: UnsafePointer<__mpfr_struct>, _ y: UnsafePointer<__mpfr_struct>) -> Bool {
+        let nx = limbCount(bits: Int(x.pointee._mpfr_prec)), ny = limbCount(bits: Int(y.pointee._mpfr_prec))
+        let n = min(nx, ny)
+        let a = x.pointee._mpfr_d! + (nx - n), b = y.pointee._mpfr_d! + (ny - n)
+        let (wide, extra) = nx > ny ? (x.pointee._mpfr_d!, nx - n) : (y.pointee._mpfr_d!, ny - n)
+        for k in 0..<extra where wide[k] != 0 { return false }
+        for k in 0..<n where a[k] != b[k] { return false }
         return true
     }
 
