@@ -86,9 +86,9 @@ public struct Analysis: Sendable {
             name = model.name
         }
         // The point of each precision, the references of the distinct points (R, then g_R and
-        // g_R′), then the precisions, each waiting only for its own reference: one queue on
-        // `threads` threads. Every piece is an independent deterministic computation assembled
-        // by index, so results do not depend on `threads`.
+        // g_R′), then the precisions: one task graph on `threads` threads. Every task is an
+        // independent deterministic computation stored by index, so results do not depend on
+        // `threads`.
         let names = precisions.reduce(into: [PrecisionName]()) { if !$0.contains($1) { $0.append($1) } }
         let points = names.map { roundedFeed($0, feed) }
         var distinct: [Feed] = []
@@ -98,13 +98,28 @@ public struct Analysis: Sendable {
             return distinct.count - 1
         }
         let graph = built.graph, options = reference, distinctPoints = distinct
-        let (c, cAlt) = (convention, alternative), ids = built.parameters.keys.sorted().map { built.parameters[$0]! }
-        let tasks = Parallel.Dependent<UncheckedBox<ReferenceRun>, PrecisionResult>(
-            first: distinct.count, second: names.count, dependency: { pointIndex[$0] },
-            makeFirst: { i in UncheckedBox(try ReferenceRun.run(graph: graph, feed: distinctPoints[i], options: options,
-                                                                convention: c, alternative: cAlt, wrt: ids)) },
-            makeSecond: { i, reference in try analyze(names[i], built, points[i], reference.value) })
-        let perPrecision = try tasks.run(threads: threads)
+        let conventions = [convention, alternative], ids = built.parameters.keys.sorted().map { built.parameters[$0]! }
+        // Tasks, in this order: R's forward at each distinct point (decisions), R's backward
+        // there (g_R, g_R′), then each precision, which needs its point's full reference.
+        var tasks: [TaskGraph.Task] = []
+        for i in distinct.indices {
+            tasks.append(TaskGraph.Task(dependencies: []) { _ in
+                UncheckedBox(try ReferenceRun.decide(graph: graph, feed: distinctPoints[i], options: options))
+            })
+        }
+        for i in distinct.indices {
+            tasks.append(TaskGraph.Task(dependencies: [i]) { inputs in
+                let decided = (inputs[0] as! UncheckedBox<ReferenceRun>).value
+                return UncheckedBox(try decided.differentiated(options: options, conventions: conventions, wrt: ids))
+            })
+        }
+        for j in names.indices {
+            tasks.append(TaskGraph.Task(dependencies: [distinct.count + pointIndex[j]]) { inputs in
+                try analyze(names[j], built, points[j], (inputs[0] as! UncheckedBox<ReferenceRun>).value)
+            })
+        }
+        let outputs = try TaskGraph(tasks).run(threads: threads)
+        let perPrecision = outputs.suffix(names.count).map { $0 as! PrecisionResult }
         var results: [PrecisionName: PrecisionResult] = [:]
         for (p, r) in zip(names, perPrecision) { results[p] = r }
         return AnalysisResult(model: name, precisions: precisions, results: results, convention: convention,

@@ -7,81 +7,78 @@ struct UncheckedBox<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
-/// Deterministic parallelism: every task is an independent computation whose result is stored
-/// at its own index, so results never depend on the number of threads or on scheduling.
-enum Parallel {
-    /// Two kinds of tasks in one queue: `first` tasks (the references), then `second` tasks
-    /// (the precisions), second task `i` needing first task `dependency(i)`'s result. Threads
-    /// take the next task in that order as they become free, so a precision starts as soon as
-    /// its reference is done while another reference is still running — no phase barrier that
-    /// leaves a core idle (3 references on 2 threads). A thread can only wait for a first task
-    /// already taken by a running thread (first tasks come first), so the queue cannot deadlock.
-    final class Dependent<First, Second>: @unchecked Sendable {
-        let first: Int, second: Int
-        let dependency: (Int) -> Int
-        let makeFirst: (Int) throws -> First
-        let makeSecond: (Int, First) throws -> Second
+/// Deterministic parallelism over a small graph of tasks: each task is an independent
+/// computation of the outputs of the tasks it depends on, stored at its own index, so results
+/// never depend on the number of threads or on scheduling.
+///
+/// A free thread takes the lowest-numbered task whose dependencies are done. So with the
+/// analysis' order — references' forward passes, their backward passes, then precisions — a
+/// precision starts as soon as its reference is complete while other references still run,
+/// and no phase barrier leaves a core idle (three references on two threads).
+final class TaskGraph: @unchecked Sendable {
+    struct Task {
+        /// Indices of earlier tasks whose outputs `body` receives, in this order.
+        let dependencies: [Int]
+        let body: ([Any]) throws -> Any
+    }
 
-        private let condition = NSCondition()
-        private var next = 0
-        private var firstResults: [First?]
-        private var secondResults: [Second?]
-        /// The failed task with the lowest index and its error.
-        private var failure: (task: Int, error: any Error)?
+    private let tasks: [Task]
+    private let condition = NSCondition()
+    private var started: [Bool]
+    private var outputs: [Any?]
+    /// Finished tasks (succeeded, failed, or skipped because a dependency failed).
+    private var finished: [Bool]
+    private var errors: [Int: any Error] = [:]
 
-        init(first: Int, second: Int, dependency: @escaping (Int) -> Int,
-             makeFirst: @escaping (Int) throws -> First, makeSecond: @escaping (Int, First) throws -> Second) {
-            self.first = first
-            self.second = second
-            self.dependency = dependency
-            self.makeFirst = makeFirst
-            self.makeSecond = makeSecond
-            firstResults = Array(repeating: nil, count: first)
-            secondResults = Array(repeating: nil, count: second)
-        }
+    init(_ tasks: [Task]) {
+        precondition(tasks.indices.allSatisfy { i in tasks[i].dependencies.allSatisfy { $0 < i } }, "dependencies must come first")
+        self.tasks = tasks
+        started = Array(repeating: false, count: tasks.count)
+        outputs = Array(repeating: nil, count: tasks.count)
+        finished = Array(repeating: false, count: tasks.count)
+    }
 
-        /// Runs every task on `threads` threads; the second tasks' results in order. On failure,
-        /// the error of the failed task with the lowest index — the same whatever `threads`: tasks
-        /// start in index order and every started task finishes, so every task before the first
-        /// failure in index order has run.
-        func run(threads: Int) throws -> [Second] {
-            let workers = max(1, min(threads, first + second))
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
-            if let failure { throw failure.error }
-            return secondResults.map { $0! }
-        }
+    /// Runs every task on `threads` threads and returns their outputs by index. On failure, the
+    /// error of the failed task with the lowest index: every task whose dependencies succeeded
+    /// runs whatever happens elsewhere, so which tasks fail does not depend on `threads`.
+    func run(threads: Int) throws -> [Any] {
+        let workers = max(1, min(threads, tasks.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
+        if let first = errors.keys.min() { throw errors[first]! }
+        return outputs.map { $0! }
+    }
 
-        private func work() {
-            while true {
-                condition.lock()
-                guard failure == nil, next < first + second else { condition.unlock(); return }
-                let task = next
-                next += 1
-                condition.unlock()
-                let started = DispatchTime.now().uptimeNanoseconds
-                defer { if ProcessInfo.processInfo.environment["BPCHECK_TRACE_TASKS"] != nil { FileHandle.standardError.write("task \(task) \(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)\n".data(using: .utf8)!) } }
-                do {
-                    if task < first {
-                        let value = try makeFirst(task)
-                        condition.lock(); firstResults[task] = value; condition.broadcast(); condition.unlock()
-                    } else {
-                        let i = task - first, d = dependency(i)
-                        condition.lock()
-                        while firstResults[d] == nil && failure == nil { condition.wait() }
-                        let input = firstResults[d]
-                        condition.unlock()
-                        guard let input else { return }
-                        let value = try makeSecond(i, input)
-                        condition.lock(); secondResults[i] = value; condition.unlock()
-                    }
-                } catch {
-                    condition.lock()
-                    if failure == nil || task < failure!.task { failure = (task, error) }
+    private func work() {
+        condition.lock()
+        while true {
+            // The lowest-numbered runnable task; tasks with a failed dependency finish unrun.
+            var next: Int?
+            for i in tasks.indices where !started[i] {
+                let deps = tasks[i].dependencies
+                if deps.contains(where: { finished[$0] && outputs[$0] == nil }) {
+                    started[i] = true
+                    finished[i] = true
                     condition.broadcast()
-                    condition.unlock()
-                    return
+                    continue
                 }
+                if deps.allSatisfy({ finished[$0] }) { next = i; break }
             }
+            guard let i = next else {
+                if started.allSatisfy({ $0 }) { condition.unlock(); return }
+                condition.wait()
+                continue
+            }
+            started[i] = true
+            let inputs = tasks[i].dependencies.map { outputs[$0]! }
+            condition.unlock()
+            let result: Result<Any, any Error> = Result { try tasks[i].body(inputs) }
+            condition.lock()
+            switch result {
+            case .success(let value): outputs[i] = value
+            case .failure(let error): errors[i] = error
+            }
+            finished[i] = true
+            condition.broadcast()
         }
     }
 }

@@ -55,28 +55,40 @@ public struct ReferenceRun {
     /// then, when `wrt` is given, backprop under `convention` and `alternative` (default: C flipped).
     public static func run(graph: Graph, feed: Feed, options: ReferenceOptions, convention: DerivativeConvention = .pytorch,
                            alternative: DerivativeConvention? = nil, wrt: [NodeID]? = nil) throws -> ReferenceRun {
+        let decided = try decide(graph: graph, feed: feed, options: options)
+        guard let wrt else { return decided }
+        return try decided.differentiated(options: options, conventions: [convention, alternative ?? convention.flipped], wrt: wrt)
+    }
+
+    /// The forward pass of R (decisions proven, precision raised while a site is unproven); no
+    /// gradients yet.
+    static func decide(graph: Graph, feed: Feed, options: ReferenceOptions) throws -> ReferenceRun {
         var bits = options.initialBits
         var tried: [Int] = []
         while true {
             let execution = try Execution(graph: graph, arithmetic: MPFRIntervalArithmetic(bits: bits), feed: feed)
             let open = undecided(execution.decisions)
             if open == 0 || bits >= options.capBits {
-                let conventions = [convention, alternative ?? convention.flipped]
-                var gradientBits = min(options.gradientBits, bits)
-                var gradients = try wrt.map { wrt in
-                    try (gradientBits < bits ? execution.converted(to: MPFRIntervalArithmetic(bits: gradientBits)) : execution)
-                        .backward(conventions: conventions, wrt: wrt)
-                }
-                if gradientBits < bits, let g = gradients, !g.allSatisfy({ narrow($0, bits: gradientBits) }) {
-                    gradientBits = bits
-                    gradients = try wrt.map { try execution.backward(conventions: conventions, wrt: $0) }
-                }
-                return ReferenceRun(execution: execution, bits: bits, escalations: tried, undecidedSites: open,
-                                    gradientBits: wrt == nil ? bits : gradientBits, gradients: gradients)
+                return ReferenceRun(execution: execution, bits: bits, escalations: tried, undecidedSites: open, gradientBits: bits, gradients: nil)
             }
             tried.append(bits)
             bits = min(bits * 2, options.capBits)
         }
+    }
+
+    /// This run with `g_R` (`conventions[0]`) and `g_R′` (`conventions[1]`) with respect to `wrt`,
+    /// from one shared backward pass in `options.gradientBits`-bit intervals (checked narrow,
+    /// else repeated at the forward's precision).
+    func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> ReferenceRun {
+        var gradientBits = min(options.gradientBits, bits)
+        var gradients = try (gradientBits < bits ? execution.converted(to: MPFRIntervalArithmetic(bits: gradientBits)) : execution)
+            .backward(conventions: conventions, wrt: wrt)
+        if gradientBits < bits && !gradients.allSatisfy({ narrow($0, bits: gradientBits) }) {
+            gradientBits = bits
+            gradients = try execution.backward(conventions: conventions, wrt: wrt)
+        }
+        return ReferenceRun(execution: execution, bits: bits, escalations: escalations, undecidedSites: undecidedSites,
+                            gradientBits: gradientBits, gradients: gradients)
     }
 }
 
