@@ -24,12 +24,12 @@ let package = Package(
             pkgConfig: "mpfr",
             providers: [.apt(["libmpfr-dev", "libgmp-dev"])]
         ),
-        // binary16 row kernels on F16C, chosen at run time (the emulation is the fallback).
-        .target(name: "CHalfKernels"),
+        // Row kernels on F16C/AVX, chosen at run time (portable Swift is the fallback).
+        .target(name: "CNativeKernels"),
         .target(
             name: "Precision",
             dependencies: [
-                "CMPFR", "CHalfKernels",
+                "CMPFR", "CNativeKernels",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

@@ -2,7 +2,7 @@ import Testing
 import Precision
 import TestSupport
 
-/// The F16C row kernels (CHalfKernels) against the element-by-element emulation, whose every
+/// The F16C row kernels (CNativeKernels) against the element-by-element emulation, whose every
 /// operation Emulated16ArithmeticTests checks against MPFR: bit for bit, except that when two
 /// NaNs meet, which payload survives is unspecified (IEEE 754 §6.2.3) and depends on the operand
 /// order the optimiser picks for the emulation's commutative `Float` operations — there both
@@ -73,5 +73,34 @@ import TestSupport
             checked += n
         }
         print("HalfNativeKernelTests: \(checked) elements of each kernel agree with the emulation")
+    }
+}
+
+/// The AVX `axpy` of `Float` and `Double` against the scalar `r + a·x` loop, bit for bit.
+@Suite struct WideNativeKernelTests {
+    func check<S: BinaryFloatingPoint>(_: S.Type, _ a: FixedArithmetic<S>, _ bits: (S) -> UInt64, _ g: inout SeededGenerator) where S: FloatingScalar {
+        for trial in 0..<500 {
+            let n = trial % 70
+            func value() -> S {
+                switch g.next() % 5 {
+                case 0: S(Double(bitPattern: g.next()))                 // any class, NaNs included
+                case 1: S(g.uniform(-1, 1) * 0x1p-1020)
+                default: S(g.uniform(-4, 4))
+                }
+            }
+            var x = (0..<max(n, 1)).map { _ in value() }, r = (0..<max(n, 1)).map { _ in value() }, s = [value()]
+            var expected = r
+            for k in 0..<n { expected[k] = expected[k] + s[0] * x[k] }
+            x.withUnsafeMutableBufferPointer { xb in r.withUnsafeMutableBufferPointer { rb in s.withUnsafeMutableBufferPointer { sb in
+                a.axpy(rb.baseAddress!, 1, sb.baseAddress!, xb.baseAddress!, 1, n, fused: false)
+            } } }
+            #expect(zip(r, expected).allSatisfy { bits($0) == bits($1) || ($0.isNaN && $1.isNaN) }, "\(S.self) n=\(n)")
+        }
+    }
+
+    @Test func axpyMatchesTheScalarLoop() {
+        var g = SeededGenerator(seed: 0xA5)
+        check(Float.self, FixedArithmetic<Float>(), { UInt64($0.bitPattern) }, &g)
+        check(Double.self, FixedArithmetic<Double>(), { $0.bitPattern }, &g)
     }
 }

@@ -1,6 +1,6 @@
-import CHalfKernels
+import CNativeKernels
 
-/// `Half`'s row kernels on the F16C conversion instructions (CHalfKernels), when the machine
+/// `Half`'s row kernels on the F16C conversion instructions (CNativeKernels), when the machine
 /// has them: the emulation computes in `Float` and rounds in software (~65 instructions per
 /// multiply-add on baseline x86-64, the profile of #7); F16C rounds eight values in one
 /// instruction. Same bits either way (`HalfNativeKernelTests`).
@@ -26,4 +26,19 @@ extension Half {
 
     /// Whether the F16C kernels run on this machine.
     public static var hasNativeKernels: Bool { bp_half_kernels_available() != 0 }
+}
+
+/// `Float`'s and `Double`'s unit-stride `axpy` on 256-bit AVX registers when the machine has
+/// them (the default x86-64 target vectorises Swift loops to 128-bit SSE only): the same
+/// separate multiply and add per lane, so the same bits.
+extension Float {
+    @inlinable public static func nativeAxpy(_ r: UnsafeMutablePointer<Float>, _ rs: Int, _ a: Float, _ x: UnsafePointer<Float>, _ xs: Int, _ n: Int) -> Bool {
+        rs == 1 && xs == 1 && n >= 16 && bp_float_axpy(r, a, x, n) != 0
+    }
+}
+
+extension Double {
+    @inlinable public static func nativeAxpy(_ r: UnsafeMutablePointer<Double>, _ rs: Int, _ a: Double, _ x: UnsafePointer<Double>, _ xs: Int, _ n: Int) -> Bool {
+        rs == 1 && xs == 1 && n >= 8 && bp_double_axpy(r, a, x, n) != 0
+    }
 }

@@ -1,16 +1,18 @@
-// binary16 row kernels on the x86-64 F16C conversion instructions, chosen at run time.
+// Row kernels on x86-64 extensions chosen at run time: binary16 on the F16C conversion
+// instructions, binary32/binary64 axpy on 256-bit AVX.
 //
 // Why C: Swift cannot mark one function for a CPU feature, and the build must not depend on
 // -target-cpu flags (toolchain-notes.md). These functions carry
-// __attribute__((target("avx,f16c"))) and run only when the CPU (and the OS, for the AVX
-// state) supports them; otherwise every function returns 0 ("not handled") and the caller
-// uses the portable Swift emulation. Each result is bit for bit the emulation's: values are
+// __attribute__((target("avx,f16c"))) (or "avx") and run only when the CPU (and the OS, for
+// the AVX state) supports them; otherwise every function returns 0 ("not handled") and the
+// caller runs the portable Swift code. Each result is bit for bit the Swift code's. binary16:
+// values are
 // computed in binary32 exactly as the emulation does (products of two 11-bit significands are
 // exact; a sum in binary32 then one rounding to binary16 is correctly rounded, Figueroa) and
 // rounded to binary16 by the hardware's round-to-nearest-even conversion, which handles
 // subnormals, overflow to infinity and NaN payloads as the emulation does.
-#ifndef BP_HALF_KERNELS_H
-#define BP_HALF_KERNELS_H
+#ifndef BP_NATIVE_KERNELS_H
+#define BP_NATIVE_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,5 +32,10 @@ ptrdiff_t bp_half_flushed_products(uint16_t a, const uint16_t *x, ptrdiff_t xs, 
 
 /// How many h(u[k·us]·v[k·vs]) are ±0 while both factors are finite and nonzero, or −1.
 ptrdiff_t bp_half_flushed_pairs(const uint16_t *u, ptrdiff_t us, const uint16_t *v, ptrdiff_t vs, ptrdiff_t n);
+
+/// binary32 and binary64 r[k] ← r[k] + a·x[k] (unit strides; a multiplication then an
+/// addition, each rounded: no FMA) on 256-bit AVX registers; 0 when not handled.
+int bp_float_axpy(float *r, float a, const float *x, ptrdiff_t n);
+int bp_double_axpy(double *r, double a, const double *x, ptrdiff_t n);
 
 #endif
