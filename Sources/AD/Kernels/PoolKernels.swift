@@ -84,6 +84,16 @@ public enum PoolKernels {
         let scratch = a.makeStorage([0, 0, 0, 1])
         let share = scratch.base, divisor = scratch.base + 1, unit = scratch.base + 2
         a.hull(unit, unit, unit + 1)  // [0, 1]
+        // The tied sets by site in a dense table, read only by the `last` and `split` rules (the
+        // first arg-max is `first[site]`, tied or not): no hashing and no array per site.
+        var tiedSets: [[Int32]] = [], tiedIndex: [Int32] = []
+        if tie != .first && !decisions.ties.isEmpty {
+            tiedIndex = [Int32](repeating: -1, count: decisions.count)
+            for (site, set) in decisions.ties {
+                tiedIndex[site] = Int32(tiedSets.count)
+                tiedSets.append(set)
+            }
+        }
         for s in 0..<g.n {
             for c in 0..<g.c {
                 let plane = gx + (s &* g.c &+ c) &* g.h &* g.w
@@ -91,7 +101,14 @@ public enum PoolKernels {
                     for ox in 0..<g.ow {
                         let site = ((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox
                         func slot(_ p: Int) -> UnsafeMutablePointer<A.Slot>? { g.windowOffset(oy, ox, p).map { plane + $0 } }
-                        let set = decisions.set(site)
+                        let first = decisions.first[site]
+                        if first >= 0 && (tie == .first || tiedIndex.isEmpty || tiedIndex[site] < 0) {
+                            // One arg-max, or the first of a tie under the `first` rule.
+                            let t = slot(Int(first))!
+                            a.add(t, t, gy + site)
+                            continue
+                        }
+                        let set = first >= 0 ? tiedSets[Int(tiedIndex[site])] : decisions.set(site)
                         if decisions.isUndecided(site) {
                             // Any position may be the maximum: each gets an enclosure of gy·[0, 1].
                             a.multiply(share, gy + site, unit)
