@@ -116,6 +116,87 @@ import TestSupport
         return mismatches
     }
 
+    /// conv2d backward (separate roundings) against naive loops in the documented orders:
+    /// gW[oc,cl,i,j] over samples then output positions row-major; gx[s,c,iy,ix] over
+    /// (oc, i, j) increasing; gb over samples then positions. Random groups, strides, paddings,
+    /// dilations; f32 and f16.
+    static func conv2dBackwardMatches<S: FloatingScalar>(_: S.Type, seed: UInt64) -> Int {
+        var g = SeededGenerator(seed: seed)
+        var mismatches = 0
+        func same(_ x: S, _ y: S) -> Bool { x.bitPattern == y.bitPattern }
+        for _ in 0..<16 {
+            let groups = Int(g.next() % 2) + 1
+            let cg = Int(g.next() % 3) + 1, og = Int(g.next() % 4) + 1
+            let c = cg * groups, o = og * groups
+            let h = Int(g.next() % 6) + 5, wd = Int(g.next() % 6) + 5
+            let kh = Int(g.next() % 3) + 1, kw = Int(g.next() % 3) + 1
+            let shape = Conv2DShape(n: 3, c: c, h: h, w: wd, o: o, kh: kh, kw: kw, sh: Int(g.next() % 2) + 1, sw: Int(g.next() % 2) + 1,
+                                    ph: Int(g.next() % 2), pw: Int(g.next() % 3), dh: Int(g.next() % 2) + 1, dw: 1, groups: groups)
+            guard shape.oh > 0, shape.ow > 0 else { continue }
+            let n = shape.n
+            var x = randomValues(S.self, n * c * h * wd, &g).map { S($0) }, w = randomValues(S.self, o * cg * kh * kw, &g).map { S($0) }
+            var gy = randomValues(S.self, n * o * shape.oh * shape.ow, &g).map { S($0) }
+            var gx = [S](repeating: .zero, count: x.count), gw = [S](repeating: .zero, count: w.count), gb = [S](repeating: .zero, count: o)
+            x.withUnsafeMutableBufferPointer { xb in w.withUnsafeMutableBufferPointer { wb in gy.withUnsafeMutableBufferPointer { gyb in
+                gx.withUnsafeMutableBufferPointer { gxb in gw.withUnsafeMutableBufferPointer { gwb in gb.withUnsafeMutableBufferPointer { gbb in
+                    Conv2DKernels.backward(FixedArithmetic<S>(), .separate, shape, x: xb.baseAddress!, w: wb.baseAddress!, gy: gyb.baseAddress!,
+                                           gx: gxb.baseAddress!, gw: gwb.baseAddress!, gb: gbb.baseAddress!)
+                } } }
+            } } }
+            var ex = [S](repeating: .zero, count: x.count), ew = [S](repeating: .zero, count: w.count), eb = [S](repeating: .zero, count: o)
+            for s in 0..<n {
+                for oc in 0..<o {
+                    let group = oc / og
+                    for oy in 0..<shape.oh {
+                        for ox in 0..<shape.ow {
+                            let gv = gy[((s * o + oc) * shape.oh + oy) * shape.ow + ox]
+                            eb[oc] = eb[oc] + gv
+                            for cl in 0..<cg {
+                                for i in 0..<kh {
+                                    for j in 0..<kw {
+                                        let iy = oy * shape.sh - shape.ph + i * shape.dh, ix = ox * shape.sw - shape.pw + j * shape.dw
+                                        guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                                        let xi = ((s * c + group * cg + cl) * h + iy) * wd + ix, wi = ((oc * cg + cl) * kh + i) * kw + j
+                                        ew[wi] = ew[wi] + gv * x[xi]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // gx: for each input element, its (oc, i, j) terms in increasing order.
+            for s in 0..<n {
+                for oc in 0..<o {
+                    let group = oc / og
+                    for cl in 0..<cg {
+                        for i in 0..<kh {
+                            for j in 0..<kw {
+                                for oy in 0..<shape.oh {
+                                    for ox in 0..<shape.ow {
+                                        let iy = oy * shape.sh - shape.ph + i * shape.dh, ix = ox * shape.sw - shape.pw + j * shape.dw
+                                        guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                                        let xi = ((s * c + group * cg + cl) * h + iy) * wd + ix, wi = ((oc * cg + cl) * kh + i) * kw + j
+                                        ex[xi] = ex[xi] + w[wi] * gy[((s * o + oc) * shape.oh + oy) * shape.ow + ox]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            mismatches += zip(gw, ew).filter { !same($0, $1) }.count + zip(gx, ex).filter { !same($0, $1) }.count
+                + zip(gb, eb).filter { !same($0, $1) }.count
+        }
+        return mismatches
+    }
+
+    @Test func conv2dBackwardMatchesTheDocumentedOrder() {
+        #expect(Self.conv2dBackwardMatches(Float.self, seed: 5) == 0)
+        #expect(Self.conv2dBackwardMatches(Half.self, seed: 6) == 0)
+        #expect(Self.conv2dBackwardMatches(BFloat16.self, seed: 7) == 0)
+    }
+
     @Test func linearMatchesTheDocumentedOrder() throws {
         for mode in [Mode.separate, .fused, .wider] {
             #expect(try Self.linearMatches(Float.self, mode, seed: 1) == 0, "f32 \(mode)")

@@ -200,6 +200,10 @@ public enum Conv2DKernels {
             return
         }
         let fused = accumulation == .fusedMultiplyAdd
+        // Fixed formats: the weight gradient across output channels (vectorised, many chains at
+        // once); MPFR keeps the row-by-row dot products (its operations cost far more than a call).
+        let acrossChannels = gw != nil && !a.precision.isMPFR
+        if acrossChannels, let gw { weightGradientAcrossChannels(a, g, x: x, gy: gy, gw: gw, fused: fused) }
         let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
         for s in 0..<g.n {
             for oc in 0..<g.o {
@@ -221,7 +225,7 @@ public enum Conv2DKernels {
                                 let gyrow = gyo + oy &* g.ow
                                 guard !cols.isEmpty else { continue }
                                 let first = inRow &+ cols.lowerBound &* g.sw
-                                if let gw {
+                                if let gw, !acrossChannels {
                                     a.dotAccumulate(gw + wi, gyrow + cols.lowerBound, 1, x + first, g.sw, cols.count, fused: fused)
                                 }
                                 if let gx {
@@ -233,6 +237,59 @@ public enum Conv2DKernels {
                 }
             }
         }
+    }
+
+    /// `gW` (+0 on entry) with the terms of every entry in the documented order — samples, then
+    /// output positions row-major — but with the output channels innermost: at each position,
+    /// `gWᵀ[tap, oc] += x[position + tap] · gy[position, oc]` for every `oc` of the group is one
+    /// `axpy` over a transposed copy of `gy`. Each entry is still one sequential sum (the same
+    /// bits as the row-by-row dot products; the product is commutative), but the arithmetic now
+    /// advances many independent sums per instruction instead of waiting on one: a sequential
+    /// sum is latency-bound, most of all in the emulated formats (three conversions per term).
+    @inlinable
+    static func weightGradientAcrossChannels<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>,
+                                                                  gy: UnsafeMutablePointer<A.Slot>, gw: UnsafeMutablePointer<A.Slot>,
+                                                                  fused: Bool) {
+        let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow, taps = g.cg &* g.kh &* g.kw
+        let transposed = a.makeStorage(count: g.n &* planeOut &* g.o), accumulators = a.makeStorage(count: taps &* g.o)
+        let gyT = transposed.base, gwT = accumulators.base  // gyT [n, oh·ow, o], gwT [tap, o], +0
+        for s in 0..<g.n {
+            for oc in 0..<g.o {
+                let fromOffset: Int = (s &* g.o &+ oc) &* planeOut, toOffset: Int = s &* planeOut &* g.o &+ oc
+                let from = gy + fromOffset, to = gyT + toOffset
+                for q in 0..<planeOut { a.copy(to + q &* g.o, from + q) }
+            }
+        }
+        for s in 0..<g.n {
+            for group in 0..<g.groups {
+                let oc0 = group &* g.og
+                for cl in 0..<g.cg {
+                    let planeOffset: Int = (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
+                    let plane = x + planeOffset
+                    for i in 0..<g.kh {
+                        for j in 0..<g.kw {
+                            let tapOffset: Int = ((cl &* g.kh &+ i) &* g.kw &+ j) &* g.o &+ oc0
+                            let r = gwT + tapOffset
+                            let cols = g.columns(j)
+                            guard !cols.isEmpty else { continue }
+                            for oy in g.rows(i) {
+                                let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
+                                let rowOffset: Int = iy &* g.w &+ (j &* g.dw &- g.pw)
+                                let gyOffset: Int = (s &* planeOut &+ oy &* g.ow) &* g.o &+ oc0
+                                let inRow = plane + rowOffset, gyRow = gyT + gyOffset
+                                for ox in cols {
+                                    a.axpy(r, 1, inRow + ox &* g.sw, gyRow + ox &* g.o, 1, g.og, fused: fused)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for oc in 0..<g.o {
+            for tap in 0..<taps { a.copy(gw + (oc &* taps &+ tap), gwT + (tap &* g.o &+ oc)) }
+        }
+        withExtendedLifetime((transposed, accumulators)) {}
     }
 
     @inlinable
