@@ -207,6 +207,12 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         if t > 0 { mpfr_nextbelow(lo) } else if t < 0 { mpfr_nextabove(hi) }
     }
 
+    /// Whether both bounds of `x` are finite (neither NaN nor infinite).
+    @inlinable @inline(__always) static func finite(_ x: Ref) -> Bool {
+        let l = lo(x).pointee._mpfr_exp, h = hi(x).pointee._mpfr_exp
+        return l != MPFRFields.nanExponent && l != MPFRFields.infExponent && h != MPFRFields.nanExponent && h != MPFRFields.infExponent
+    }
+
     /// Whether `x` is a nonzero finite number.
     @inlinable @inline(__always) static func regular(_ x: UnsafePointer<__mpfr_struct>) -> Bool {
         x.pointee._mpfr_exp > MPFRFields.infExponent
@@ -222,6 +228,13 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     /// rounded down and +0 rounded up, which the fast path reproduces below).
     @inlinable @inline(__always)
     func accumulateProduct(_ rk: Ref, _ a: Ref, _ pa: Bool, _ b: Ref, _ t: UnsafeMutablePointer<__mpfr_struct>) {
+        // A zero point times a finite enclosure is exactly ±0, which leaves nonzero finite
+        // bounds unchanged in every rounding: skip. (ReLU zeros and zero pixels make this the
+        // most common product of the reference.)
+        if Self.regular(Self.lo(rk)) && Self.regular(Self.hi(rk)) {
+            if pa && MPFRFields.isZero(Self.lo(a)) && Self.finite(b) { return }
+            if MPFRFields.isZero(Self.lo(b)) && MPFRFields.isZero(Self.hi(b)) && Self.finite(a) { return }
+        }
         if pa && Self.regular(Self.lo(a)) && isPoint(b) && Self.regular(Self.lo(b)) {
             let tm = mpfr_mul(t, Self.lo(a), Self.lo(b), MPFR_RNDN)
             if tm == 0 && Self.regular(Self.lo(rk)) && isPoint(rk) {
