@@ -7,6 +7,9 @@
 // 3. Scaling with the batch and with MPFR's precision.
 // 4. The whole default analysis of W2 (batch 128) on 1 and 2 threads: wall time, peak memory.
 //
+// For profilers: `--profile-w1` runs one pass (PROFILE_WORKLOAD=w1|w2, PROFILE_PRECISION=f32|f16|bf16);
+// `--profile-analysis` runs the whole W2 analysis once (THREADS=1 by default) and prints seconds.
+//
 // Micro kernels:
 // Two kernels over contiguous buffers of 10⁶ values, both through `ScalarArithmetic` exactly
 // as the engine calls it (generic, specialised):
@@ -34,7 +37,7 @@ if CommandLine.arguments.contains("--profile-w1") {
 }
 
 if CommandLine.arguments.contains("--profile-analysis") {
-    // The whole default W2 analysis on one thread, for profilers (perf record).
+    // The whole default W2 analysis on THREADS threads (default 1), for profilers (perf record).
     print(try PassBenchmark.analysis(.w2, batch: 128, threads: Int(ProcessInfo.processInfo.environment["THREADS"] ?? "") ?? 1))
     exit(0)
 }
