@@ -306,7 +306,8 @@ public final class Execution<A: ScalarArithmetic> {
             guard let first = parts[0] else { continue }
             let node = graph.nodes[id]
             let differentiate = !node.inputs.isEmpty && node.inputs.contains(where: { needs[$0] })
-            let gy0 = sum(first.sorted { $0.order < $1.order }.map(\.tensor))
+            let theirs = first.sorted { $0.order < $1.order }.map(\.tensor)
+            let gy0 = sum(theirs)
             var grads0: [Tensor<A>?] = [], events0 = RangeEvents()
             for j in 0..<count {
                 var gy: Tensor<A>
@@ -315,7 +316,6 @@ public final class Execution<A: ScalarArithmetic> {
                     gy = gy0
                 } else {
                     let mine = parts[j]!.sorted { $0.order < $1.order }.map(\.tensor)
-                    let theirs = first.sorted { $0.order < $1.order }.map(\.tensor)
                     shared = mine.count == theirs.count && zip(mine, theirs).allSatisfy { $0.storage === $1.storage }
                     gy = shared ? gy0 : sum(mine)
                     if !shared && identical(gy, gy0) { gy = gy0; shared = true }

@@ -76,6 +76,21 @@ public struct ReferenceRun {
         }
     }
 
+    /// Whether every enclosure of `g` is narrower than 2⁻¹⁰⁰ × its tensor's largest |midpoint|
+    /// (zero width where the tensor is all zeros).
+    static func narrow(_ g: Gradients<MPFRIntervalArithmetic>, bits: Int) -> Bool {
+        let a = MPFRIntervalArithmetic(bits: bits)
+        for t in g.tensors.values {
+            var largest = 0.0, widest = 0.0
+            for i in 0..<t.count {
+                largest = max(largest, abs(a.double(t.slots + i)))
+                widest = max(widest, a.width(t.slots + i))
+            }
+            if !(widest <= 0x1p-100 * largest) && widest != 0 { return false }
+        }
+        return true
+    }
+
     /// This run with `g_R` (`conventions[0]`) and `g_R′` (`conventions[1]`) with respect to `wrt`,
     /// from one shared backward pass in `options.gradientBits`-bit intervals (checked narrow,
     /// else repeated at the forward's precision).
@@ -83,28 +98,13 @@ public struct ReferenceRun {
         var gradientBits = min(options.gradientBits, bits)
         var gradients = try (gradientBits < bits ? execution.converted(to: MPFRIntervalArithmetic(bits: gradientBits)) : execution)
             .backward(conventions: conventions, wrt: wrt)
-        if gradientBits < bits && !gradients.allSatisfy({ narrow($0, bits: gradientBits) }) {
+        if gradientBits < bits && !gradients.allSatisfy({ Self.narrow($0, bits: gradientBits) }) {
             gradientBits = bits
             gradients = try execution.backward(conventions: conventions, wrt: wrt)
         }
         return ReferenceRun(execution: execution, bits: bits, escalations: escalations, undecidedSites: undecidedSites,
                             gradientBits: gradientBits, gradients: gradients)
     }
-}
-
-/// Whether every enclosure of `g` is narrower than 2⁻¹⁰⁰ × its tensor's largest |midpoint|
-/// (zero width where the tensor is all zeros).
-func narrow(_ g: Gradients<MPFRIntervalArithmetic>, bits: Int) -> Bool {
-    let a = MPFRIntervalArithmetic(bits: bits)
-    for t in g.tensors.values {
-        var largest = 0.0, widest = 0.0
-        for i in 0..<t.count {
-            largest = max(largest, abs(a.double(t.slots + i)))
-            widest = max(widest, a.width(t.slots + i))
-        }
-        if !(widest <= 0x1p-100 * largest) && widest != 0 { return false }
-    }
-    return true
 }
 
 /// Exact-enough arithmetic on gradients: differences between a precision's gradient and the

@@ -7,18 +7,24 @@
 // vcvtps2ph immediate: round to nearest even, ignoring MXCSR's rounding mode.
 #define BP_RNE 0
 
-static int available = -1;
+// The CPU's features, detected once (-1: not yet). "avx" is reported only when the OS saves
+// the YMM state (XGETBV), which both the AVX and the F16C kernels need.
+static int has_avx = -1, has_f16c = -1;
 
-int bp_half_kernels_available(void) {
-    if (available < 0) {
+static void detect(void) {
+    if (has_avx < 0) {
         __builtin_cpu_init();
-        // "avx" is reported only when the OS saves the YMM state (XGETBV), as F16C needs.
-        available = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+        has_f16c = __builtin_cpu_supports("f16c");
+        has_avx = __builtin_cpu_supports("avx");
     }
-    return available;
 }
 
-__attribute__((constructor)) static void bp_half_kernels_init(void) { (void)bp_half_kernels_available(); }
+__attribute__((constructor)) static void bp_native_kernels_init(void) { detect(); }
+
+int bp_half_kernels_available(void) {
+    detect();
+    return has_avx && has_f16c;
+}
 
 BP_F16C static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
 BP_F16C static inline uint16_t f2h(float f) { return (uint16_t)_cvtss_sh(f, BP_RNE); }
@@ -138,19 +144,14 @@ ptrdiff_t bp_half_flushed_pairs(const uint16_t *u, ptrdiff_t us, const uint16_t 
     return bp_half_kernels_available() ? flushedPairs(u, us, v, vs, n) : -1;
 }
 
-static int avx = -1;
-
 static int avx_available(void) {
-    if (avx < 0) {
-        __builtin_cpu_init();
-        avx = __builtin_cpu_supports("avx");
-    }
-    return avx;
+    detect();
+    return has_avx;
 }
 
 // Eight (four) lanes at a time; each lane is r + a·x with two roundings, exactly the scalar
-// `r[k] + a * x[k]` (the compiler may not contract: -ffp-contract is off for these targets,
-// and the intrinsics name the separate multiply and add).
+// `r[k] + a * x[k]`: the intrinsics name a separate multiply and add, and these functions'
+// target has no FMA to contract the scalar tail into (the volatile makes sure anyway).
 __attribute__((target("avx"))) static void float_axpy(float *r, float a, const float *x, ptrdiff_t n) {
     const __m256 av = _mm256_set1_ps(a);
     ptrdiff_t k = 0;

@@ -17,6 +17,8 @@ import CMPFR
     @inlinable @inline(__always) static func isNaN(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_exp == nanExponent }
     @inlinable @inline(__always) static func isZero(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_exp == zeroExponent }
     @inlinable @inline(__always) static func isInfinite(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_exp == infExponent }
+    /// Whether `x` is a nonzero finite number (the singular exponents are the lowest three).
+    @inlinable @inline(__always) static func isRegular(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_exp > infExponent }
     /// The sign bit (set for −0 and for negative values; meaningless for NaN, as in MPFR).
     @inlinable @inline(__always) static func signBit(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_sign < 0 }
 

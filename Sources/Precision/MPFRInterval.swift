@@ -213,10 +213,6 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         return l != MPFRFields.nanExponent && l != MPFRFields.infExponent && h != MPFRFields.nanExponent && h != MPFRFields.infExponent
     }
 
-    /// Whether `x` is a nonzero finite number.
-    @inlinable @inline(__always) static func regular(_ x: UnsafePointer<__mpfr_struct>) -> Bool {
-        x.pointee._mpfr_exp > MPFRFields.infExponent
-    }
 
     /// `rk ← rk + a·b` where `pa` says whether `a` is a point (`t`: 3 scratch values).
     ///
@@ -231,13 +227,13 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         // A zero point times a finite enclosure is exactly ±0, which leaves nonzero finite
         // bounds unchanged in every rounding: skip. (ReLU zeros and zero pixels make this the
         // most common product of the reference.)
-        if Self.regular(Self.lo(rk)) && Self.regular(Self.hi(rk)) {
+        if MPFRFields.isRegular(Self.lo(rk)) && MPFRFields.isRegular(Self.hi(rk)) {
             if pa && MPFRFields.isZero(Self.lo(a)) && Self.finite(b) { return }
             if MPFRFields.isZero(Self.lo(b)) && MPFRFields.isZero(Self.hi(b)) && Self.finite(a) { return }
         }
-        if pa && Self.regular(Self.lo(a)) && isPoint(b) && Self.regular(Self.lo(b)) {
+        if pa && MPFRFields.isRegular(Self.lo(a)) && isPoint(b) && MPFRFields.isRegular(Self.lo(b)) {
             let tm = mpfr_mul(t, Self.lo(a), Self.lo(b), MPFR_RNDN)
-            if tm == 0 && Self.regular(Self.lo(rk)) && isPoint(rk) {
+            if tm == 0 && MPFRFields.isRegular(Self.lo(rk)) && isPoint(rk) {
                 let ta = mpfr_add(Self.lo(rk), Self.lo(rk), t, MPFR_RNDN)
                 if MPFRFields.isZero(Self.lo(rk)) {
                     // Two nonzero terms cancelled exactly.

@@ -69,18 +69,38 @@ import TestSupport
         return mismatches
     }
 
+    /// A random conv2d geometry: groups, channels, extents, kernel, strides, paddings, dilation
+    /// (in this draw order; `outputsPerGroup` and `minExtent` bound the sizes).
+    struct Geometry {
+        var groups, cg, og, h, w, kh, kw: Int
+        var attributes: Conv2DAttributes
+        var c: Int { cg * groups }
+        var o: Int { og * groups }
+        func shape(n: Int) -> Conv2DShape {
+            Conv2DShape(n: n, c: c, h: h, w: w, o: o, kh: kh, kw: kw, sh: attributes.stride[0], sw: attributes.stride[1],
+                        ph: attributes.padding[0], pw: attributes.padding[1], dh: attributes.dilation[0], dw: attributes.dilation[1],
+                        groups: groups)
+        }
+    }
+
+    static func randomGeometry(_ g: inout SeededGenerator, outputsPerGroup: Int, minExtent: Int) -> Geometry {
+        let groups = Int(g.next() % 2) + 1
+        let cg = Int(g.next() % 3) + 1, og = Int(g.next() % UInt64(outputsPerGroup)) + 1
+        let h = Int(g.next() % 6) + minExtent, w = Int(g.next() % 6) + minExtent
+        let kh = Int(g.next() % 3) + 1, kw = Int(g.next() % 3) + 1
+        let attributes = Conv2DAttributes(stride: [Int(g.next() % 2) + 1, Int(g.next() % 2) + 1],
+                                          padding: [Int(g.next() % 2), Int(g.next() % 3)],
+                                          dilation: [Int(g.next() % 2) + 1, 1], groups: groups)
+        return Geometry(groups: groups, cg: cg, og: og, h: h, w: w, kh: kh, kw: kw, attributes: attributes)
+    }
+
     static func conv2dMatches<S: FloatingScalar>(_: S.Type, _ mode: Mode, seed: UInt64) throws -> Int {
         var g = SeededGenerator(seed: seed)
         var mismatches = 0
         for _ in 0..<12 {
-            let groups = Int(g.next() % 2) + 1
-            let cg = Int(g.next() % 3) + 1, og = Int(g.next() % 3) + 1
-            let c = cg * groups, o = og * groups
-            let h = Int(g.next() % 6) + 4, wd = Int(g.next() % 6) + 4
-            let kh = Int(g.next() % 3) + 1, kw = Int(g.next() % 3) + 1
-            let attributes = Conv2DAttributes(stride: [Int(g.next() % 2) + 1, Int(g.next() % 2) + 1],
-                                              padding: [Int(g.next() % 2), Int(g.next() % 3)],
-                                              dilation: [Int(g.next() % 2) + 1, 1], groups: groups)
+            let geometry = randomGeometry(&g, outputsPerGroup: 3, minExtent: 4)
+            let (cg, og, c, o, h, wd, kh, kw) = (geometry.cg, geometry.og, geometry.c, geometry.o, geometry.h, geometry.w, geometry.kh, geometry.kw)
+            let attributes = geometry.attributes
             let n = 2
             let x = randomValues(S.self, n * c * h * wd, &g), w = randomValues(S.self, o * cg * kh * kw, &g), b = randomValues(S.self, o, &g)
             var graph = Graph()
@@ -125,13 +145,9 @@ import TestSupport
         var mismatches = 0
         func same(_ x: S, _ y: S) -> Bool { x.bitPattern == y.bitPattern }
         for _ in 0..<16 {
-            let groups = Int(g.next() % 2) + 1
-            let cg = Int(g.next() % 3) + 1, og = Int(g.next() % 4) + 1
-            let c = cg * groups, o = og * groups
-            let h = Int(g.next() % 6) + 5, wd = Int(g.next() % 6) + 5
-            let kh = Int(g.next() % 3) + 1, kw = Int(g.next() % 3) + 1
-            let shape = Conv2DShape(n: 3, c: c, h: h, w: wd, o: o, kh: kh, kw: kw, sh: Int(g.next() % 2) + 1, sw: Int(g.next() % 2) + 1,
-                                    ph: Int(g.next() % 2), pw: Int(g.next() % 3), dh: Int(g.next() % 2) + 1, dw: 1, groups: groups)
+            let geometry = randomGeometry(&g, outputsPerGroup: 4, minExtent: 5)
+            let (cg, og, c, o, h, wd, kh, kw) = (geometry.cg, geometry.og, geometry.c, geometry.o, geometry.h, geometry.w, geometry.kh, geometry.kw)
+            let shape = geometry.shape(n: 3)
             guard shape.oh > 0, shape.ow > 0 else { continue }
             let n = shape.n
             var x = randomValues(S.self, n * c * h * wd, &g).map { S($0) }, w = randomValues(S.self, o * cg * kh * kw, &g).map { S($0) }
