@@ -257,37 +257,17 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits)
     }
 
-    /// The histogram of distances to the nearest kink at P, in epsilons of P.
+    /// The histogram of distances to the nearest kink at P, in epsilons of P (each nonsmooth
+    /// primitive measures its own distances).
     func kinkDistances(_ p: Execution<A>) -> [Int] {
         let a = p.arithmetic
         let epsilon = a.precision.format.epsilon
         var buckets = [Int](repeating: 0, count: KinkDistance.labels.count)
-        for node in built.graph.nodes where node.op.isNonsmooth {
-            let x = p.value(node.inputs[0])
-            let values = x.doubles(a)
-            switch node.op {
-            case .maximum, .minimum:
-                let y = p.value(node.inputs[1]).doubles(a)
-                for (u, v) in zip(values, y) { buckets[KinkDistance.bucket(abs(u - v) / epsilon)] += 1 }
-            case .maxPool2d(let attributes):
-                let g = node.shape, s = x.shape
-                for n in 0..<g[0] { for c in 0..<g[1] { for oy in 0..<g[2] { for ox in 0..<g[3] {
-                    var top = -Double.infinity, second = -Double.infinity, nan = false
-                    for i in 0..<attributes.kernel[0] { for j in 0..<attributes.kernel[1] {
-                        let iy = oy * attributes.stride[0] - attributes.padding[0] + i, ix = ox * attributes.stride[1] - attributes.padding[1] + j
-                        guard iy >= 0, iy < s[2], ix >= 0, ix < s[3] else { continue }
-                        let v = values[((n * s[1] + c) * s[2] + iy) * s[3] + ix]
-                        if v.isNaN { nan = true } else if v > top { second = top; top = v } else if v > second { second = v }
-                    } }
-                    buckets[nan ? 8 : KinkDistance.bucket(second == -.infinity ? .infinity : (top - second) / epsilon)] += 1
-                } } } }
-            case .hardtanh(let lo, let hi):
-                for v in values { buckets[KinkDistance.bucket(min(abs(v - lo), abs(v - hi)) / epsilon)] += 1 }
-            case .relu6:
-                for v in values { buckets[KinkDistance.bucket(min(abs(v), abs(v - 6)) / epsilon)] += 1 }
-            default:
-                for v in values { buckets[KinkDistance.bucket(abs(v) / epsilon)] += 1 }
-            }
+        for node in built.graph.nodes {
+            guard let primitive = node.op.nonsmooth else { continue }
+            let inputs = node.inputs.map { p.value($0).doubles(a) }
+            let shapes = node.inputs.map { built.graph.nodes[$0].shape }
+            for d in primitive.kinkDistances(inputs, shapes: shapes) { buckets[KinkDistance.bucket(d / epsilon)] += 1 }
         }
         return buckets
     }
@@ -308,16 +288,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             guard let id = built.graph.node(named: site.layer)?.id, let pRecord = p.decisions[id], let rRecord = r.decisions[id] else { continue }
             let flat = site.sample * (pRecord.siteCount / max(built.graph.nodes[built.input].shape[0], 1)) + site.index
             var forcing = p.decisions
-            switch (pRecord, rRecord) {
-            case (.pieces(var codes), .pieces(let rc)):
-                codes[flat] = rc[flat]
-                forcing[id] = .pieces(codes)
-            case (.argmax(var sets), .argmax(let rs)):
-                sets.first[flat] = rs.first[flat]
-                sets.ties[flat] = rs.ties[flat]
-                forcing[id] = .argmax(sets)
-            default: continue
-            }
+            forcing[id]!.replace(flat, from: rRecord)
             let one = try Execution(graph: built.graph, arithmetic: p.arithmetic, feed: feed, model: analysis.arithmeticModel, forcing: forcing)
             let g = try one.backward(convention: analysis.convention, wrt: ids)
             let moved = ids.flatMap { g[$0]!.doubles(p.arithmetic) }
@@ -327,106 +298,43 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
 
     /// R's record where it decided, P's where it did not.
     static func merge(_ r: DecisionRecord, _ p: DecisionRecord) -> DecisionRecord {
-        switch (r, p) {
-        case (.pieces(let rc), .pieces(let pc)):
-            return .pieces(zip(rc, pc).map { Piece.isDecided($0) ? $0 : $1 })
-        case (.argmax(let rs), .argmax(let ps)):
-            var merged = rs
-            for site in 0..<rs.count where !rs.isDecided(site) {
-                merged.first[site] = ps.first[site]
-                merged.ties[site] = ps.ties[site]
-            }
-            return .argmax(merged)
-        default:
-            return p
-        }
+        var merged = r
+        merged.fillUndecided(from: p)
+        return merged
     }
 
     /// The classified (non-ok) sites of every nonsmooth node, and the number of sites.
     func classify(_ p: Execution<A>, _ r: Execution<MPFRIntervalArithmetic>) -> ([Site], Int) {
         var sites: [Site] = []
         var siteCount = 0
-        for node in built.graph.nodes where node.op.isNonsmooth {
-            guard let pRecord = p.decisions[node.id], let rRecord = r.decisions[node.id] else { continue }
-            let perSample = node.shape.dropFirst().reduce(1, *)
-            let inputShape = built.graph.nodes[node.inputs[0]].shape
-            let inputPerSample = inputShape.dropFirst().reduce(1, *)
+        let batch = max(built.graph.nodes[built.input].shape.first ?? 1, 1)
+        for node in built.graph.nodes {
+            guard let primitive = node.op.nonsmooth, let pRecord = p.decisions[node.id], let rRecord = r.decisions[node.id] else { continue }
             siteCount += pRecord.siteCount
-            switch (pRecord, rRecord) {
-            case (.pieces(let pc), .pieces(let rc)):
-                for i in 0..<pc.count {
-                    guard let c = Self.pieceClass(pc[i], rc[i]) else { continue }
-                    sites.append(Site(layer: node.name, sample: i / inputPerSample, index: i % inputPerSample, siteClass: c,
-                                      decisionAtP: Self.describe(node.op, pc[i]), valueAtP: valueAtP(p, node, i),
-                                      decisionInR: Self.describe(node.op, rc[i]), certifiedValue: valueInR(r, node, i)))
-                }
-            case (.argmax(let ps), .argmax(let rs)):
-                for i in 0..<ps.count {
-                    guard let c = Self.poolClass(ps, rs, i) else { continue }
-                    sites.append(Site(layer: node.name, sample: i / perSample, index: i % perSample, siteClass: c,
-                                      decisionAtP: Self.describe(ps, i), valueAtP: "max \(p.arithmetic.double(p.value(node.id).slots + i))",
-                                      decisionInR: Self.describe(rs, i), certifiedValue: "max " + Self.certified(r.arithmetic, r.value(node.id).slots + i)))
-                }
-            default:
-                continue
+            let perSample = max(pRecord.siteCount / batch, 1)
+            let pInputs = node.inputs.map { p.value($0) }, rInputs = node.inputs.map { r.value($0) }
+            for i in 0..<pRecord.siteCount {
+                guard let c = Self.siteClass(pRecord, rRecord, i) else { continue }
+                sites.append(Site(layer: node.name, sample: i / perSample, index: i % perSample, siteClass: c,
+                                  decisionAtP: primitive.label(of: pRecord, i),
+                                  valueAtP: primitive.siteOperands(i, inputs: pInputs, output: p.value(node.id)) { "\(p.arithmetic.double($0))" },
+                                  decisionInR: primitive.label(of: rRecord, i),
+                                  certifiedValue: primitive.siteOperands(i, inputs: rInputs, output: r.value(node.id)) { Self.certified(r.arithmetic, $0) }))
             }
         }
         return (sites, siteCount)
     }
 
-    /// The class of a piecewise site, nil when ok.
-    static func pieceClass(_ p: UInt8, _ r: UInt8) -> SiteClass? {
-        if !Piece.isDecided(r) || !Piece.isDecided(p) { return .undecided }
-        switch (Piece.isKink(p), Piece.isKink(r)) {
+    /// The class of site `i`, nil when ok (analysis.md's site classes).
+    static func siteClass(_ p: DecisionRecord, _ r: DecisionRecord, _ i: Int) -> SiteClass? {
+        let sp = p.state(i), sr = r.state(i)
+        if !sr.isDecided || !sp.isDecided { return .undecided }
+        switch (sp == .kink, sr == .kink) {
         case (true, true): return .genuine
         case (true, false): return .spurious
         case (false, true): return .masked
-        case (false, false): return p == r ? nil : .flipped
+        case (false, false): return p.sameDecision(i, as: r) ? nil : .flipped
         }
-    }
-
-    /// The class of a max-pool site, nil when ok.
-    static func poolClass(_ p: ArgmaxSets, _ r: ArgmaxSets, _ i: Int) -> SiteClass? {
-        if !r.isDecided(i) || !p.isDecided(i) { return .undecided }
-        switch (p.isTied(i), r.isTied(i)) {
-        case (true, true): return .genuine
-        case (true, false): return .spurious
-        case (false, true): return .masked
-        case (false, false): return p.first[i] == r.first[i] ? nil : .flipped
-        }
-    }
-
-    static func describe(_ op: Op, _ code: UInt8) -> String {
-        if code == Piece.undefined { return "NaN" }
-        if code == Piece.undecided { return "undecided" }
-        switch op {
-        case .hardtanh, .relu6: return ["below min", "at min", "between", "at max", "above max"][Int(code)]
-        case .maximum, .minimum: return ["a < b", "a = b", "a > b"][Int(code)]
-        default: return ["below 0", "at 0", "above 0"][Int(code)]
-        }
-    }
-
-    static func describe(_ sets: ArgmaxSets, _ i: Int) -> String {
-        if sets.isUndecided(i) { return "undecided" }
-        let set = sets.set(i)
-        if set.isEmpty { return "NaN" }
-        return set.count > 1 ? "tie at {\(set.map(String.init).joined(separator: ", "))}" : "argmax \(set[0])"
-    }
-
-    func valueAtP(_ p: Execution<A>, _ node: Node, _ i: Int) -> String {
-        let x = p.value(node.inputs[0]).slots + i
-        if node.inputs.count == 2 {
-            return "a = \(p.arithmetic.double(x)), b = \(p.arithmetic.double(p.value(node.inputs[1]).slots + i))"
-        }
-        return "\(p.arithmetic.double(x))"
-    }
-
-    func valueInR(_ r: Execution<MPFRIntervalArithmetic>, _ node: Node, _ i: Int) -> String {
-        let x = r.value(node.inputs[0]).slots + i
-        if node.inputs.count == 2 {
-            return "a = \(Self.certified(r.arithmetic, x)), b = \(Self.certified(r.arithmetic, r.value(node.inputs[1]).slots + i))"
-        }
-        return Self.certified(r.arithmetic, x)
     }
 
     /// A certified value for people: a point to 40 significant digits (exact when its decimal is

@@ -43,12 +43,7 @@ public struct ReferenceRun {
     let gradients: [Gradients<MPFRIntervalArithmetic>]?
 
     static func undecided(_ decisions: DecisionSet) -> Int {
-        decisions.values.reduce(0) { total, record in
-            switch record {
-            case .pieces(let codes): total + codes.reduce(0) { $0 + ($1 == Piece.undecided ? 1 : 0) }
-            case .argmax(let sets): total + sets.first.reduce(0) { $0 + ($1 == -2 ? 1 : 0) }
-            }
-        }
+        decisions.values.reduce(0) { $0 + $1.undecidedCount }
     }
 
     /// Runs R on `graph` at the point `feed`, raising the precision while a site is unproven,

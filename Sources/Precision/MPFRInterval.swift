@@ -354,6 +354,19 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         }
     }
 
+    /// Whether `a` encloses `b` (`a.lo ≤ b.lo` and `b.hi ≤ a.hi`; bounds of any precisions).
+    /// False when either holds a NaN.
+    public func encloses(_ a: Ref, _ b: Ref) -> Bool {
+        if hasNaN(a) || hasNaN(b) { return false }
+        return mpfr_lessequal_p(Self.lo(a), Self.lo(b)) != 0 && mpfr_lessequal_p(Self.hi(b), Self.hi(a)) != 0
+    }
+
+    /// `r ← [lo, hi]` (`lo ≤ hi`), each bound rounded outward to this precision.
+    public func setBounds(_ r: Ref, _ lo: Double, _ hi: Double) {
+        mpfr_set_d(Self.lo(r), lo, MPFR_RNDD)
+        mpfr_set_d(Self.hi(r), hi, MPFR_RNDU)
+    }
+
     /// The width `hi − lo` of `a` as a `Double` (rounded up).
     public func width(_ a: Ref) -> Double {
         withTemporaries(1) { t in

@@ -155,12 +155,12 @@ struct AnalyzeCommand: ParsableCommand {
             guard let t = DerivativeConvention.TieRule(rawValue: s) else { throw ValidationError("--\(option) must be first, last or split, found '\(s)'") }
             return t
         }
-        if let v = reluPrime { c.reluAtZero = v }
-        if let v = leakyReluPrime { c.leakyReLUAtZero = v }
-        if let v = absPrime { c.absAtZero = v }
-        if let v = hardtanhPrime { c.hardtanhAtBound = v }
-        if let t = try tie(maxpoolTie, "maxpool-tie") { c.maxPoolTie = t }
-        if let t = try tie(maximumTie, "maximum-tie") { c.maximumTie = t }
+        if let v = reluPrime { c[ReLU.atZero] = .number(v) }
+        if let v = leakyReluPrime { c[LeakyReLU.atZero] = .number(v) }
+        if let v = absPrime { c[Abs.atZero] = .number(v) }
+        if let v = hardtanhPrime { c[Hardtanh.atBound] = .number(v) }
+        if let t = try tie(maxpoolTie, "maxpool-tie") { c[MaxPool2D.tie] = .tie(t) }
+        if let t = try tie(maximumTie, "maximum-tie") { c[ExtremumTie.choice] = .tie(t) }
         do { try c.validate() } catch let e as ConventionError { throw ValidationError(e.message) }
         return (c, c.flipped)
     }

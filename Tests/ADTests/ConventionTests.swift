@@ -30,7 +30,7 @@ import AD
 
     @Test func reluAtZeroIsTheConventionsValue() throws {
         for value in [0.0, 0.5, 1.0] {
-            let d = try localDerivatives(.relu, [-1, 0, 2, -0.0], with { $0.reluAtZero = value })
+            let d = try localDerivatives(.relu, [-1, 0, 2, -0.0], with { $0[ReLU.atZero] = .number(value) })
             #expect(d == [0, value, 1, value])
         }
         #expect(try localDerivatives(.relu, [0], .pytorch) == [0])
@@ -41,10 +41,10 @@ import AD
         #expect(try localDerivatives(.leakyReLU(slope: 0.25), [-1, 0, 1], .pytorch) == [0.25, 0.25, 1])
         #expect(try localDerivatives(.leakyReLU(slope: 0.25), [-1, 0, 1], .alternative) == [0.25, 1, 1])
         #expect(try localDerivatives(.abs, [-3, 0, 3], .pytorch) == [-1, 0, 1])
-        #expect(try localDerivatives(.abs, [-3, 0, 3], with { $0.absAtZero = -1 }) == [-1, -1, 1])
+        #expect(try localDerivatives(.abs, [-3, 0, 3], with { $0[Abs.atZero] = .number(-1) }) == [-1, -1, 1])
         #expect(try localDerivatives(.relu6, [-1, 0, 3, 6, 7], .pytorch) == [0, 0, 1, 0, 0])
         #expect(try localDerivatives(.relu6, [-1, 0, 3, 6, 7], .alternative) == [0, 1, 1, 1, 0])
-        #expect(try localDerivatives(.hardtanh(min: -1, max: 1), [-2, -1, 0.5, 1, 2], with { $0.hardtanhAtBound = 0.5 }) == [0, 0.5, 1, 0.5, 0])
+        #expect(try localDerivatives(.hardtanh(min: -1, max: 1), [-2, -1, 0.5, 1, 2], with { $0[Hardtanh.atBound] = .number(0.5) }) == [0, 0.5, 1, 0.5, 0])
     }
 
     /// A 2×2 window with a triple tie {1, 2, 3} (positions 1, 2, 3 hold 5) and a window without.
@@ -65,7 +65,7 @@ import AD
             let run = try Execution(graph: graph, arithmetic: a, feed: Feed(values: ["x": x, "w": [1, 1], "t": [8.5]]))
             #expect(run.decisions[p] == .argmax(ArgmaxSets(first: [1, 3], ties: [0: [1, 2, 3]])))
             var c = DerivativeConvention.pytorch
-            c.maxPoolTie = rule
+            c[MaxPool2D.tie] = .tie(rule)
             return try run.backward(convention: c, wrt: [xi])[xi]!.doubles(a)
         }
         // Window positions 1, 2, 3 of window 0 are x indices 1, 4, 5; window 1's max (pos 3) is index 7.
@@ -87,7 +87,7 @@ import AD
             let run = try Execution(graph: graph, arithmetic: a, feed: feed)
             #expect(run.decisions[m] == .pieces([0, 1, 2]))
             var c = DerivativeConvention.pytorch
-            c.maximumTie = rule
+            c[ExtremumTie.choice] = .tie(rule)
             let g = try run.backward(convention: c, wrt: [u, v])
             return (g[u]!.doubles(a), g[v]!.doubles(a))
         }
@@ -99,10 +99,14 @@ import AD
     }
 
     @Test func presetsAreWrittenDown() {
-        #expect(DerivativeConvention.pytorch.reluAtZero == 0 && DerivativeConvention.alternative.reluAtZero == 1)
-        #expect(DerivativeConvention.pytorch.maxPoolTie == .first && DerivativeConvention.alternative.maxPoolTie == .last)
+        #expect(DerivativeConvention.pytorch[ReLU.atZero] == .number(0) && DerivativeConvention.alternative[ReLU.atZero] == .number(1))
+        #expect(DerivativeConvention.pytorch[MaxPool2D.tie] == .tie(.first) && DerivativeConvention.alternative[MaxPool2D.tie] == .tie(.last))
+        #expect(DerivativeConvention.pytorch[ExtremumTie.choice] == .tie(.split) && DerivativeConvention.alternative[ExtremumTie.choice] == .tie(.first))
+        #expect(DerivativeConvention.pytorch[LeakyReLU.atZero] == .standard && DerivativeConvention.alternative[LeakyReLU.atZero] == .number(1))
+        //ELU
+        #expect(DerivativeConvention.pytorch.flipped == DerivativeConvention.alternative)
         var bad = DerivativeConvention.pytorch
-        bad.reluAtZero = 2
+        bad[ReLU.atZero] = .number(2)
         #expect(throws: ConventionError.self) { try bad.validate() }
     }
 }

@@ -12,16 +12,6 @@ public enum PiecewiseKernels {
         case leakyReLU(slope: Double)
         case abs
         case hardtanh(min: Double, max: Double)
-
-        /// The derivative of each piece code (0…4) under `convention`, `nil` for NaN.
-        public func derivatives(_ convention: DerivativeConvention) -> [Double] {
-            switch self {
-            case .relu: [0, convention.reluAtZero, 1]
-            case .leakyReLU(let slope): [slope, convention.leakyReLUAtZero ?? slope, 1]
-            case .abs: [-1, convention.absAtZero, 1]
-            case .hardtanh: [0, convention.hardtanhAtBound, 1, convention.hardtanhAtBound, 0]
-            }
-        }
     }
 
     /// Constants of a kind in one precision: slots 0: +0, 1: slope, 2: min, 3: max.
@@ -38,10 +28,10 @@ public enum PiecewiseKernels {
     /// (followed: the output is the forced piece evaluated at this precision's input).
     @inlinable
     public static func forward<A: ScalarArithmetic>(_ a: A, _ kind: Kind, x: UnsafeMutablePointer<A.Slot>, y: UnsafeMutablePointer<A.Slot>,
-                                                    count: Int, forced: [UInt8]?) -> [UInt8] {
+                                                    count: Int, forced: PieceCodes?) -> PieceCodes {
         let k = constants(a, kind)
         let zero = k.base, slope = k.base + 1, lo = k.base + 2, hi = k.base + 3
-        var codes = forced ?? [UInt8](repeating: 0, count: count)
+        var codes = forced?.codes ?? [UInt8](repeating: 0, count: count)
         let isHardtanh: Bool
         if case .hardtanh = kind { isHardtanh = true } else { isHardtanh = false }
         codes.withUnsafeMutableBufferPointer { code in
@@ -85,15 +75,16 @@ public enum PiecewiseKernels {
             }
         }
         withExtendedLifetime(k) {}
-        return codes
+        return PieceCodes(codes)
     }
 
-    /// Backward: `gx = gy · d(code)` with `d` from the convention (0 writes +0, 1 copies, −1
-    /// negates, anything else multiplies by `d` rounded to this precision). NaN sites give NaN.
+    /// Backward: `gx = gy · d[code]` with the derivative of each piece code (0…4) given by the
+    /// primitive from its convention choices (0 writes +0, 1 copies, −1 negates, anything else
+    /// multiplies by `d` rounded to this precision). NaN sites give NaN; undecided sites the
+    /// hull of every derivative.
     @inlinable
-    public static func backward<A: ScalarArithmetic>(_ a: A, _ kind: Kind, _ convention: DerivativeConvention, codes: [UInt8],
+    public static func backward<A: ScalarArithmetic>(_ a: A, derivatives d: [Double], codes: PieceCodes,
                                                      gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>) {
-        let d = kind.derivatives(convention)
         let k = a.makeStorage(d + [0, .nan, d.min()!, d.max()!])
         let zero = k.base + d.count, nan = k.base + d.count + 1, hull = k.base + d.count + 2
         a.hull(hull, hull, hull + 1)  // every derivative the undecided site might take
@@ -112,8 +103,8 @@ public enum PiecewiseKernels {
     /// outputs the larger (smaller) of this precision's two values.
     @inlinable
     public static func binaryForward<A: ScalarArithmetic>(_ arith: A, isMaximum: Bool, a: UnsafeMutablePointer<A.Slot>, b: UnsafeMutablePointer<A.Slot>,
-                                                          y: UnsafeMutablePointer<A.Slot>, count: Int, forced: [UInt8]?) -> [UInt8] {
-        var codes = forced ?? [UInt8](repeating: 0, count: count)
+                                                          y: UnsafeMutablePointer<A.Slot>, count: Int, forced: PieceCodes?) -> PieceCodes {
+        var codes = forced?.codes ?? [UInt8](repeating: 0, count: count)
         let pickA: UInt8 = isMaximum ? 2 : 0
         for i in 0..<count {
             let order = arith.compare(a + i, b + i)
@@ -133,13 +124,13 @@ public enum PiecewiseKernels {
                 arith.copy(y + i, c == pickA ? a + i : b + i)
             }
         }
-        return codes
+        return PieceCodes(codes)
     }
 
     /// Backward of `maximum`/`minimum`: the selected operand gets `gy`, the other +0; a tie
     /// follows the convention's rule (`first`: a, `last`: b, `split`: `gy·½` each).
     @inlinable
-    public static func binaryBackward<A: ScalarArithmetic>(_ arith: A, isMaximum: Bool, tie: DerivativeConvention.TieRule, codes: [UInt8],
+    public static func binaryBackward<A: ScalarArithmetic>(_ arith: A, isMaximum: Bool, tie: DerivativeConvention.TieRule, codes: PieceCodes,
                                                            gy: UnsafeMutablePointer<A.Slot>, ga: UnsafeMutablePointer<A.Slot>, gb: UnsafeMutablePointer<A.Slot>) {
         let k = arith.makeStorage([0, 0.5, .nan, 0, 1])
         let zero = k.base, half = k.base + 1, nan = k.base + 2, unit = k.base + 3

@@ -35,7 +35,7 @@ public enum PoolKernels {
                         tied.removeAll(keepingCapacity: true)
                         for q in 0..<(g.kh &* g.kw) where g.windowOffset(oy, ox, q) != nil {
                             let p = Int32(q)
-                            if a.sign(slot(p)) == nil {
+                            if a.classify(slot(p)) == .nan {  // not `sign == nil`: an interval meeting 0 is not NaN
                                 if nan < 0 { nan = p }
                                 continue
                             }

@@ -4,6 +4,8 @@
 /// - `sigmoid`: `y = 1 / (1 + e^(−x))`; `gx = gy·(y·(1 − y))`.
 /// - `softplus`: `y = max(x, 0) + log1p(e^(−|x|))` (never overflows; equal to `log(1 + eˣ)`);
 ///   `gx = gy·σ(x)` with `σ(x) = 1/(1 + e^(−x))` for x ≥ 0 and `e^x/(1 + e^x)` below.
+/// - `softsign`: `y = x ÷ (1 + |x|)`; `gx = gy·(1 ÷ (1 + |x|)²)` (smooth: the derivative is
+///   continuous at 0, where PyTorch's composite also gives 1).
 /// - `gelu` (erf): `y = (x·½)·(1 + erf(x·c))`, `c = 1 ÷ √2` in this precision;
 ///   `gx = gy·(½(1 + erf(c·x)) + x·(c ÷ √π)·e^(−(c·x)²))`.
 /// - `gelu` (tanh): `y = (x·½)·(1 + tanh(k·(x + a·x³)))`, `k = √(2 ÷ π)`, `a = 0.044715`;
@@ -12,7 +14,7 @@
 /// reference evaluates the same functions to its own accuracy.
 public enum SmoothKernels {
     public enum Kind: Sendable, Equatable {
-        case tanh, sigmoid, softplus
+        case tanh, sigmoid, softplus, softsign
         case gelu(approximate: Bool)
     }
 
@@ -53,7 +55,16 @@ public enum SmoothKernels {
                 a.negate(t, xi); a.exp(t, t); a.add(t, one, t); a.divide(yi, one, t)
             case .softplus:
                 a.magnitude(t, xi); a.negate(t, t); a.exp(t, t); a.logOnePlus(t, t)
-                if a.sign(xi) == 1 { a.add(yi, xi, t) } else { a.copy(yi, t) }
+                switch a.sign(xi) {
+                case 1?: a.add(yi, xi, t)
+                case nil where a.classify(xi) != .nan:
+                    // An interval meeting 0: max(x, 0) is somewhere in hull(0, x), so the
+                    // output lies in hull(t, x + t) (the branch is a value choice, not a kink).
+                    a.add(u, xi, t); a.hull(yi, t, u)
+                default: a.copy(yi, t)
+                }
+            case .softsign:
+                a.magnitude(t, xi); a.add(t, one, t); a.divide(yi, xi, t)
             case .gelu(let approximate):
                 if approximate {
                     a.multiply(t, xi, xi); a.multiply(t, t, xi)      // x³
@@ -91,6 +102,8 @@ public enum SmoothKernels {
                 } else {
                     a.negate(u, xi); a.exp(u, u); a.add(u, one, u); a.divide(t, one, u)
                 }
+            case .softsign:
+                a.magnitude(u, xi); a.add(u, one, u); a.multiply(u, u, u); a.divide(t, one, u)
             case .gelu(let approximate):
                 if approximate {
                     a.multiply(u, xi, xi); a.multiply(u, u, xi)      // x³

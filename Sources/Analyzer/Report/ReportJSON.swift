@@ -21,10 +21,13 @@ public enum ReportJSON {
          ("absolute", .object([("total", num(e.absoluteTotal)), ("kink", num(e.absoluteKink)), ("rounding", num(e.absoluteRounding)),
                                ("reference_norm", num(e.referenceNorm))]))]
     }
+    /// Every choice of the convention table, by key: numbers as numbers, the rest as strings.
     static func convention(_ c: DerivativeConvention) -> JSONValue {
-        .object([("relu_prime_at_0", num(c.reluAtZero)), ("leaky_relu_prime_at_0", c.leakyReLUAtZero.map { num($0) } ?? .string("slope")),
-                 ("abs_prime_at_0", num(c.absAtZero)), ("hardtanh_prime_at_bounds", num(c.hardtanhAtBound)),
-                 ("maxpool_ties", .string(c.maxPoolTie.rawValue)), ("maximum_ties", .string(c.maximumTie.rawValue))])
+        .object(ConventionChoice.all.map { choice in
+            let v = c[choice]
+            if case .number(let d) = v { return (choice.key, num(d)) }
+            return (choice.key, .string(choice.render(v)))
+        })
     }
 
     /// The report document.

@@ -63,11 +63,12 @@ public final class Execution<A: ScalarArithmetic> {
     private func runForward(feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws {
         values.reserveCapacity(graph.nodes.count)
         for node in graph.nodes {
-            var output = Tensor<A>(zeros: node.shape, arithmetic)
+            var computed: Tensor<A>?
             var flushed = 0
             let exact = try arithmetic.checkingExactness {
-                flushed = try forward(node, into: &output, feed: feed, tensors: tensors, forcing: forcing)
+                (computed, flushed) = try forward(node, feed: feed, tensors: tensors, forcing: forcing)
             }
+            guard let output = computed else { continue }  // always set: forward returned
             nodeEvaluations += 1
             var events = RangeEvents.scan(output, arithmetic)
             events.flushed = flushed
@@ -110,145 +111,51 @@ public final class Execution<A: ScalarArithmetic> {
 
     // MARK: Forward
 
-    /// Computes `node` into `y` (fresh, +0); returns the number of flushed products.
+    /// Computes `node`'s output; returns it with the number of flushed products.
     @_specialize(where A == FixedArithmetic<Float>)
     @_specialize(where A == FixedArithmetic<Double>)
     @_specialize(where A == FixedArithmetic<Half>)
     @_specialize(where A == FixedArithmetic<BFloat16>)
     @_specialize(where A == MPFRArithmetic)
     @_specialize(where A == MPFRIntervalArithmetic)
-    private func forward(_ node: Node, into y: inout Tensor<A>, feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws -> Int {
-        let a = arithmetic
-        let inputs = node.inputs.map { values[$0] }
-        let count = y.count
-        func forced() throws -> DecisionRecord? {
-            guard let forcing else { return nil }
-            guard let record = forcing[node.id] else {
+    private func forward(_ node: Node, feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws -> (Tensor<A>, Int) {
+        if node.op.isLeaf {
+            var y = Tensor<A>(zeros: node.shape, arithmetic)
+            try load(node, into: &y, feed: feed, tensors: tensors)
+            return (y, 0)
+        }
+        var record: DecisionRecord?
+        if let forcing, node.op.isNonsmooth {
+            guard let r = forcing[node.id] else {
                 throw ExecutionError(node: node.name, message: "the forcing decisions have no record for this nonsmooth node")
             }
-            return record
+            record = r
         }
-        switch node.op {
-        case .input, .parameter:
-            if let given = tensors[node.name] {
-                guard given.shape == node.shape else {
-                    throw ExecutionError(node: node.name, message: "expected a tensor of shape \(node.shape), found \(given.shape)")
-                }
-                y = given
-                return 0
-            }
-            guard let data = feed.values[node.name] else {
-                throw ExecutionError(node: node.name, message: "no value was given for this \(node.op == .input ? "input" : "parameter")")
-            }
-            guard data.count == count else {
-                throw ExecutionError(node: node.name, message: "expected \(count) values for shape \(node.shape), found \(data.count)")
-            }
-            y.withMutableSlots { p in for i in 0..<data.count { a.set(p + i, data[i]) } }
-            return 0
-
-        case .linear(let hasBias):
-            let x = inputs[0], w = inputs[1]
-            let n = x.shape[0], inF = x.shape[1], outF = w.shape[0]
-            y.withMutableSlots { p in
-                LinearKernels.forward(a, model.accumulation, x: x.slots, w: w.slots, b: hasBias ? inputs[2].slots : nil,
-                                      y: p, n: n, inputs: inF, outputs: outF)
-            }
-            return FlushCounting.pairs(a, shared: inF, u: x.slots, uk: 1, ur: inF, nu: n, v: w.slots, vk: 1, vc: inF, nv: outF)
-
-        case .conv2d(let attributes):
-            let g = Execution.convShape(inputs[0].shape, inputs[1].shape, attributes)
-            y.withMutableSlots { p in
-                Conv2DKernels.forward(a, model.accumulation, g, x: inputs[0].slots, w: inputs[1].slots,
-                                      b: inputs.count == 3 ? inputs[2].slots : nil, y: p)
-            }
-            return FlushCounting.conv2d(a, g, x: inputs[0].slots, w: inputs[1].slots)
-
-        case .maxPool2d(let attributes):
-            let g = Execution.poolShape(inputs[0].shape, attributes)
-            var forcedSets: ArgmaxSets?
-            if let record = try forced() {
-                guard case .argmax(let sets) = record, sets.count == count else {
-                    throw ExecutionError(node: node.name, message: "the forcing record does not fit this max-pool node (\(count) sites)")
-                }
-                forcedSets = sets
-            }
-            let sets = y.withMutableSlots { p in PoolKernels.maxForward(a, g, x: inputs[0].slots, y: p, forced: forcedSets) }
-            decisions[node.id] = .argmax(sets)
-            return 0
-
-        case .avgPool2d(let attributes):
-            let g = Execution.poolShape(inputs[0].shape, attributes)
-            y.withMutableSlots { p in PoolKernels.avgForward(a, g, x: inputs[0].slots, y: p) }
-            return 0
-
-        case .relu, .leakyReLU, .relu6, .hardtanh, .abs:
-            let kind = Execution.piecewiseKind(node.op)!
-            let codes = try forcedCodes(node, try forced(), count: count)
-            let result = y.withMutableSlots { p in PiecewiseKernels.forward(a, kind, x: inputs[0].slots, y: p, count: count, forced: codes) }
-            decisions[node.id] = .pieces(result)
-            return 0
-
-        case .maximum, .minimum:
-            let codes = try forcedCodes(node, try forced(), count: count)
-            let result = y.withMutableSlots { p in
-                PiecewiseKernels.binaryForward(a, isMaximum: node.op == .maximum, a: inputs[0].slots, b: inputs[1].slots, y: p, count: count, forced: codes)
-            }
-            decisions[node.id] = .pieces(result)
-            return 0
-
-        case .tanh, .sigmoid, .softplus, .gelu:
-            let kind = Execution.smoothKind(node.op)!
-            y.withMutableSlots { p in SmoothKernels.forward(a, kind, x: inputs[0].slots, y: p, count: count) }
-            return 0
-
-        case .batchNorm(let eps, let training):
-            let x = inputs[0]
-            let (n, c, hw) = (x.shape[0], x.shape[1], x.shape.count == 4 ? x.shape[2] * x.shape[3] : 1)
-            y.withMutableSlots { p in
-                BatchNormKernels.forward(a, training: training, eps: eps, x: x.slots, weight: inputs[1].slots, bias: inputs[2].slots,
-                                         mean: inputs[3].slots, variance: inputs[4].slots, y: p, n: n, c: c, hw: hw)
-            }
-            return 0
-
-        case .flatten, .identity:
-            y = inputs[0].reshaped(node.shape)
-            return 0
-
-        case .add:
-            y.withMutableSlots { p in for i in 0..<count { a.add(p + i, inputs[0].slots + i, inputs[1].slots + i) } }
-            return 0
-
-        case .crossEntropy(let name):
-            let z = inputs[0]
-            let labels = try checkedLabels(node, name, n: z.shape[0], classes: z.shape[1])
-            y.withMutableSlots { p in LossKernels.crossEntropyForward(a, z: z.slots, labels: labels, classes: z.shape[1], loss: p) }
-            return 0
-
-        case .mse:
-            y.withMutableSlots { p in LossKernels.mseForward(a, y: inputs[0].slots, target: inputs[1].slots, count: inputs[0].count, loss: p) }
-            return 0
-        }
+        var visitor = ForwardVisitor(io: ForwardIO(arithmetic: arithmetic, accumulation: model.accumulation, node: node,
+                                                   inputs: node.inputs.map { values[$0] },
+                                                   output: Tensor(zeros: node.shape, arithmetic), labels: labels, forcing: record))
+        _ = try node.op.accept(&visitor)
+        if let r = visitor.io.record { decisions[node.id] = r }
+        return (visitor.io.output, visitor.io.flushed)
     }
 
-    private func forcedCodes(_ node: Node, _ record: DecisionRecord?, count: Int) throws -> [UInt8]? {
-        guard let record else { return nil }
-        guard case .pieces(let codes) = record, codes.count == count else {
-            throw ExecutionError(node: node.name, message: "the forcing record does not fit this \(node.op.name) node (\(count) sites)")
+    /// A leaf's value, from `tensors` or `feed`.
+    private func load(_ node: Node, into y: inout Tensor<A>, feed: Feed, tensors: [String: Tensor<A>]) throws {
+        if let given = tensors[node.name] {
+            guard given.shape == node.shape else {
+                throw ExecutionError(node: node.name, message: "expected a tensor of shape \(node.shape), found \(given.shape)")
+            }
+            y = given
+            return
         }
-        return codes
-    }
-
-    private func checkedLabels(_ node: Node, _ name: String, n: Int, classes: Int) throws -> [Int] {
-        guard let labels = labels[name] else {
-            throw ExecutionError(node: node.name, message: "no labels were given under '\(name)'")
+        guard let data = feed.values[node.name] else {
+            throw ExecutionError(node: node.name, message: "no value was given for this \(node.op == .input ? "input" : "parameter")")
         }
-        guard labels.count == n else {
-            throw ExecutionError(node: node.name, message: "expected \(n) labels (one per sample) under '\(name)', found \(labels.count)")
+        guard data.count == y.count else {
+            throw ExecutionError(node: node.name, message: "expected \(y.count) values for shape \(node.shape), found \(data.count)")
         }
-        if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classes }) {
-            throw ExecutionError(node: node.name, message: "label \(labels[bad]) of sample \(bad) is outside 0..<\(classes)")
-        }
-        return labels
+        let a = arithmetic
+        y.withMutableSlots { p in for i in 0..<data.count { a.set(p + i, data[i]) } }
     }
 
     // MARK: Backward
@@ -294,10 +201,11 @@ public final class Execution<A: ScalarArithmetic> {
             needs[node.id] = wanted.contains(node.id) || node.inputs.contains { needs[$0] }
         }
         let count = conventions.count
-        var pending = [[NodeID: [(order: Int, tensor: Tensor<A>)]]](repeating: [:], count: count)
+        // Contributions to each node, keyed by (consumer, operand): the documented summation order.
+        var pending = [[NodeID: [(order: Order, tensor: Tensor<A>)]]](repeating: [:], count: count)
         var seed = Tensor<A>(zeros: values[root].shape, a)
         seed.withMutableSlots { a.set($0, 1) }
-        for j in 0..<count { pending[j][root] = [(0, seed)] }
+        for j in 0..<count { pending[j][root] = [(Order(consumer: root, operand: 0), seed)] }
         var result = [[NodeID: Tensor<A>]](repeating: [:], count: count)
         var events = [[NodeID: RangeEvents]](repeating: [:], count: count)
 
@@ -326,7 +234,7 @@ public final class Execution<A: ScalarArithmetic> {
                     // Same incoming gradient, no convention involved: the same contributions.
                     for (k, g) in grads0.enumerated() {
                         guard let g else { continue }
-                        pending[j][node.inputs[k], default: []].append((id * 8 + k, g))
+                        pending[j][node.inputs[k], default: []].append((Order(consumer: id, operand: k), g))
                     }
                     events[j][id] = events0
                     continue
@@ -338,7 +246,7 @@ public final class Execution<A: ScalarArithmetic> {
                     guard let g else { continue }
                     e = e + RangeEvents.scan(g, a)
                     if j > 0, let g0 = grads0[k], identical(g, g0) { grads[k] = g0 }
-                    pending[j][node.inputs[k], default: []].append((id * 8 + k, grads[k]!))
+                    pending[j][node.inputs[k], default: []].append((Order(consumer: id, operand: k), grads[k]!))
                 }
                 events[j][id] = e
                 if j == 0 { (grads0, events0) = (grads, e) }
@@ -390,119 +298,33 @@ public final class Execution<A: ScalarArithmetic> {
                                 flushed: inout Int) -> [Tensor<A>?] {
         let a = arithmetic
         let inputs = node.inputs.map { values[$0] }
-        func fresh(_ k: Int) -> Tensor<A>? { needs[node.inputs[k]] ? Tensor(zeros: inputs[k].shape, a) : nil }
-        var g = (0..<inputs.count).map(fresh)
-        func slots(_ k: Int) -> Ref? { g[k]?.slots }  // fresh tensors are uniquely owned: safe to write
-
-        switch node.op {
-        case .input, .parameter:
-            return []
-
-        case .linear(let hasBias):
-            let x = inputs[0], w = inputs[1]
-            let n = x.shape[0], inF = x.shape[1], outF = w.shape[0]
-            LinearKernels.backward(a, model.accumulation, x: x.slots, w: w.slots, gy: gy.slots, gx: slots(0), gw: slots(1),
-                                   gb: hasBias ? slots(2) : nil, n: n, inputs: inF, outputs: outF)
-            if g[0] != nil {
-                flushed += FlushCounting.pairs(a, shared: outF, u: gy.slots, uk: 1, ur: outF, nu: n, v: w.slots, vk: inF, vc: 1, nv: inF)
-            }
-            if g[1] != nil {
-                flushed += FlushCounting.pairs(a, shared: n, u: gy.slots, uk: outF, ur: 1, nu: outF, v: x.slots, vk: inF, vc: 1, nv: inF)
-            }
-
-        case .conv2d(let attributes):
-            let shape = Execution.convShape(inputs[0].shape, inputs[1].shape, attributes)
-            Conv2DKernels.backward(a, model.accumulation, shape, x: inputs[0].slots, w: inputs[1].slots, gy: gy.slots,
-                                   gx: slots(0), gw: slots(1), gb: inputs.count == 3 ? slots(2) : nil)
-            flushed += FlushCounting.conv2d(a, shape, x: inputs[0].slots, w: inputs[1].slots, gy: gy.slots,
-                                                    weight: g[1] != nil, input: g[0] != nil)
-
-        case .maxPool2d(let attributes):
-            guard let gx = slots(0), case .argmax(let sets)? = decisions[node.id] else { break }
-            PoolKernels.maxBackward(a, Execution.poolShape(inputs[0].shape, attributes), decisions: sets,
-                                    tie: convention.maxPoolTie, gy: gy.slots, gx: gx)
-
-        case .avgPool2d(let attributes):
-            guard let gx = slots(0) else { break }
-            PoolKernels.avgBackward(a, Execution.poolShape(inputs[0].shape, attributes), gy: gy.slots, gx: gx)
-
-        case .relu, .leakyReLU, .relu6, .hardtanh, .abs:
-            guard let gx = slots(0), case .pieces(let codes)? = decisions[node.id] else { break }
-            PiecewiseKernels.backward(a, Execution.piecewiseKind(node.op)!, convention, codes: codes, gy: gy.slots, gx: gx)
-
-        case .maximum, .minimum:
-            guard case .pieces(let codes)? = decisions[node.id] else { break }
-            let ga = g[0] ?? Tensor(zeros: inputs[0].shape, a), gb = g[1] ?? Tensor(zeros: inputs[1].shape, a)
-            PiecewiseKernels.binaryBackward(a, isMaximum: node.op == .maximum, tie: convention.maximumTie, codes: codes,
-                                            gy: gy.slots, ga: ga.slots, gb: gb.slots)
-
-        case .tanh, .sigmoid, .softplus, .gelu:
-            guard let gx = slots(0) else { break }
-            SmoothKernels.backward(a, Execution.smoothKind(node.op)!, x: inputs[0].slots, y: values[node.id].slots,
-                                   gy: gy.slots, gx: gx, count: gy.count)
-
-        case .batchNorm(let eps, let training):
-            let x = inputs[0]
-            let (n, c, hw) = (x.shape[0], x.shape[1], x.shape.count == 4 ? x.shape[2] * x.shape[3] : 1)
-            BatchNormKernels.backward(a, training: training, eps: eps, x: x.slots, weight: inputs[1].slots,
-                                      mean: inputs[3].slots, variance: inputs[4].slots, gy: gy.slots,
-                                      gx: slots(0), gweight: slots(1), gbias: slots(2), n: n, c: c, hw: hw)
-            g[3] = nil  // running statistics are buffers: no gradient
-            g[4] = nil
-
-        case .flatten, .identity:
-            if g[0] != nil { g[0] = gy.reshaped(inputs[0].shape) }
-
-        case .add:
-            if g[0] != nil { g[0] = gy }
-            if g[1] != nil { g[1] = gy }
-
-        case .crossEntropy(let name):
-            guard let gz = slots(0) else { break }
-            let z = inputs[0]
-            LossKernels.crossEntropyBackward(a, z: z.slots, labels: labels[name]!, classes: z.shape[1], gloss: gy.slots, gz: gz)
-
-        case .mse:
-            let gp = g[0] ?? Tensor(zeros: inputs[0].shape, a), gt = g[1] ?? Tensor(zeros: inputs[1].shape, a)
-            LossKernels.mseBackward(a, y: inputs[0].slots, target: inputs[1].slots, count: inputs[0].count,
-                                    gloss: gy.slots, gy: gp.slots, gtarget: gt.slots)
-        }
-        return g
+        let fresh = (0..<inputs.count).map { k in needs[node.inputs[k]] ? Tensor(zeros: inputs[k].shape, a) : nil }
+        var visitor = BackwardVisitor(io: BackwardIO(arithmetic: a, accumulation: model.accumulation, node: node, inputs: inputs,
+                                                     output: values[node.id], gy: gy, gradients: fresh, convention: convention,
+                                                     record: decisions[node.id], labels: labels))
+        guard (try? node.op.accept(&visitor)) != nil else { return [] }  // leaves; backward visitors never throw
+        flushed += visitor.io.flushed
+        return visitor.io.gradients
     }
+}
 
-    // MARK: Shapes
+/// The key that orders the contributions a node receives: by consumer, then by operand.
+struct Order: Comparable {
+    let consumer: NodeID
+    let operand: Int
+    static func < (l: Order, r: Order) -> Bool { (l.consumer, l.operand) < (r.consumer, r.operand) }
+}
 
-    static func convShape(_ x: [Int], _ w: [Int], _ a: Conv2DAttributes) -> Conv2DShape {
-        Conv2DShape(n: x[0], c: x[1], h: x[2], w: x[3], o: w[0], kh: w[2], kw: w[3],
-                    sh: a.stride[0], sw: a.stride[1], ph: a.padding[0], pw: a.padding[1],
-                    dh: a.dilation[0], dw: a.dilation[1], groups: a.groups)
-    }
+/// Runs a primitive's forward on `io`, statically typed.
+struct ForwardVisitor<A: ScalarArithmetic>: PrimitiveVisitor {
+    var io: ForwardIO<A>
+    mutating func visit<P: Primitive>(_ primitive: P) throws { try primitive.forward(&io) }
+}
 
-    static func poolShape(_ x: [Int], _ a: PoolAttributes) -> Conv2DShape {
-        Conv2DShape(n: x[0], c: x[1], h: x[2], w: x[3], o: x[1], kh: a.kernel[0], kw: a.kernel[1],
-                    sh: a.stride[0], sw: a.stride[1], ph: a.padding[0], pw: a.padding[1], dh: 1, dw: 1, groups: x[1])
-    }
-
-    static func piecewiseKind(_ op: Op) -> PiecewiseKernels.Kind? {
-        switch op {
-        case .relu: .relu
-        case .leakyReLU(let slope): .leakyReLU(slope: slope)
-        case .relu6: .hardtanh(min: 0, max: 6)
-        case .hardtanh(let lo, let hi): .hardtanh(min: lo, max: hi)
-        case .abs: .abs
-        default: nil
-        }
-    }
-
-    static func smoothKind(_ op: Op) -> SmoothKernels.Kind? {
-        switch op {
-        case .tanh: .tanh
-        case .sigmoid: .sigmoid
-        case .softplus: .softplus
-        case .gelu(let approximate): .gelu(approximate: approximate)
-        default: nil
-        }
-    }
+/// Runs a primitive's backward on `io`, statically typed.
+struct BackwardVisitor<A: ScalarArithmetic>: PrimitiveVisitor {
+    var io: BackwardIO<A>
+    mutating func visit<P: Primitive>(_ primitive: P) { primitive.backward(&io) }
 }
 
 /// The result of one backward pass: gradients by node id, range events of each node's backward,

@@ -61,7 +61,10 @@ public struct Graph: Sendable {
         for i in inputs where i < 0 || i >= nodes.count {
             throw GraphError(node: name, key: "inputs", message: "refers to node #\(i), which does not exist (yet)")
         }
-        let shape = try ShapeInference.outputShape(of: op, named: name, inputs: inputs.map { nodes[$0] })
+        guard let primitive = op.primitive else {
+            throw GraphError(node: name, key: nil, message: "leaves are added with input(_:shape:) or parameter(_:shape:)")
+        }
+        let shape = try primitive.outputShape(ShapeCheck(node: name, op: op.name, inputs: inputs.map { nodes[$0] }))
         guard Graph.fits(shape) else {
             throw GraphError(node: name, key: nil, message: "the output shape \(shape) holds more than \(Graph.maxElements) values")
         }
