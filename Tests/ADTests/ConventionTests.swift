@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import AD
 
@@ -45,6 +46,15 @@ import AD
         #expect(try localDerivatives(.relu6, [-1, 0, 3, 6, 7], .pytorch) == [0, 0, 1, 0, 0])
         #expect(try localDerivatives(.relu6, [-1, 0, 3, 6, 7], .alternative) == [0, 1, 1, 1, 0])
         #expect(try localDerivatives(.hardtanh(min: -1, max: 1), [-2, -1, 0.5, 1, 2], with { $0[Hardtanh.atBound] = .number(0.5) }) == [0, 0.5, 1, 0.5, 0])
+    }
+
+    /// ELU: PyTorch's elu_backward gives α·eˣ at and below 0, so α at 0; C′ gives 1. With α = 1
+    /// there is no kink (both one-sided derivatives are 1).
+    @Test func eluAtZeroIsAlphaUnlessFlipped() throws {
+        #expect(try localDerivatives(.elu(alpha: 0.5), [-1, 0, 1], .pytorch) == [0.5 * Foundation.exp(-1.0), 0.5, 1])
+        #expect(try localDerivatives(.elu(alpha: 0.5), [-1, 0, 1], .alternative) == [0.5 * Foundation.exp(-1.0), 1, 1])
+        #expect(try localDerivatives(.elu(alpha: 0.5), [0], with { $0[ELU.atZero] = .number(0.25) }) == [0.25])
+        #expect(try localDerivatives(.elu(alpha: 1), [0], .alternative) == [1])
     }
 
     /// A 2×2 window with a triple tie {1, 2, 3} (positions 1, 2, 3 hold 5) and a window without.
@@ -103,7 +113,7 @@ import AD
         #expect(DerivativeConvention.pytorch[MaxPool2D.tie] == .tie(.first) && DerivativeConvention.alternative[MaxPool2D.tie] == .tie(.last))
         #expect(DerivativeConvention.pytorch[ExtremumTie.choice] == .tie(.split) && DerivativeConvention.alternative[ExtremumTie.choice] == .tie(.first))
         #expect(DerivativeConvention.pytorch[LeakyReLU.atZero] == .standard && DerivativeConvention.alternative[LeakyReLU.atZero] == .number(1))
-        //ELU
+        #expect(DerivativeConvention.pytorch[ELU.atZero] == .standard && DerivativeConvention.alternative[ELU.atZero] == .number(1))
         #expect(DerivativeConvention.pytorch.flipped == DerivativeConvention.alternative)
         var bad = DerivativeConvention.pytorch
         bad[ReLU.atZero] = .number(2)

@@ -97,7 +97,7 @@ public enum Op: Sendable, Equatable {
     public static let primitiveTypes: [any Primitive.Type] = [
         Linear.self, Conv2D.self, ReLU.self, LeakyReLU.self, Abs.self, ReLU6.self, Hardtanh.self, MaxPool2D.self,
         AvgPool2D.self, Maximum.self, Minimum.self, Tanh.self, Sigmoid.self, Softplus.self, GELU.self, BatchNorm.self,
-        Flatten.self, Add.self, Identity.self, CrossEntropy.self, MSE.self, Softsign.self,
+        Flatten.self, Add.self, Identity.self, CrossEntropy.self, MSE.self, Softsign.self, ELU.self,
     ]
 
     /// The primitive type spelled `name` in model files.

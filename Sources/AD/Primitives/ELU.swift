@@ -86,7 +86,7 @@ public struct ELU: NonsmoothPrimitive {
 
     /// `|x|`.
     public func kinkDistances(_ inputs: [[Double]], shapes: [[Int]]) -> [Double] {
-        alpha == 1 ? inputs[0].map { _ in .infinity } : inputs[0].map { Swift.abs($0) }
+        alpha == 1 ? inputs[0].map { $0.isNaN ? .nan : .infinity } : inputs[0].map { Swift.abs($0) }
     }
 
     public func label(_ codes: PieceCodes, _ site: Int) -> String { PieceCodes.label(codes[site], PieceCodes.singleBreakpointNames) }
