@@ -129,29 +129,26 @@ public struct Analysis: Sendable {
 
     /// `point` is P's rounded point, `reference` R at that point.
     func analyze(_ p: PrecisionName, _ built: ModelGraph, _ point: Feed, _ reference: ReferenceRun) throws -> PrecisionResult {
-        switch p {
-        case .f16: try PrecisionAnalysis(self, FixedArithmetic<Half>(), built, point).run(reference)
-        case .bf16: try PrecisionAnalysis(self, FixedArithmetic<BFloat16>(), built, point).run(reference)
-        case .f32: try PrecisionAnalysis(self, FixedArithmetic<Float>(), built, point).run(reference)
-        case .f64: try PrecisionAnalysis(self, FixedArithmetic<Double>(), built, point).run(reference)
-        case .mpfr(let bits): try PrecisionAnalysis(self, MPFRArithmetic(bits: bits), built, point).run(reference)
+        struct Run: ArithmeticVisitor {
+            let analysis: Analysis, built: ModelGraph, point: Feed, reference: ReferenceRun
+            func visit<A: ScalarArithmetic>(_ a: A) throws -> PrecisionResult {
+                try PrecisionAnalysis(analysis, a, built, point).run(reference)
+            }
         }
+        return try p.withArithmetic(Run(analysis: self, built: built, point: point, reference: reference))
     }
 
     /// The point analysed at `p`: every value rounded to `p` (parameters, inputs, real targets).
     func roundedFeed(_ p: PrecisionName, _ feed: Feed) -> Feed {
-        func rounded<A: ScalarArithmetic>(_ a: A) -> Feed {
-            var out = feed
-            for (k, v) in feed.values { out.values[k] = a.doubles(a.makeStorage(v)) }
-            return out
+        struct Round: ArithmeticVisitor {
+            let feed: Feed
+            func visit<A: ScalarArithmetic>(_ a: A) -> Feed {
+                var out = feed
+                for (k, v) in feed.values { out.values[k] = a.doubles(a.makeStorage(v)) }
+                return out
+            }
         }
-        switch p {
-        case .f16: return rounded(FixedArithmetic<Half>())
-        case .bf16: return rounded(FixedArithmetic<BFloat16>())
-        case .f32: return rounded(FixedArithmetic<Float>())
-        case .f64: return rounded(FixedArithmetic<Double>())
-        case .mpfr(let bits): return rounded(MPFRArithmetic(bits: bits))
-        }
+        return try! p.withArithmetic(Round(feed: feed))  // Round never throws
     }
 
     /// Whether two points are the same bits (f32 weights give f32 and f64 one point, one R).

@@ -28,11 +28,11 @@ if CommandLine.arguments.contains("--profile-w1") {
     // One W1 (or W2) pass at f32 (or f16, bf16), for profilers.
     let which = ProcessInfo.processInfo.environment["PROFILE_PRECISION"] ?? "f32"
     let workload: Workload = ProcessInfo.processInfo.environment["PROFILE_WORKLOAD"] == "w2" ? .w2 : .w1
-    switch which {
-    case "f16": print(try PassBenchmark.pass(workload, FixedArithmetic<Half>(), batch: 128, runs: 1))
-    case "bf16": print(try PassBenchmark.pass(workload, FixedArithmetic<BFloat16>(), batch: 128, runs: 1))
-    default: print(try PassBenchmark.pass(workload, FixedArithmetic<Float>(), batch: 128, runs: 1))
+    struct Pass: ArithmeticVisitor {
+        let workload: Workload
+        func visit<A: ScalarArithmetic>(_ a: A) throws -> String { "\(try PassBenchmark.pass(workload, a, batch: 128, runs: 1))" }
     }
+    print(try PrecisionName(parsing: which).withArithmetic(Pass(workload: workload)))
     exit(0)
 }
 

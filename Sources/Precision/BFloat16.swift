@@ -10,6 +10,7 @@ public struct BFloat16: Emulated16BitFloat, Hashable, BitwiseCopyable {
 
     public static let format = FormatInfo.bfloat16
     public static let precisionName = PrecisionName.bf16
+    public static var widerAccumulator: WideAccumulatorFormat? { .float }
 
     @inlinable @inline(__always) public static func encode(roundingFloat f: Float) -> UInt16 { bfloat16Bits(roundingFloat: f) }
     @inlinable @inline(__always) public static var exponentMask: UInt16 { 0x7F80 }

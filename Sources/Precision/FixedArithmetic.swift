@@ -8,6 +8,9 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
     @inlinable public init() {}
 
     @inlinable public var precision: PrecisionName { S.precisionName }
+    @inlinable public var traits: ArithmeticTraits {
+        ArithmeticTraits(isFixedWidth: true, canUnderflow: true, widerAccumulator: S.widerAccumulator, isEnclosure: false)
+    }
     @inlinable public func makeStorage(count: Int) -> FixedStorage<S> { FixedStorage(count: count) }
     @inlinable public func independentCopy() -> Self { self }
 

@@ -6,6 +6,7 @@ import RealModule
 extension Float: FloatingScalar {
     public static var format: FormatInfo { .binary32 }
     public static var precisionName: PrecisionName { .f32 }
+    public static var widerAccumulator: WideAccumulatorFormat? { .double }
     @inlinable public var exactDouble: Double { Double(self) }
     @inlinable public static var one: Float { 1 }
 }
@@ -14,6 +15,7 @@ extension Float: FloatingScalar {
 extension Double: FloatingScalar {
     public static var format: FormatInfo { .binary64 }
     public static var precisionName: PrecisionName { .f64 }
+    public static var widerAccumulator: WideAccumulatorFormat? { nil }
     @inlinable public var exactDouble: Double { self }
     @inlinable public static var one: Double { 1 }
 }

@@ -13,6 +13,8 @@ public protocol FloatingScalar: RoundedAlgebraic, RoundedElementaryFunctions, Cu
     static var format: FormatInfo { get }
     /// The precision's name (`f16`, `bf16`, `f32`, `f64`).
     static var precisionName: PrecisionName { get }
+    /// The wider hardware format that holds this format's products exactly (nil for binary64).
+    static var widerAccumulator: WideAccumulatorFormat? { get }
 
     /// The value whose encoding is `bitPattern`.
     init(bitPattern: BitPattern)

@@ -13,6 +13,7 @@ public struct Half: Emulated16BitFloat, Hashable, BitwiseCopyable {
 
     public static let format = FormatInfo.binary16
     public static let precisionName = PrecisionName.f16
+    public static var widerAccumulator: WideAccumulatorFormat? { .float }
 
     @inlinable @inline(__always) public static func encode(roundingFloat f: Float) -> UInt16 { binary16Bits(roundingFloat: f) }
     @inlinable @inline(__always) public static var exponentMask: UInt16 { 0x7C00 }

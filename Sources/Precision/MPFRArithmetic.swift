@@ -33,6 +33,7 @@ public struct MPFRArithmetic: ScalarArithmetic, Sendable {
     }
 
     public var precision: PrecisionName { .mpfr(bits: bits) }
+    public var traits: ArithmeticTraits { ArithmeticTraits(isFixedWidth: false, canUnderflow: false, widerAccumulator: nil, isEnclosure: false) }
     public func makeStorage(count: Int) -> MPFRArena { MPFRArena(count: count, bits: bits) }
     /// MPFR arithmetics hold no mutable state: the copy is `self`.
     public func independentCopy() -> MPFRArithmetic { self }

@@ -66,6 +66,7 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     }
 
     public var precision: PrecisionName { .mpfr(bits: bits) }
+    public var traits: ArithmeticTraits { ArithmeticTraits(isFixedWidth: false, canUnderflow: false, widerAccumulator: nil, isEnclosure: true) }
     public func makeStorage(count: Int) -> MPFRIntervalArena { MPFRIntervalArena(count: count, bits: bits) }
     public func independentCopy() -> MPFRIntervalArithmetic { self }
 

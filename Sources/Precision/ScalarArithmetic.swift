@@ -24,6 +24,8 @@ public protocol ScalarArithmetic: Sendable {
 
     /// The precision this arithmetic computes in.
     var precision: PrecisionName { get }
+    /// What this arithmetic can do (declared: no default, so a new arithmetic must say).
+    var traits: ArithmeticTraits { get }
     /// Storage for `count` slots, each `+0`.
     func makeStorage(count: Int) -> Storage
     /// A copy that shares no mutable scratch state with `self` (for another thread).

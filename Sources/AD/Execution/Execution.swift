@@ -22,17 +22,22 @@ public final class Execution<A: ScalarArithmetic> {
     /// Whether the decisions were forced from outside rather than computed.
     public let isForced: Bool
     /// Every node's output, by id.
-    public private(set) var values: [Tensor<A>] = []
+    public var values: [Tensor<A>] { _values }
+    @usableFromInline var _values: [Tensor<A>] = []
     /// The decisions of every nonsmooth node, by id (the forcing ones for a forced run).
-    public private(set) var decisions: DecisionSet = [:]
+    public var decisions: DecisionSet { _decisions }
+    @usableFromInline var _decisions: DecisionSet = [:]
     /// Range events of each node's forward output (leaves included: rounding weights to a
     /// narrow format can overflow), by id.
-    public private(set) var forwardEvents: [RangeEvents] = []
+    public var forwardEvents: [RangeEvents] { _forwardEvents }
+    @usableFromInline var _forwardEvents: [RangeEvents] = []
     /// Whether each node's forward computation was exact (`nil` when the arithmetic cannot tell).
-    public private(set) var forwardExact: [Bool?] = []
+    public var forwardExact: [Bool?] { _forwardExact }
+    @usableFromInline var _forwardExact: [Bool?] = []
     /// How many node evaluations the forward pass made: the node count, and it never grows
     /// (backward does not recompute forward).
-    public private(set) var nodeEvaluations = 0
+    public var nodeEvaluations: Int { _nodeEvaluations }
+    @usableFromInline var _nodeEvaluations: Int = 0
 
     /// Runs the forward pass.
     /// - Throws: `ExecutionError` for a missing or mis-sized leaf value, missing or out-of-range
@@ -41,6 +46,7 @@ public final class Execution<A: ScalarArithmetic> {
     ///
     /// `tensors` gives leaves directly in this precision (they take precedence over `feed`):
     /// for points that `Double` cannot hold, such as a finite-difference step in MPFR.
+    @inlinable
     public init(graph: Graph, arithmetic: A, feed: Feed, tensors: [String: Tensor<A>] = [:],
                 model: ArithmeticModel = .default, forcing: DecisionSet? = nil) throws {
         self.graph = graph
@@ -48,20 +54,15 @@ public final class Execution<A: ScalarArithmetic> {
         self.model = model
         self.labels = feed.labels
         self.isForced = forcing != nil
-        if model.accumulation == .widerAccumulator && Accumulate.wideFormat(for: arithmetic.precision) == nil {
+        if model.accumulation == .widerAccumulator && arithmetic.traits.widerAccumulator == nil {
             throw ExecutionError(node: graph.nodes.first?.name ?? "-", message: "a wider accumulator is defined for f16, bf16 and f32 storage, not \(arithmetic.precision)")
         }
         try runForward(feed: feed, tensors: tensors, forcing: forcing)
     }
 
-    @_specialize(where A == FixedArithmetic<Float>)
-    @_specialize(where A == FixedArithmetic<Double>)
-    @_specialize(where A == FixedArithmetic<Half>)
-    @_specialize(where A == FixedArithmetic<BFloat16>)
-    @_specialize(where A == MPFRArithmetic)
-    @_specialize(where A == MPFRIntervalArithmetic)
-    private func runForward(feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws {
-        values.reserveCapacity(graph.nodes.count)
+    @inlinable
+    func runForward(feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws {
+        _values.reserveCapacity(graph.nodes.count)
         for node in graph.nodes {
             var computed: Tensor<A>?
             var flushed = 0
@@ -69,12 +70,12 @@ public final class Execution<A: ScalarArithmetic> {
                 (computed, flushed) = try forward(node, feed: feed, tensors: tensors, forcing: forcing)
             }
             guard let output = computed else { continue }  // always set: forward returned
-            nodeEvaluations += 1
+            _nodeEvaluations += 1
             var events = RangeEvents.scan(output, arithmetic)
             events.flushed = flushed
-            values.append(output)
-            forwardEvents.append(events)
-            forwardExact.append(exact)
+            _values.append(output)
+            _forwardEvents.append(events)
+            _forwardExact.append(exact)
         }
     }
 
@@ -92,33 +93,28 @@ public final class Execution<A: ScalarArithmetic> {
         model = source.model
         labels = source.labels
         isForced = source.isForced
-        values = source.values.map { v in
+        _values = source.values.map { v in
             var t = Tensor<A>(zeros: v.shape, other)
             t.withMutableSlots { p in for i in 0..<v.count { other.copy(p + i, v.slots + i) } }
             return t
         }
-        decisions = source.decisions
-        forwardEvents = source.forwardEvents
-        forwardExact = source.forwardExact
-        nodeEvaluations = source.nodeEvaluations
+        _decisions = source.decisions
+        _forwardEvents = source.forwardEvents
+        _forwardExact = source.forwardExact
+        _nodeEvaluations = source.nodeEvaluations
     }
 
     /// The output of node `id`.
-    public func value(_ id: NodeID) -> Tensor<A> { values[id] }
+    @inlinable public func value(_ id: NodeID) -> Tensor<A> { _values[id] }
 
     /// The loss: the last node whose op is a loss.
-    public var lossNode: NodeID? { graph.nodes.last { $0.op.isLoss }?.id }
+    @inlinable public var lossNode: NodeID? { graph.nodes.last { $0.op.isLoss }?.id }
 
     // MARK: Forward
 
     /// Computes `node`'s output; returns it with the number of flushed products.
-    @_specialize(where A == FixedArithmetic<Float>)
-    @_specialize(where A == FixedArithmetic<Double>)
-    @_specialize(where A == FixedArithmetic<Half>)
-    @_specialize(where A == FixedArithmetic<BFloat16>)
-    @_specialize(where A == MPFRArithmetic)
-    @_specialize(where A == MPFRIntervalArithmetic)
-    private func forward(_ node: Node, feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws -> (Tensor<A>, Int) {
+    @inlinable
+    func forward(_ node: Node, feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws -> (Tensor<A>, Int) {
         if node.op.isLeaf {
             var y = Tensor<A>(zeros: node.shape, arithmetic)
             try load(node, into: &y, feed: feed, tensors: tensors)
@@ -135,12 +131,13 @@ public final class Execution<A: ScalarArithmetic> {
                                                    inputs: node.inputs.map { values[$0] },
                                                    output: Tensor(zeros: node.shape, arithmetic), labels: labels, forcing: record))
         _ = try node.op.accept(&visitor)
-        if let r = visitor.io.record { decisions[node.id] = r }
+        if let r = visitor.io.record { _decisions[node.id] = r }
         return (visitor.io.output, visitor.io.flushed)
     }
 
     /// A leaf's value, from `tensors` or `feed`.
-    private func load(_ node: Node, into y: inout Tensor<A>, feed: Feed, tensors: [String: Tensor<A>]) throws {
+    @inlinable
+    func load(_ node: Node, into y: inout Tensor<A>, feed: Feed, tensors: [String: Tensor<A>]) throws {
         if let given = tensors[node.name] {
             guard given.shape == node.shape else {
                 throw ExecutionError(node: node.name, message: "expected a tensor of shape \(node.shape), found \(given.shape)")
@@ -166,6 +163,7 @@ public final class Execution<A: ScalarArithmetic> {
     /// A node used by several consumers sums their contributions in increasing consumer order
     /// (and operand order within one consumer). Only the nodes between `wrt` and the loss are
     /// visited.
+    @inlinable
     public func backward(convention: DerivativeConvention = .pytorch, from loss: NodeID? = nil, wrt: [NodeID]) throws -> Gradients<A> {
         try backward(conventions: [convention], from: loss, wrt: wrt)[0]
     }
@@ -180,12 +178,7 @@ public final class Execution<A: ScalarArithmetic> {
     /// instead of recomputed; after a nonsmooth node, each result identical to the first
     /// convention's is replaced by it, so sharing resumes below. For the certified reference,
     /// whose backward passes are the analysis' most expensive work, this nearly halves C′'s cost.
-    @_specialize(where A == FixedArithmetic<Float>)
-    @_specialize(where A == FixedArithmetic<Double>)
-    @_specialize(where A == FixedArithmetic<Half>)
-    @_specialize(where A == FixedArithmetic<BFloat16>)
-    @_specialize(where A == MPFRArithmetic)
-    @_specialize(where A == MPFRIntervalArithmetic)
+    @inlinable
     public func backward(conventions: [DerivativeConvention], from loss: NodeID? = nil, wrt: [NodeID]) throws -> [Gradients<A>] {
         for c in conventions { try c.validate() }
         guard let root = loss ?? lossNode else {
@@ -262,7 +255,8 @@ public final class Execution<A: ScalarArithmetic> {
     }
 
     /// Whether two tensors hold the same encodings, slot by slot.
-    private func identical(_ x: Tensor<A>, _ y: Tensor<A>) -> Bool {
+    @inlinable
+    func identical(_ x: Tensor<A>, _ y: Tensor<A>) -> Bool {
         if x.storage === y.storage { return true }
         guard x.count == y.count else { return false }
         let a = arithmetic, p = x.slots, q = y.slots
@@ -270,13 +264,8 @@ public final class Execution<A: ScalarArithmetic> {
         return true
     }
 
-    @_specialize(where A == FixedArithmetic<Float>)
-    @_specialize(where A == FixedArithmetic<Double>)
-    @_specialize(where A == FixedArithmetic<Half>)
-    @_specialize(where A == FixedArithmetic<BFloat16>)
-    @_specialize(where A == MPFRArithmetic)
-    @_specialize(where A == MPFRIntervalArithmetic)
-    private func sum(_ parts: [Tensor<A>]) -> Tensor<A> {
+    @inlinable
+    func sum(_ parts: [Tensor<A>]) -> Tensor<A> {
         guard parts.count > 1 else { return parts[0] }
         var total = parts[0]
         total.withMutableSlots { p in
@@ -288,13 +277,8 @@ public final class Execution<A: ScalarArithmetic> {
     }
 
     /// The gradient contribution to each input of `node` (nil where not needed).
-    @_specialize(where A == FixedArithmetic<Float>)
-    @_specialize(where A == FixedArithmetic<Double>)
-    @_specialize(where A == FixedArithmetic<Half>)
-    @_specialize(where A == FixedArithmetic<BFloat16>)
-    @_specialize(where A == MPFRArithmetic)
-    @_specialize(where A == MPFRIntervalArithmetic)
-    private func inputGradients(_ node: Node, _ gy: Tensor<A>, _ convention: DerivativeConvention, _ needs: [Bool],
+    @inlinable
+    func inputGradients(_ node: Node, _ gy: Tensor<A>, _ convention: DerivativeConvention, _ needs: [Bool],
                                 flushed: inout Int) -> [Tensor<A>?] {
         let a = arithmetic
         let inputs = node.inputs.map { values[$0] }
@@ -309,22 +293,31 @@ public final class Execution<A: ScalarArithmetic> {
 }
 
 /// The key that orders the contributions a node receives: by consumer, then by operand.
+@usableFromInline
 struct Order: Comparable {
-    let consumer: NodeID
-    let operand: Int
-    static func < (l: Order, r: Order) -> Bool { (l.consumer, l.operand) < (r.consumer, r.operand) }
+    @usableFromInline let consumer: NodeID
+    @usableFromInline let operand: Int
+    @inlinable init(consumer: NodeID, operand: Int) {
+        self.consumer = consumer
+        self.operand = operand
+    }
+    @inlinable static func < (l: Order, r: Order) -> Bool { (l.consumer, l.operand) < (r.consumer, r.operand) }
 }
 
 /// Runs a primitive's forward on `io`, statically typed.
+@usableFromInline
 struct ForwardVisitor<A: ScalarArithmetic>: PrimitiveVisitor {
-    var io: ForwardIO<A>
-    mutating func visit<P: Primitive>(_ primitive: P) throws { try primitive.forward(&io) }
+    @usableFromInline var io: ForwardIO<A>
+    @inlinable init(io: ForwardIO<A>) { self.io = io }
+    @inlinable mutating func visit<P: Primitive>(_ primitive: P) throws { try primitive.forward(&io) }
 }
 
 /// Runs a primitive's backward on `io`, statically typed.
+@usableFromInline
 struct BackwardVisitor<A: ScalarArithmetic>: PrimitiveVisitor {
-    var io: BackwardIO<A>
-    mutating func visit<P: Primitive>(_ primitive: P) { primitive.backward(&io) }
+    @usableFromInline var io: BackwardIO<A>
+    @inlinable init(io: BackwardIO<A>) { self.io = io }
+    @inlinable mutating func visit<P: Primitive>(_ primitive: P) { primitive.backward(&io) }
 }
 
 /// The result of one backward pass: gradients by node id, range events of each node's backward,
@@ -336,6 +329,13 @@ public struct Gradients<A: ScalarArithmetic> {
     public let events: [NodeID: RangeEvents]
     /// The convention applied at kink hits.
     public let convention: DerivativeConvention
+
+    @inlinable
+    public init(tensors: [NodeID: Tensor<A>], events: [NodeID: RangeEvents], convention: DerivativeConvention) {
+        self.tensors = tensors
+        self.events = events
+        self.convention = convention
+    }
 
     /// The gradient of node `id`, if it was requested.
     public subscript(_ id: NodeID) -> Tensor<A>? { tensors[id] }

@@ -1,20 +1,11 @@
 /// Helpers for the accumulation options of linear and conv2d (the default and FMA steps are the
 /// arithmetic's `axpy` and `dotAccumulate`; the wider accumulator is here).
 public enum Accumulate {
-    /// The wider accumulator's format for a storage precision: binary32 for f16/bf16, binary64
-    /// for f32, none for f64 and MPFR.
-    public enum WideFormat: Sendable {
-        case float, double
-    }
+    /// The wider accumulator's format (declared by the arithmetic's traits).
+    public typealias WideFormat = WideAccumulatorFormat
 
     /// The wide format of `precision`, or `nil` when there is no wider hardware format.
-    public static func wideFormat(for precision: PrecisionName) -> WideFormat? {
-        switch precision {
-        case .f16, .bf16: .float
-        case .f32: .double
-        case .f64, .mpfr: nil
-        }
-    }
+    public static func wideFormat(for precision: PrecisionName) -> WideFormat? { precision.traits.widerAccumulator }
 
     /// A tensor's values as exact `Double`s (for the wider accumulator; fixed formats only).
     @inlinable

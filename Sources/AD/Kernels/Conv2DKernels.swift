@@ -64,7 +64,7 @@ public enum Conv2DKernels {
             return
         }
         let fused = accumulation == .fusedMultiplyAdd
-        if !a.precision.isMPFR && allFinite(a, w, g.o &* g.cg &* g.kh &* g.kw) {
+        if a.traits.isFixedWidth && allFinite(a, w, g.o &* g.cg &* g.kh &* g.kw) {
             unfoldedForward(a, fused, g, x: x, w: w, b: b, y: y)
             return
         }
@@ -155,7 +155,7 @@ public enum Conv2DKernels {
     @inlinable
     static func wideForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                  b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>) {
-        let format = Accumulate.wideFormat(for: a.precision)!
+        let format = a.traits.widerAccumulator!
         let xd = Accumulate.exactDoubles(a, x, g.n * g.c * g.h * g.w)
         let wd = Accumulate.exactDoubles(a, w, g.o * g.cg * g.kh * g.kw)
         let bd = b.map { Accumulate.exactDoubles(a, $0, g.o) }
@@ -202,7 +202,7 @@ public enum Conv2DKernels {
         let fused = accumulation == .fusedMultiplyAdd
         // Fixed formats: the weight gradient across output channels (vectorised, many chains at
         // once); MPFR keeps the row-by-row dot products (its operations cost far more than a call).
-        let acrossChannels = gw != nil && !a.precision.isMPFR
+        let acrossChannels = gw != nil && a.traits.isFixedWidth
         if acrossChannels, let gw { weightGradientAcrossChannels(a, g, x: x, gy: gy, gw: gw, fused: fused) }
         let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
         for s in 0..<g.n {
@@ -296,7 +296,7 @@ public enum Conv2DKernels {
     static func wideBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                   gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>?,
                                                   gw: UnsafeMutablePointer<A.Slot>?, gb: UnsafeMutablePointer<A.Slot>?) {
-        let format = Accumulate.wideFormat(for: a.precision)!
+        let format = a.traits.widerAccumulator!
         let xd = Accumulate.exactDoubles(a, x, g.n * g.c * g.h * g.w)
         let wd = Accumulate.exactDoubles(a, w, g.o * g.cg * g.kh * g.kw)
         let gd = Accumulate.exactDoubles(a, gy, g.n * g.o * g.oh * g.ow)

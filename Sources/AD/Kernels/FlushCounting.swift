@@ -10,7 +10,7 @@ public enum FlushCounting {
     public static func pairs<A: ScalarArithmetic>(_ a: A, shared: Int,
                                                   u: UnsafeMutablePointer<A.Slot>, uk: Int, ur: Int, nu: Int,
                                                   v: UnsafeMutablePointer<A.Slot>, vk: Int, vc: Int, nv: Int) -> Int {
-        if a.precision.isMPFR { return 0 }
+        if !a.traits.canUnderflow { return 0 }
         let tmp = a.makeStorage(count: 3)
         let p = tmp.base, minU = tmp.base + 1, minV = tmp.base + 2
         var count = 0
@@ -59,7 +59,7 @@ public enum FlushCounting {
     @inlinable
     public static func conv2d<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                    gy: UnsafeMutablePointer<A.Slot>? = nil, weight: Bool = false, input: Bool = false) -> Int {
-        if a.precision.isMPFR { return 0 }
+        if !a.traits.canUnderflow { return 0 }
         let xCount = g.n * g.c * g.h * g.w, wCount = g.o * g.cg * g.kh * g.kw, gyCount = g.n * g.o * g.oh * g.ow
         let forward = gy == nil
         let countWeight = !forward && weight && mayFlush(a, gy!, gyCount, x, xCount)

@@ -37,7 +37,7 @@ public enum LinearKernels {
     static func wideForward<A: ScalarArithmetic>(_ a: A, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                  b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>,
                                                  n: Int, inputs: Int, outputs: Int) {
-        let format = Accumulate.wideFormat(for: a.precision)!
+        let format = a.traits.widerAccumulator!
         let xd = Accumulate.exactDoubles(a, x, n * inputs), wd = Accumulate.exactDoubles(a, w, outputs * inputs)
         let bd = b.map { Accumulate.exactDoubles(a, $0, outputs) }
         for s in 0..<n {
@@ -89,7 +89,7 @@ public enum LinearKernels {
                                                   gy: UnsafeMutablePointer<A.Slot>,
                                                   gx: UnsafeMutablePointer<A.Slot>?, gw: UnsafeMutablePointer<A.Slot>?,
                                                   gb: UnsafeMutablePointer<A.Slot>?, n: Int, inputs: Int, outputs: Int) {
-        let format = Accumulate.wideFormat(for: a.precision)!
+        let format = a.traits.widerAccumulator!
         let xd = Accumulate.exactDoubles(a, x, n * inputs), wd = Accumulate.exactDoubles(a, w, outputs * inputs)
         let gd = Accumulate.exactDoubles(a, gy, n * outputs)
         if let gx {

@@ -190,15 +190,27 @@ public struct ForwardIO<A: ScalarArithmetic> {
     /// Products flushed to zero (linear, conv2d).
     public var flushed = 0
 
+    @inlinable
+    public init(arithmetic: A, accumulation: ArithmeticModel.Accumulation, node: Node, inputs: [Tensor<A>], output: Tensor<A>,
+                labels: [String: [Int]], forcing: DecisionRecord?) {
+        self.arithmetic = arithmetic
+        self.accumulation = accumulation
+        self.node = node
+        self.inputs = inputs
+        self.output = output
+        self.labels = labels
+        self.forcing = forcing
+    }
+
     /// The number of output values.
-    public var count: Int { output.count }
+    @inlinable public var count: Int { output.count }
 
     /// An error about this node.
-    public func fail(_ message: String) -> ExecutionError { ExecutionError(node: node.name, message: message) }
+    @inlinable public func fail(_ message: String) -> ExecutionError { ExecutionError(node: node.name, message: message) }
 
     /// The forcing record as `R`, nil when not forced; throws when it does not fit (another
     /// kind, or `sites` sites).
-    public func forced<R: SiteRecord>(_ type: R.Type, sites: Int) throws -> R? {
+    @inlinable public func forced<R: SiteRecord>(_ type: R.Type, sites: Int) throws -> R? {
         guard let forcing else { return nil }
         guard let r = R(forcing), r.siteCount == sites else {
             throw fail("the forcing record does not fit this \(node.op.name) node (\(sites) sites)")
@@ -207,7 +219,7 @@ public struct ForwardIO<A: ScalarArithmetic> {
     }
 
     /// Runs `body` on the output's slots.
-    public mutating func write<R>(_ body: (Ref) throws -> R) rethrows -> R {
+    @inlinable public mutating func write<R>(_ body: (Ref) throws -> R) rethrows -> R {
         try output.withMutableSlots(body)
     }
 }
@@ -235,8 +247,23 @@ public struct BackwardIO<A: ScalarArithmetic> {
     /// Products flushed to zero (linear, conv2d).
     public var flushed = 0
 
+    @inlinable
+    public init(arithmetic: A, accumulation: ArithmeticModel.Accumulation, node: Node, inputs: [Tensor<A>], output: Tensor<A>,
+                gy: Tensor<A>, gradients: [Tensor<A>?], convention: DerivativeConvention, record: DecisionRecord?, labels: [String: [Int]]) {
+        self.arithmetic = arithmetic
+        self.accumulation = accumulation
+        self.node = node
+        self.inputs = inputs
+        self.output = output
+        self.gy = gy
+        self.gradients = gradients
+        self.convention = convention
+        self.record = record
+        self.labels = labels
+    }
+
     /// Whether operand `k`'s gradient is needed.
-    public func needs(_ k: Int) -> Bool { gradients[k] != nil }
+    @inlinable public func needs(_ k: Int) -> Bool { gradients[k] != nil }
     /// The slots of operand `k`'s fresh gradient (uniquely owned: safe to write), nil when not needed.
-    public func slots(_ k: Int) -> Ref? { gradients[k]?.slots }
+    @inlinable public func slots(_ k: Int) -> Ref? { gradients[k]?.slots }
 }
