@@ -1,8 +1,6 @@
-import AD
-import Analyzer
 import ArgumentParser
+import BPCheck
 import Foundation
-import Precision
 
 /// `bpcheck model.json`: the analysis, its Markdown and JSON report, exit codes 0/1/2.
 struct AnalyzeCommand: ParsableCommand {

@@ -1,5 +1,7 @@
 import AD
+import Analyzer
 import Foundation
+import ModelIO
 import Precision
 
 /// The Markdown report (interfaces.md §2), for a reader who has not read the papers.

@@ -1,4 +1,6 @@
 import AD
+import Analyzer
+import ModelIO
 import Precision
 
 extension ModelGraph {
