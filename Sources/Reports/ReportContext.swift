@@ -1,7 +1,6 @@
 import AD
 import Analyzer
 import Foundation
-import ModelIO
 import Precision
 
 /// Everything a report needs besides the numbers: how the analysis was run, and on what.

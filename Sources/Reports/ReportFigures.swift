@@ -1,6 +1,5 @@
 import Analyzer
 import Foundation
-import ModelIO
 
 /// The report's figures, written as SVG by bpcheck itself (no plotting dependency).
 public enum ReportFigures {

@@ -1,7 +1,6 @@
 import AD
 import Analyzer
 import Foundation
-import ModelIO
 import Precision
 
 /// The Markdown report (interfaces.md §2), for a reader who has not read the papers.
