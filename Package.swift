@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "Precision", targets: ["Precision"]),
         .library(name: "AD", targets: ["AD"]),
         .library(name: "Analyzer", targets: ["Analyzer"]),
+        .library(name: "ModelIO", targets: ["ModelIO"]),
+        .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "BPCheck", targets: ["BPCheck"]),
         .executable(name: "bpcheck", targets: ["bpcheck"]),
     ],
     dependencies: [
@@ -34,11 +37,18 @@ let package = Package(
             ]
         ),
         .target(name: "AD", dependencies: ["Precision"]),
-        .target(name: "Analyzer", dependencies: ["AD", "Precision", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // The analysis: replay, certified reference, site classes, results (no file formats).
+        .target(name: "Analyzer", dependencies: ["AD", "Precision"]),
+        // Model files and tensor files: model.json, safetensors, .npy/.npz, data files.
+        .target(name: "ModelIO", dependencies: ["AD", "Precision", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // The reports: Markdown, JSON, SVG figures, the bundle on disk, saved gradients.
+        .target(name: "Reports", dependencies: ["Analyzer", "ModelIO"]),
+        // The library door: every module re-exported, and the analysis of a model file.
+        .target(name: "BPCheck", dependencies: ["Precision", "AD", "Analyzer", "ModelIO", "Reports"]),
         .executableTarget(
             name: "bpcheck",
             dependencies: [
-                "Precision", "AD", "Analyzer",
+                "BPCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,7 +60,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR", "TestSupport"]),
         .testTarget(name: "ADTests", dependencies: ["AD", "Precision", "TestSupport"]),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "TestSupport", "Workloads"], exclude: ["Fixtures", "Corpus"]),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "BPCheck", "TestSupport", "Workloads"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TestSupport"], exclude: ["Fixtures", "Corpus"]),
         .testTarget(name: "CLITests", dependencies: ["bpcheck", "Precision"], exclude: ["Fixtures"]),
     ]
 )

@@ -11,10 +11,14 @@ import Precision
 /// #expect(result[.f32].kinkCausedError < 1e-6)
 /// ```
 public struct Analysis: Sendable {
-    /// What is analysed: a model file's network, or a graph written in code with its values.
+    /// What is analysed: a graph written in code with its values, or one batch of a source that
+    /// makes its own graph (a model file's network over its data, BPCheck's `Analysis(model:)`).
     public enum Source: Sendable {
-        case model(Model)
+        /// A graph and the values it runs on.
         case graph(ModelGraph, Feed, name: String)
+        /// Batch `batch` of `source`, on the graph `source` makes: both made, and checked, when
+        /// the analysis runs.
+        case network(any NetworkBatchSource, batch: Int)
     }
 
     public var source: Source
@@ -30,19 +34,6 @@ public struct Analysis: Sendable {
     /// How many of the most severe sites (spurious, then flipped, then masked) of each precision
     /// get their share of the gradient error measured (one extra forward and backward each).
     public var attributedSites: Int = 5
-    /// The batch; default the model's own.
-    public var inputs: HostTensor?
-    public var targets: HostTensor?
-
-    public init(model: Model, precisions: [PrecisionName] = PrecisionName.standard, reference: ReferenceOptions = ReferenceOptions(),
-                convention: DerivativeConvention = .pytorch, alternative: DerivativeConvention? = nil,
-                arithmeticModel: ArithmeticModel = .default, flagRule: FlagRule = .kinkExceedsRounding,
-                inputs: HostTensor? = nil, targets: HostTensor? = nil) {
-        self.init(source: .model(model), precisions: precisions, reference: reference, convention: convention,
-                  alternative: alternative, arithmeticModel: arithmeticModel, flagRule: flagRule)
-        self.inputs = inputs ?? model.inputs
-        self.targets = targets ?? model.targets
-    }
 
     /// The analysis of a graph written in code (any network the engine can express), at the
     /// point `feed`; `graph.parameters` names the gradients compared. The graph is generic over
@@ -55,8 +46,10 @@ public struct Analysis: Sendable {
                   alternative: alternative, arithmeticModel: arithmeticModel, flagRule: flagRule)
     }
 
-    private init(source: Source, precisions: [PrecisionName], reference: ReferenceOptions, convention: DerivativeConvention,
-                 alternative: DerivativeConvention?, arithmeticModel: ArithmeticModel, flagRule: FlagRule) {
+    /// The analysis of any source; `alternative` defaults to `convention` flipped.
+    public init(source: Source, precisions: [PrecisionName] = PrecisionName.standard, reference: ReferenceOptions = ReferenceOptions(),
+                convention: DerivativeConvention = .pytorch, alternative: DerivativeConvention? = nil,
+                arithmeticModel: ArithmeticModel = .default, flagRule: FlagRule = .kinkExceedsRounding) {
         self.source = source
         self.precisions = precisions
         self.reference = reference
@@ -67,8 +60,8 @@ public struct Analysis: Sendable {
     }
 
     /// Runs the analysis of the batch.
-    /// - Throws: `ModelError` when there is no batch or it does not fit the model;
-    ///   `ExecutionError` or `ConventionError` for an impossible option.
+    /// - Throws: what the source throws (for a model file's network: `ModelError` when there is
+    ///   no batch or it does not fit the model); `ExecutionError` or `ConventionError` for an impossible option.
     public func run() throws -> AnalysisResult {
         try convention.validate()
         try alternative.validate()
@@ -76,14 +69,10 @@ public struct Analysis: Sendable {
         switch source {
         case .graph(let g, let f, let n):
             (built, feed, name) = (g, f, n)
-        case .model(let model):
-            guard let inputs, let targets else {
-                throw ModelError(file: model.file, key: "data", message: "no batch: the model file has no 'data' and none was given")
-            }
-            built = try model.graph(batch: inputs.shape.first ?? 0)
-            try model.checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
-            feed = model.feed(inputs: inputs, targets: targets)
-            name = model.name
+        case .network(let source, let k):
+            built = try source.graph()
+            feed = try source.feed(batch: k)
+            name = source.name
         }
         // The point of each precision, the references of the distinct points (R, then g_R and
         // g_R′), then the precisions: one task graph on `threads` threads. Every task is an

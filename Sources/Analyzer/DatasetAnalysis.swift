@@ -7,32 +7,23 @@ import Precision
 public struct DatasetAnalysis: Sendable {
     /// The analysis applied to each batch (its batch is replaced).
     public var template: Analysis
-    public var inputs: HostTensor
-    public var targets: HostTensor
-    public var batchSize: Int
-    /// How many batches (default: as many whole batches as the data holds).
-    public var batches: Int?
+    /// The batches: each runs on the graph `batches` makes (a `NetworkBatchSource`), else on
+    /// the template's.
+    public var batches: any BatchSource
 
-    public init(_ template: Analysis, inputs: HostTensor, targets: HostTensor, batchSize: Int, batches: Int? = nil) {
+    public init(_ template: Analysis, batches: some BatchSource) {
         self.template = template
-        self.inputs = inputs
-        self.targets = targets
-        self.batchSize = batchSize
         self.batches = batches
     }
 
-    /// Runs every batch; `progress(done, total)` after each.
+    /// Runs every batch; `progress(done, total)` after each. A source of no batches gives a
+    /// result of no batches.
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> DatasetResult {
-        let available = inputs.shape.first.map { $0 / max(batchSize, 1) } ?? 0
-        let count = min(batches ?? available, available)
-        guard batchSize >= 1, count >= 1 else {
-            throw ModelError(file: "data", key: "batch-size", message: "\(inputs.shape.first ?? 0) samples do not make one batch of \(batchSize)")
-        }
+        let count = try batches.batchCount
         var results: [AnalysisResult] = []
         for b in 0..<count {
             var analysis = template
-            analysis.inputs = inputs.samples((b * batchSize)..<((b + 1) * batchSize))
-            analysis.targets = targets.samples((b * batchSize)..<((b + 1) * batchSize))
+            analysis.source = try template.source.batch(b, of: batches)
             results.append(try analysis.run())
             progress?(b + 1, count)
         }

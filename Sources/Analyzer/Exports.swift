@@ -1,3 +1,3 @@
-// The analyzer builds on the engine and the precisions: re-export them so `import Analyzer`
-// is enough for a test suite. The analysis itself is issue 5.
+// The analyzer builds on the engine and the precisions: re-export the engine so `import Analyzer`
+// is enough for a graph written in code (`import BPCheck` adds model files and reports).
 @_exported import AD

@@ -1,8 +1,6 @@
-import AD
-import Analyzer
 import ArgumentParser
+import BPCheck
 import Foundation
-import Precision
 
 /// `bpcheck model.json`: the analysis, its Markdown and JSON report, exit codes 0/1/2.
 struct AnalyzeCommand: ParsableCommand {
@@ -25,7 +23,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Number of batches (dataset mode; default: every whole batch the data holds).")
     var batches: Int?
     @Option(help: "Precisions to analyse, comma-separated: f16, bf16, f32, f64, mpfr:N.")
-    var precisions: String = "f16,bf16,f32,f64"
+    var precisions = PrecisionList(argument: "f16,bf16,f32,f64")
     @Option(help: "The reference's starting precision, mpfr:N.")
     var reference: String = "mpfr:256"
     @Option(help: "The reference's highest precision in bits; sites still unproven there are reported undecided.")
@@ -45,7 +43,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "maximum/minimum ties: first, last or split.")
     var maximumTie: String?
     @Option(help: "How linear and conv2d accumulate: separate (default: two roundings), fma, or wider (f32 accumulator for 16-bit storage, f64 for f32).")
-    var accumulation: String = "separate"
+    var accumulation = AccumulationOption(argument: "separate")
     @Option(help: "Markdown report path (default reports/<model name>.md); figures are written beside it.")
     var report: String?
     @Option(help: "JSON report path (default: the report's path with .json).")
@@ -53,43 +51,34 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write g_P, g_P_alt, g_P_aligned, g_R, g_R_alt of the first batch as DIR/<precision>/<name>.safetensors.")
     var saveGradients: String?
     @Option(help: "Exit 1 when a precision is flagged: 'flagged' (kink-caused error > rounding error) or 'kink-error=TOL' (kink-caused relative error > TOL).")
-    var failOn: String?
+    var failOn: FailOn?
     @Option(help: "Threads for the precisions and references (default: every core); the numbers do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    /// The typed options' errors, before anything is read.
+    func validate() throws {
+        _ = try precisions.parsed.get()
+        _ = try accumulation.parsed.get()
+        _ = try failOn?.parsed.get()
+    }
 
     func run() throws {
         let modelURL = URL(fileURLWithPath: model)
         var loaded = try Model(contentsOf: modelURL)
-        let names = try precisions.split(separator: ",").map { try PrecisionName(parsing: String($0)) }
-        guard !names.isEmpty else { throw ValidationError("--precisions: give at least one precision") }
+        let names = try precisions.parsed.get()
         guard case .mpfr(let bits) = try PrecisionName(parsing: reference) else { throw ValidationError("--reference must be mpfr:N, found '\(reference)'") }
         guard referenceCap >= bits else { throw ValidationError("--reference-cap \(referenceCap) is below the reference's \(bits) bits") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let options = ReferenceOptions(initialBits: bits, capBits: referenceCap)
         let (c, alternative) = try conventions()
-        guard let accumulationKind = ArithmeticModel.Accumulation(rawValue: accumulation) else {
-            throw ValidationError("--accumulation must be separate, fma or wider, found '\(accumulation)'")
-        }
-        let flagRule = try parsedFlagRule()
+        let accumulationKind = try accumulation.parsed.get()
+        let flagRule = try failOn?.parsed.get() ?? .kinkExceedsRounding
         if accumulationKind == .widerAccumulator, let p = names.first(where: { Accumulate.wideFormat(for: $0) == nil }) {
             throw ValidationError("--accumulation wider applies to f16, bf16 and f32 storage; \(p) has no wider format: leave it out of --precisions")
         }
 
-        var dataFile: String?
         if let data {
-            let url = URL(fileURLWithPath: data)
-            let members: [String: HostTensor]
-            do {
-                members = try NumpyFile.readNPZ(url: url, file: data)
-            } catch let e as TensorFileError {
-                throw ModelError(file: data, message: (e.tensor.map { "member '\($0)': " } ?? "") + e.message)
-            }
-            guard let x = members["x"] ?? members["inputs"], let y = members["y"] ?? members["targets"] else {
-                throw ModelError(file: data, message: "needs members x and y (or inputs and targets); found \(members.keys.sorted().joined(separator: ", "))")
-            }
-            loaded.inputs = x
-            loaded.targets = y
-            dataFile = data
+            (loaded.inputs, loaded.targets) = try DataFile.read(data)
         }
         guard let inputs = loaded.inputs, let targets = loaded.targets else {
             throw ModelError(file: model, key: "data", message: "no batch: the model has no 'data'; give one with --data")
@@ -110,9 +99,7 @@ struct AnalyzeCommand: ParsableCommand {
         progress.finish()
 
         let summaries = names.map { p in PrecisionSummary(p, result.batches.map { $0[p] }) }
-        var hashes: [(String, String)] = [(model, SHA256.hex(try Self.bytes(modelURL)))]
-        if let w = loaded.weightsFile { hashes.append((w, SHA256.hex(try Self.bytes(modelURL.deletingLastPathComponent().appendingPathComponent(w))))) }
-        if let dataFile { hashes.append((dataFile, SHA256.hex(try Self.bytes(URL(fileURLWithPath: dataFile))))) }
+        let hashes = try ReportBundle.hashes(model: model, weightsFile: loaded.weightsFile, dataFile: data)
         let context = ReportContext(modelName: loaded.name, command: Self.commandLine(), bpcheckVersion: BPCheckVersion.full, hashes: hashes,
                                     reference: options, convention: c, alternative: alternative,
                                     arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)
@@ -126,21 +113,13 @@ struct AnalyzeCommand: ParsableCommand {
 
     /// Writes the Markdown, JSON, figures and saved gradients, and prints the verdicts.
     func write(_ summaries: [PrecisionSummary], _ context: ReportContext, name: String, result: DatasetResult, names: [PrecisionName]) throws {
-        let reportPath = report ?? "reports/\(name).md"
-        let reportURL = URL(fileURLWithPath: reportPath)
-        let stem = reportURL.deletingPathExtension().lastPathComponent
-        let directory = reportURL.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let figures = (errors: "\(stem)-errors.svg", kinks: "\(stem)-kinks.svg")
-        try Data(ReportFigures.errorDecomposition(summaries).utf8).write(to: directory.appendingPathComponent(figures.errors))
-        try Data(ReportFigures.kinkDistances(summaries).utf8).write(to: directory.appendingPathComponent(figures.kinks))
-        try Data(ReportMarkdown.render(context, summaries, figures: figures).utf8).write(to: reportURL)
-        let jsonURL = json.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent(stem + ".json")
-        try Data((JSONWriter.write(ReportJSON.document(context, summaries)) + "\n").utf8).write(to: jsonURL)
-        if let saveGradients { try Self.save(result.batches[0], names, to: URL(fileURLWithPath: saveGradients)) }
+        let written = try ReportBundle.write(context, summaries, reportPath: report ?? "reports/\(name).md", jsonPath: json)
+        if let saveGradients {
+            try GradientExport.save(result.batches[0], names, to: URL(fileURLWithPath: saveGradients), version: BPCheckVersion.full)
+        }
 
         for s in summaries { print(ReportMarkdown.verdict(s).replacingOccurrences(of: "**", with: "")) }
-        print("report: \(reportPath), \(jsonURL.relativePath), \(figures.errors), \(figures.kinks)")
+        print("report: \(written.report), \(written.json), \(written.figures.errors), \(written.figures.kinks)")
     }
 
     func conventions() throws -> (DerivativeConvention, DerivativeConvention) {
@@ -165,40 +144,8 @@ struct AnalyzeCommand: ParsableCommand {
         return (c, c.flipped)
     }
 
-    func parsedFlagRule() throws -> FlagRule {
-        guard let failOn else { return .kinkExceedsRounding }
-        if failOn == "flagged" { return .kinkExceedsRounding }
-        if failOn.hasPrefix("kink-error="), let t = Double(failOn.dropFirst("kink-error=".count)), t >= 0 { return .kinkTolerance(t) }
-        throw ValidationError("--fail-on must be 'flagged' or 'kink-error=TOL' with TOL ≥ 0, found '\(failOn)'")
-    }
-
-    static func bytes(_ url: URL) throws -> [UInt8] { [UInt8](try Data(contentsOf: url)) }
-
     static func commandLine() -> String {
         (["bpcheck"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-    }
-
-    /// The first batch's gradients: g_P* in the precision's storage dtype, g_R* as f64.
-    static func save(_ result: AnalysisResult, _ names: [PrecisionName], to directory: URL) throws {
-        for p in names {
-            let r = result[p]
-            let dtype: DType = switch p {
-            case .f16: .f16
-            case .bf16: .bf16
-            case .f32: .f32
-            default: .f64
-            }
-            let folder = directory.appendingPathComponent(p.description)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let sets: [(String, DType, (GradientSet) -> [Double])] = [
-                ("g_P", dtype, \.p), ("g_P_alt", dtype, \.pAlternative), ("g_P_aligned", dtype, \.aligned), ("g_R", .f64, \.r), ("g_R_alt", .f64, \.rAlternative),
-            ]
-            for (file, type, pick) in sets {
-                var tensors: [String: HostTensor] = [:]
-                for (name, g) in r.gradients { tensors[name] = HostTensor(dtype: type, shape: g.shape, values: pick(g)) }
-                try Data(Safetensors.write(tensors, metadata: ["bpcheck": BPCheckVersion.full, "precision": p.description])).write(to: folder.appendingPathComponent(file + ".safetensors"))
-            }
-        }
     }
 }
 

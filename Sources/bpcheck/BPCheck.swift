@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Precision
 
 /// The `bpcheck` command.
 struct BPCheck: ParsableCommand {

@@ -1,4 +1,4 @@
-import Precision
+import BPCheck
 
 /// The version line of `bpcheck --version`: the tool's version and the MPFR and GMP it runs on.
 enum BPCheckVersion {

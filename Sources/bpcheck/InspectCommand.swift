@@ -1,5 +1,5 @@
-import Analyzer
 import ArgumentParser
+import BPCheck
 import Foundation
 
 /// `bpcheck inspect model.json`: layers, shapes, parameter counts, nonsmooth ops, the data.

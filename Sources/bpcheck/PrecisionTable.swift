@@ -1,4 +1,4 @@
-import Precision
+import BPCheck
 
 /// The Markdown table `bpcheck precisions` prints.
 enum PrecisionTable {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Precision
+import BPCheck
 
 /// `bpcheck precisions`: the precisions bpcheck can replay a network in, with their formats.
 struct PrecisionsCommand: ParsableCommand {

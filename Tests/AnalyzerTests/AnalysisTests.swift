@@ -1,7 +1,7 @@
 import AD
 import Foundation
 import Testing
-import Analyzer
+import BPCheck
 
 /// The analyzer on the worked example of analysis.md and on lenet5-init.
 @Suite struct AnalysisTests {

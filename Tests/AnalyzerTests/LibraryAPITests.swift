@@ -1,7 +1,7 @@
 import AD
 import Foundation
 import Testing
-import Analyzer
+import BPCheck
 
 /// The library door (interfaces.md §3): a few lines in a test suite.
 @Suite struct LibraryAPITests {

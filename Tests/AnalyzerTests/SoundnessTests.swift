@@ -1,7 +1,7 @@
 import AD
 import Foundation
 import Testing
-import Analyzer
+import BPCheck
 
 /// Soundness of the reference: on 60 random small networks (Fixtures/rational-decisions.json,
 /// made by make_rational_decisions.py with Python's exact fractions), every decision R makes

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Analyzer
+import BPCheck
 import Workloads
 
 /// The analysis gives the same bits on 1 and on 2 threads.

@@ -5,7 +5,7 @@ import Testing
 /// code 2 with the expected message for every malformed-input case.
 @Suite struct InspectCommandTests {
     static let examples = BPCheckProcess.repositoryRoot.appendingPathComponent("examples")
-    static let corpus = BPCheckProcess.repositoryRoot.appendingPathComponent("Tests/AnalyzerTests/Corpus")
+    static let corpus = BPCheckProcess.repositoryRoot.appendingPathComponent("Tests/ModelIOTests/Corpus")
 
     /// Parameters of linear(in → out) and conv(c → o, k×k), with biases.
     static func linear(_ i: Int, _ o: Int) -> Int { i * o + o }

@@ -63,7 +63,7 @@ public struct Model: Sendable {
 
     /// Checks shapes (by building the graph for one sample) and the default batch.
     mutating func validate() throws {
-        let built = try graph(batch: 1)
+        let built = try builtGraph(batch: 1)
         if let inputs {
             try checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
         }
@@ -72,7 +72,7 @@ public struct Model: Sendable {
     /// The AD graph for a batch of `batch` samples: a leaf `input`, a leaf per tensor (named by
     /// its key), the nodes, and `loss` (with the leaf `targets` for MSE, labels `targets` for
     /// cross-entropy).
-    public func graph(batch: Int) throws -> ModelGraph {
+    public func builtGraph(batch: Int) throws -> BuiltGraph {
         var g = Graph()
         func mapped(_ e: GraphError) -> ModelError { fail(e.message, node: e.node, key: e.key) }
         do {
@@ -102,7 +102,7 @@ public struct Model: Sendable {
                 targetID = try g.input("targets", shape: g.nodes[output].shape)
                 lossID = try g.apply("loss", .mse, [output, targetID!])
             }
-            return ModelGraph(graph: g, input: input, parameters: parameters, output: output, loss: lossID, targets: targetID)
+            return BuiltGraph(graph: g, input: input, parameters: parameters, output: output, loss: lossID, targets: targetID)
         } catch let e as GraphError {
             throw mapped(e)
         }
@@ -158,26 +158,18 @@ public struct Model: Sendable {
     }
 }
 
-/// A model's graph for one batch size, with the ids a caller needs.
-public struct ModelGraph: Sendable {
-    public let graph: Graph
-    public let input: NodeID
-    /// Parameter leaves by tensor key.
-    public let parameters: [String: NodeID]
-    /// The last node (logits or prediction).
-    public let output: NodeID
-    public let loss: NodeID
-    /// The MSE target leaf.
-    public let targets: NodeID?
-
-    /// A graph built in code: `parameters` are the leaves whose gradients are compared (by
-    /// name), `loss` the scalar differentiated.
-    public init(graph: Graph, input: NodeID, parameters: [String: NodeID], output: NodeID, loss: NodeID, targets: NodeID? = nil) {
-        self.graph = graph
-        self.input = input
-        self.parameters = parameters
-        self.output = output
-        self.loss = loss
-        self.targets = targets
+extension Model {
+    /// A model's graph for one batch size, with the ids of its leaves and of its loss.
+    public struct BuiltGraph: Sendable {
+        public let graph: Graph
+        /// The leaf `input`.
+        public let input: NodeID
+        /// Parameter leaves by tensor key.
+        public let parameters: [String: NodeID]
+        /// The last node (logits or prediction).
+        public let output: NodeID
+        public let loss: NodeID
+        /// The MSE target leaf `targets` (cross-entropy takes the labels `targets` instead).
+        public let targets: NodeID?
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Analyzer
+import ModelIO
 
 /// Files written by Python's `safetensors` and `numpy` (Fixtures/make_fixtures.py) read back to
 /// exactly the values the script recorded (as float.hex()).

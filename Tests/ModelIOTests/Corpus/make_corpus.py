@@ -1,8 +1,8 @@
 """Writes the malformed-input corpus: one folder per case, each with a model.json (and the
-broken file it points to). Tests/AnalyzerTests/CorpusTests.swift checks that loading each case
+broken file it points to). Tests/ModelIOTests/CorpusTests.swift checks that loading each case
 gives exactly the message in expected.json, and the CLI exit code 2.
 
-    python Tests/AnalyzerTests/Corpus/make_corpus.py     (numpy only)
+    python Tests/ModelIOTests/Corpus/make_corpus.py     (numpy only)
 """
 import copy
 import json

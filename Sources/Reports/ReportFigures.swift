@@ -1,3 +1,4 @@
+import Analyzer
 import Foundation
 
 /// The report's figures, written as SVG by bpcheck itself (no plotting dependency).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Analyzer
+import ModelIO
 
 /// The malformed-input corpus (Corpus/make_corpus.py): every case gives exactly its expected
 /// message; the NaN/∞ case is accepted and its tensors are named.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-import Analyzer
+import ModelIO
 
 /// A seeded mutation fuzzer over the bundled examples' files: ≥ 10⁴ mutants of model.json,
 /// safetensors and .npz bytes. Each must load or fail with a `ModelError`/`TensorFileError` —

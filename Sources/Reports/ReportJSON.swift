@@ -1,5 +1,7 @@
 import AD
+import Analyzer
 import Foundation
+import ModelIO
 import Precision
 
 /// The machine-readable report, schema `bpcheck-report/1` (docs/report-schema.md): every

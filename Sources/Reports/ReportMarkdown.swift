@@ -1,4 +1,5 @@
 import AD
+import Analyzer
 import Foundation
 import Precision
 

@@ -1,6 +1,6 @@
 """Writes the Python-made fixtures the model-file tests read (run with numpy and safetensors):
 
-    python Tests/AnalyzerTests/Fixtures/make_fixtures.py
+    python Tests/ModelIOTests/Fixtures/make_fixtures.py
 
 - python.safetensors: one tensor per dtype safetensors' NumPy API can write (F16, F32, F64, I64,
   I32), with signed zeros, subnormals, ±inf and NaN among the floats;

@@ -1,0 +1,115 @@
+import AD
+import Analyzer
+import ModelIO
+import Precision
+
+extension ModelGraph {
+    /// A model file's graph, with its ids.
+    public init(_ built: Model.BuiltGraph) {
+        self.init(graph: built.graph, input: built.input, parameters: built.parameters, output: built.output, loss: built.loss,
+                  targets: built.targets)
+    }
+}
+
+extension Model {
+    /// The AD graph for a batch of `batch` samples (`builtGraph(batch:)`, as an analysis takes it).
+    public func graph(batch: Int) throws -> ModelGraph {
+        ModelGraph(try builtGraph(batch: batch))
+    }
+}
+
+/// A model file's network over a batch or a sequence of batches of its data: the graph for the
+/// batch size, and each batch checked against the model and fed as the model's leaves (`input`,
+/// `targets`, every tensor) when analysed.
+public struct ModelBatches: NetworkBatchSource {
+    public var model: Model
+    /// The data; nil makes `graph()` throw (no batch).
+    public var inputs: HostTensor?
+    public var targets: HostTensor?
+    /// Samples per batch; nil: the whole data as one batch.
+    public var batchSize: Int?
+    /// How many batches of `batchSize` (default: every whole batch the data holds).
+    public var batches: Int?
+
+    public init(model: Model, inputs: HostTensor?, targets: HostTensor?, batchSize: Int? = nil, batches: Int? = nil) {
+        self.model = model
+        self.inputs = inputs
+        self.targets = targets
+        self.batchSize = batchSize
+        self.batches = batches
+    }
+
+    public var name: String { model.name }
+
+    /// 1 for the whole data; else at most the whole batches of `batchSize` the data holds.
+    /// - Throws: `ModelError` when the data does not make one batch of `batchSize`.
+    public var batchCount: Int {
+        get throws {
+            guard let batchSize else { return 1 }
+            let available = inputs?.shape.first.map { $0 / max(batchSize, 1) } ?? 0
+            let count = min(batches ?? available, available)
+            guard batchSize >= 1, count >= 1 else {
+                throw ModelError(file: "data", key: "batch-size", message: "\(inputs?.shape.first ?? 0) samples do not make one batch of \(batchSize)")
+            }
+            return count
+        }
+    }
+
+    /// The data, or the error of an analysis without a batch.
+    func data() throws -> (inputs: HostTensor, targets: HostTensor) {
+        guard let inputs, let targets else {
+            throw ModelError(file: model.file, key: "data", message: "no batch: the model file has no 'data' and none was given")
+        }
+        return (inputs, targets)
+    }
+
+    /// Batch `k`'s inputs and targets.
+    func samples(_ k: Int) throws -> (inputs: HostTensor, targets: HostTensor) {
+        let (inputs, targets) = try data()
+        guard let batchSize else { return (inputs, targets) }
+        let range = (k * batchSize)..<((k + 1) * batchSize)
+        return (inputs.samples(range), targets.samples(range))
+    }
+
+    public func graph() throws -> ModelGraph {
+        try model.graph(batch: samples(0).inputs.shape.first ?? 0)
+    }
+
+    /// Batch `k`, checked against the model (`Model.checkBatch`).
+    public func feed(batch k: Int) throws -> Feed {
+        let (inputs, targets) = try samples(k)
+        let built = try model.builtGraph(batch: inputs.shape.first ?? 0)
+        try model.checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
+        return model.feed(inputs: inputs, targets: targets)
+    }
+}
+
+extension Analysis {
+    /// The analysis of a model file's network on a batch, default the model's own; running it
+    /// throws `ModelError` when there is no batch or it does not fit the model.
+    ///
+    /// ```swift
+    /// let result = try Analysis(model: model, precisions: [.f32, .f16]).run()
+    /// #expect(result[.f32].kinkCausedError < 1e-6)
+    /// ```
+    public init(model: Model, precisions: [PrecisionName] = PrecisionName.standard, reference: ReferenceOptions = ReferenceOptions(),
+                convention: DerivativeConvention = .pytorch, alternative: DerivativeConvention? = nil,
+                arithmeticModel: ArithmeticModel = .default, flagRule: FlagRule = .kinkExceedsRounding,
+                inputs: HostTensor? = nil, targets: HostTensor? = nil) {
+        let batch = ModelBatches(model: model, inputs: inputs ?? model.inputs, targets: targets ?? model.targets)
+        self.init(source: .network(batch, batch: 0), precisions: precisions, reference: reference, convention: convention,
+                  alternative: alternative, arithmeticModel: arithmeticModel, flagRule: flagRule)
+    }
+}
+
+extension DatasetAnalysis {
+    /// Dataset mode over a model file's network (`template` is an `Analysis(model:…)`): `batches`
+    /// batches (default: every whole one) of `batchSize` consecutive samples of `inputs` and
+    /// `targets`, each checked against the model when analysed.
+    public init(_ template: Analysis, inputs: HostTensor, targets: HostTensor, batchSize: Int, batches: Int? = nil) {
+        guard case .network(let network as ModelBatches, _) = template.source else {
+            preconditionFailure("DatasetAnalysis(_:inputs:targets:batchSize:batches:) needs an Analysis(model:); give a graph written in code its batches with DatasetAnalysis(_:batches:)")
+        }
+        self.init(template, batches: ModelBatches(model: network.model, inputs: inputs, targets: targets, batchSize: batchSize, batches: batches))
+    }
+}
