@@ -30,8 +30,20 @@ public struct Model: Sendable {
     public var inputs: HostTensor?
     public var targets: HostTensor?
 
+    /// A model from its parts, checked as a model file is: every node's op, inputs and tensors,
+    /// every shape, the default batch.
+    /// - Throws: `ModelError` naming the node and key at fault (a missing tensor, an unused one,
+    ///   a reference to a later node, a shape that does not fit, …).
     public init(file: String, name: String, inputShape: [Int], nodes: [ModelNode], loss: Loss, tensors: [String: HostTensor],
-                weightsFile: String? = nil, inputs: HostTensor? = nil, targets: HostTensor? = nil) {
+                weightsFile: String? = nil, inputs: HostTensor? = nil, targets: HostTensor? = nil) throws {
+        self.init(unchecked: file, name: name, inputShape: inputShape, nodes: nodes, loss: loss, tensors: tensors,
+                  weightsFile: weightsFile, inputs: inputs, targets: targets)
+        try validate()
+    }
+
+    /// The parts as given; `validate()` must follow.
+    init(unchecked file: String, name: String, inputShape: [Int], nodes: [ModelNode], loss: Loss, tensors: [String: HostTensor],
+         weightsFile: String?, inputs: HostTensor?, targets: HostTensor?) {
         self.file = file
         self.name = name
         self.inputShape = inputShape
@@ -61,8 +73,37 @@ public struct Model: Sendable {
         ModelError(file: file, node: node, key: key, message: message)
     }
 
-    /// Checks shapes (by building the graph for one sample) and the default batch.
-    mutating func validate() throws {
+    /// Checks the structure (nodes, references, tensors), the shapes (by building the graph for
+    /// one sample) and the default batch. A model read from a file has passed the same checks
+    /// with the reader's messages; this is what makes a `Model` built in code safe to use.
+    func validate() throws {
+        guard !inputShape.isEmpty, inputShape.count <= 3, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw fail("expected [features] or [C, H, W] with positive extents, found \(inputShape)", key: "input_shape")
+        }
+        guard !nodes.isEmpty else { throw fail("the graph has no nodes", key: "graph") }
+        var defined: Set<String> = ["input"]
+        for node in nodes {
+            guard !node.name.isEmpty, !["input", "targets", "loss"].contains(node.name) else {
+                throw fail("the names input, targets and loss are reserved (and a name may not be empty)", node: node.name, key: "name")
+            }
+            guard !defined.contains(node.name) else { throw fail("a node called '\(node.name)' already exists", node: node.name, key: "name") }
+            guard !node.op.isLeaf, !node.op.isLoss else {
+                throw fail("\(node.op.name) is not a node op (leaves are the input and the tensors; the loss is 'loss')", node: node.name, key: "op")
+            }
+            for ref in node.inputs where !defined.contains(ref) {
+                throw fail("refers to '\(ref)', which is not an earlier node (nodes must come after their inputs)", node: node.name, key: "inputs")
+            }
+            for (role, key) in node.parameters {
+                guard let t = tensors[key] else { throw fail("tensor '\(key)' is not in the weights file or the inline tensors", node: node.name, key: role) }
+                guard t.dtype.isFloatingPoint else { throw fail("tensor '\(key)' has integer dtype \(t.dtype)", node: node.name, key: role) }
+            }
+            defined.insert(node.name)
+        }
+        let used = Set(nodes.flatMap { $0.parameters.map(\.tensor) })
+        let unused = tensors.keys.filter { !used.contains($0) }.sorted()
+        if !unused.isEmpty {
+            throw fail("\(unused.count) tensor(s) no node uses: \(unused.prefix(5).joined(separator: ", "))\(unused.count > 5 ? ", …" : "") (remove them, or reference them from a node)", key: weightsFile == nil ? "tensors" : "weights")
+        }
         let built = try builtGraph(batch: 1)
         if let inputs {
             try checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
@@ -82,25 +123,30 @@ public struct Model: Sendable {
             for node in nodes {
                 for (role, key) in node.parameters where parameters[key] == nil {
                     guard ids[key] == nil else { throw fail("tensor '\(key)' has the same name as a node", node: node.name, key: role) }
-                    let id = try g.parameter(key, shape: tensors[key]!.shape)
+                    guard let tensor = tensors[key] else { throw fail("tensor '\(key)' is not in the weights file or the inline tensors", node: node.name, key: role) }
+                    let id = try g.parameter(key, shape: tensor.shape)
                     parameters[key] = id
                     ids[key] = id
                 }
-                let operands = node.inputs.map { ids[$0]! } + node.parameters.map { parameters[$0.tensor]! }
+                let operands = try node.inputs.map { ref in
+                    guard let id = ids[ref] else { throw fail("refers to '\(ref)', which is not an earlier node", node: node.name, key: "inputs") }
+                    return id
+                } + node.parameters.compactMap { parameters[$0.tensor] }
                 ids[node.name] = try g.apply(node.name, node.op, operands)
             }
-            let output = ids[nodes.last!.name]!
+            guard let last = nodes.last, let output = ids[last.name] else { throw fail("the graph has no nodes", key: "graph") }
             let lossID: NodeID
             var targetID: NodeID?
             switch loss {
             case .crossEntropy:
                 guard g.nodes[output].shape.count == 2 else {
-                    throw fail("cross_entropy needs logits of shape [N, classes]; the last node gives \(g.nodes[output].shape)", node: nodes.last!.name, key: "loss")
+                    throw fail("cross_entropy needs logits of shape [N, classes]; the last node gives \(g.nodes[output].shape)", node: last.name, key: "loss")
                 }
                 lossID = try g.apply("loss", .crossEntropy(labels: "targets"), [output])
             case .mse:
-                targetID = try g.input("targets", shape: g.nodes[output].shape)
-                lossID = try g.apply("loss", .mse, [output, targetID!])
+                let t = try g.input("targets", shape: g.nodes[output].shape)
+                targetID = t
+                lossID = try g.apply("loss", .mse, [output, t])
             }
             return BuiltGraph(graph: g, input: input, parameters: parameters, output: output, loss: lossID, targets: targetID)
         } catch let e as GraphError {

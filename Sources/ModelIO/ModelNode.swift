@@ -23,33 +23,3 @@ public struct ModelNode: Sendable, Equatable {
             && l.parameters.map(\.role) == r.parameters.map(\.role) && l.parameters.map(\.tensor) == r.parameters.map(\.tensor)
     }
 }
-
-/// The per-op vocabulary of model.json: parameter roles and attributes.
-enum OpSchema {
-    /// Parameter roles, required ones first flagged.
-    static func roles(_ op: String) -> [(String, required: Bool)] {
-        switch op {
-        case "linear", "conv2d": [("weight", true), ("bias", false)]
-        case "batchnorm": [("weight", true), ("bias", true), ("running_mean", true), ("running_var", true)]
-        default: []
-        }
-    }
-
-    /// Attribute keys an op accepts.
-    static func attributes(_ op: String) -> [String] {
-        switch op {
-        case "conv2d": ["stride", "padding", "dilation", "groups"]
-        case "maxpool2d", "avgpool2d": ["kernel", "stride", "padding"]
-        case "leaky_relu": ["negative_slope"]
-        case "hardtanh": ["min", "max"]
-        case "gelu": ["approximate"]
-        case "batchnorm": ["eps", "mode"]
-        case "dropout": ["p"]
-        default: []
-        }
-    }
-
-    static let ops: Set<String> = ["linear", "conv2d", "maxpool2d", "avgpool2d", "relu", "leaky_relu", "relu6", "hardtanh", "abs",
-                                   "maximum", "minimum", "tanh", "sigmoid", "softplus", "gelu", "batchnorm", "flatten", "add",
-                                   "identity", "dropout"]
-}

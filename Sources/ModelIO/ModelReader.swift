@@ -97,7 +97,7 @@ struct ModelReader {
             inputs = try dataTensor(i, key: "data.inputs")
             targets = try dataTensor(t, key: "data.targets")
         }
-        var model = Model(file: file, name: name, inputShape: inputShape, nodes: nodes, loss: loss, tensors: tensors,
+        let model = Model(unchecked: file, name: name, inputShape: inputShape, nodes: nodes, loss: loss, tensors: tensors,
                           weightsFile: weightsFile, inputs: inputs, targets: targets)
         try model.validate()
         return model
@@ -158,10 +158,10 @@ struct ModelReader {
         guard !["input", "targets", "loss"].contains(name) else { throw fail("the names input, targets and loss are reserved", node: name, key: "name") }
         guard !defined.contains(name) else { throw fail("a node called '\(name)' already exists", node: name, key: "name") }
         guard case .string(let opName)? = item["op"] else { throw fail("missing or non-string 'op'", node: name, key: "op") }
-        guard OpSchema.ops.contains(opName) else {
-            throw fail("unknown op '\(opName)' (known: \(OpSchema.ops.sorted().joined(separator: ", ")))", node: name, key: "op")
+        guard let spelling = OpSpelling.named(opName) else {
+            throw fail("unknown op '\(opName)' (known: \(OpSpelling.all.map(\.name).sorted().joined(separator: ", ")))", node: name, key: "op")
         }
-        let roles = OpSchema.roles(opName), attributes = OpSchema.attributes(opName)
+        let roles = spelling.schema.roles.map { ($0.name, $0.required) }, attributes = spelling.schema.attributes
         for (k, _) in fields where !(["name", "op", "inputs"] + roles.map(\.0) + attributes).contains(k) {
             throw fail("unknown attribute for \(opName) (accepted: \((roles.map(\.0) + attributes).joined(separator: ", ")))", node: name, key: k)
         }
@@ -188,57 +188,7 @@ struct ModelReader {
             guard tensors[key]!.dtype.isFloatingPoint else { throw fail("tensor '\(key)' has integer dtype \(tensors[key]!.dtype)", node: name, key: role) }
             parameters.append((role, key))
         }
-        let op: Op
-        switch opName {
-        case "linear": op = .linear(hasBias: item["bias"] != nil)
-        case "conv2d":
-            op = .conv2d(Conv2DAttributes(stride: try item["stride"].map { try pair($0, node: name, key: "stride") } ?? [1, 1],
-                                          padding: try item["padding"].map { try pair($0, node: name, key: "padding") } ?? [0, 0],
-                                          dilation: try item["dilation"].map { try pair($0, node: name, key: "dilation") } ?? [1, 1],
-                                          groups: try item["groups"].map { try integer($0, node: name, key: "groups") } ?? 1))
-        case "maxpool2d", "avgpool2d":
-            guard let k = item["kernel"] else { throw fail("\(opName) needs a 'kernel'", node: name, key: "kernel") }
-            let kernel = try pair(k, node: name, key: "kernel")
-            let a = PoolAttributes(kernel: kernel, stride: try item["stride"].map { try pair($0, node: name, key: "stride") },
-                                   padding: try item["padding"].map { try pair($0, node: name, key: "padding") } ?? [0, 0])
-            op = opName == "maxpool2d" ? .maxPool2d(a) : .avgPool2d(a)
-        case "relu": op = .relu
-        case "leaky_relu": op = .leakyReLU(slope: try item["negative_slope"].map { try number($0, node: name, key: "negative_slope") } ?? 0.01)
-        case "relu6": op = .relu6
-        case "hardtanh":
-            op = .hardtanh(min: try item["min"].map { try number($0, node: name, key: "min") } ?? -1,
-                           max: try item["max"].map { try number($0, node: name, key: "max") } ?? 1)
-        case "abs": op = .abs
-        case "maximum": op = .maximum
-        case "minimum": op = .minimum
-        case "tanh": op = .tanh
-        case "sigmoid": op = .sigmoid
-        case "softplus": op = .softplus
-        case "gelu":
-            switch item["approximate"] {
-            case nil, .string("none")?: op = .gelu(approximate: false)
-            case .string("tanh")?: op = .gelu(approximate: true)
-            case let other?: throw fail("expected \"none\" or \"tanh\", found \(describe(other))", node: name, key: "approximate")
-            }
-        case "batchnorm":
-            let eps = try item["eps"].map { try number($0, node: name, key: "eps") } ?? 1e-5
-            let training: Bool
-            switch item["mode"] {
-            case nil, .string("eval")?: training = false
-            case .string("train")?: training = true
-            case let other?: throw fail("expected \"eval\" or \"train\", found \(describe(other))", node: name, key: "mode")
-            }
-            op = .batchNorm(eps: eps, training: training)
-        case "flatten": op = .flatten
-        case "add": op = .add
-        case "dropout":
-            if let p = item["p"] {
-                let v = try number(p, node: name, key: "p")
-                guard v >= 0 && v < 1 else { throw fail("expected 0 ≤ p < 1, found \(v)", node: name, key: "p") }
-            }
-            op = .identity
-        default: op = .identity
-        }
+        let op = try spelling.read(JSONAttributes(reader: self, node: name, item: item))
         return ModelNode(name: name, op: op, inputs: inputs, parameters: parameters)
     }
 

@@ -29,16 +29,13 @@ extension Model {
             var f: [(String, JSONValue)] = [("name", .string(node.name)), ("op", .string(node.op.name))]
             if node.inputs != [previous] { f.append(("inputs", .array(node.inputs.map { .string($0) }))) }
             for (role, key) in node.parameters { f.append((role, .string(key))) }
-            switch node.op {
-            case .conv2d(let a):
-                f += [("stride", pair(a.stride)), ("padding", pair(a.padding)), ("dilation", pair(a.dilation)), ("groups", num(a.groups))]
-            case .maxPool2d(let a), .avgPool2d(let a):
-                f += [("kernel", pair(a.kernel)), ("stride", pair(a.stride)), ("padding", pair(a.padding))]
-            case .leakyReLU(let s): f.append(("negative_slope", real(s)))
-            case .hardtanh(let lo, let hi): f += [("min", real(lo)), ("max", real(hi))]
-            case .gelu(let approximate): f.append(("approximate", .string(approximate ? "tanh" : "none")))
-            case .batchNorm(let eps, let training): f += [("eps", real(eps)), ("mode", .string(training ? "train" : "eval"))]
-            default: break
+            for (key, value) in node.op.primitive?.attributes ?? [] {
+                switch value {
+                case .integer(let i): f.append((key, num(i)))
+                case .pair(let p): f.append((key, pair(p)))
+                case .number(let d): f.append((key, real(d)))
+                case .string(let s): f.append((key, .string(s)))
+                }
             }
             graph.append(.object(f))
             previous = node.name

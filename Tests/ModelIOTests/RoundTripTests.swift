@@ -70,7 +70,7 @@ import ModelIO
                 ModelNode(name: "pool", op: .maxPool2d(PoolAttributes(kernel: [2, 1], stride: [1, 1])), inputs: ["act"], parameters: []),
                 ModelNode(name: "flat", op: .flatten, inputs: ["pool"], parameters: []),
             ]
-            var model = Model(file: "m.json", name: "random-\(trial)", inputShape: [c, 6, 6], nodes: nodes, loss: .crossEntropy,
+            var model = try Model(file: "m.json", name: "random-\(trial)", inputShape: [c, 6, 6], nodes: nodes, loss: .crossEntropy,
                               tensors: ["conv.w": tensor([o, c, 2, 2]), "conv.b": tensor([o]), "bn.w": tensor([o]), "bn.b": tensor([o]),
                                         "bn.m": tensor([o]), "bn.v": tensor([o])])
             let flatCount = try model.builtGraph(batch: 1).graph.nodes.last { $0.name == "flat" }!.shape[1]
