@@ -65,6 +65,7 @@ public struct Analysis: Sendable {
     public func run() throws -> AnalysisResult {
         try convention.validate()
         try alternative.validate()
+        try validateOptions()
         let built: ModelGraph, feed: Feed, name: String
         switch source {
         case .graph(let g, let f, let n):
@@ -114,6 +115,21 @@ public struct Analysis: Sendable {
         return AnalysisResult(model: name, precisions: precisions, results: results, convention: convention,
                               alternative: alternative, arithmeticModel: arithmeticModel,
                               batchSize: built.graph.nodes[built.input].shape.first ?? 0)
+    }
+
+    /// Options a caller may get wrong, checked before anything runs (no trap on them later).
+    func validateOptions() throws {
+        let range = PrecisionName.mpfrMinBits...PrecisionName.mpfrMaxBits
+        for (name, bits) in [("reference.initialBits", reference.initialBits), ("reference.capBits", reference.capBits),
+                             ("reference.gradientBits", reference.gradientBits)] where !range.contains(bits) {
+            throw AnalysisOptionError(message: "\(name) = \(bits) is outside \(range.lowerBound)…\(range.upperBound)")
+        }
+        for case .mpfr(let bits) in precisions where !range.contains(bits) {
+            throw AnalysisOptionError(message: "precision mpfr:\(bits) is outside mpfr:\(range.lowerBound)…mpfr:\(range.upperBound)")
+        }
+        guard !precisions.isEmpty else { throw AnalysisOptionError(message: "no precision to analyse") }
+        guard threads >= 1 else { throw AnalysisOptionError(message: "threads = \(threads): at least 1") }
+        guard attributedSites >= 0 else { throw AnalysisOptionError(message: "attributedSites = \(attributedSites): at least 0") }
     }
 
     /// `point` is P's rounded point, `reference` R at that point.
@@ -328,4 +344,11 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     static func certified(_ a: MPFRIntervalArithmetic, _ x: MPFRIntervalArithmetic.Ref) -> String {
         a.decimalString(x, digits: a.isPoint(x) ? 40 : 20)
     }
+}
+
+/// An analysis option outside its range (a library caller's mistake, reported, never trapped).
+public struct AnalysisOptionError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
 }

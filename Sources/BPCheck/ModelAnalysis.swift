@@ -106,9 +106,11 @@ extension DatasetAnalysis {
     /// Dataset mode over a model file's network (`template` is an `Analysis(model:…)`): `batches`
     /// batches (default: every whole one) of `batchSize` consecutive samples of `inputs` and
     /// `targets`, each checked against the model when analysed.
-    public init(_ template: Analysis, inputs: HostTensor, targets: HostTensor, batchSize: Int, batches: Int? = nil) {
+    /// - Throws: `AnalysisOptionError` when `template` analyses a graph written in code (give it
+    ///   its batches with `DatasetAnalysis(_:batches:)`).
+    public init(_ template: Analysis, inputs: HostTensor, targets: HostTensor, batchSize: Int, batches: Int? = nil) throws {
         guard case .network(let network as ModelBatches, _) = template.source else {
-            preconditionFailure("DatasetAnalysis(_:inputs:targets:batchSize:batches:) needs an Analysis(model:); give a graph written in code its batches with DatasetAnalysis(_:batches:)")
+            throw AnalysisOptionError(message: "DatasetAnalysis(_:inputs:targets:batchSize:batches:) needs an Analysis(model:); give a graph written in code its batches with DatasetAnalysis(_:batches:)")
         }
         self.init(template, batches: ModelBatches(model: network.model, inputs: inputs, targets: targets, batchSize: batchSize, batches: batches))
     }

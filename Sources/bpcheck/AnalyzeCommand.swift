@@ -10,7 +10,8 @@ struct AnalyzeCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 analysed, nothing flagged by --fail-on (or no --fail-on); 1 analysed and a \
             precision flagged by --fail-on; 2 the input or the command line is wrong.
-            """
+
+            """ + ConventionFlags.help
     )
 
     @Argument(help: "The model file (model.json).")
@@ -30,18 +31,9 @@ struct AnalyzeCommand: ParsableCommand {
     var referenceCap: Int = 4096
     @Option(help: "Derivative convention C: pytorch or alternative (C′ is C flipped).")
     var convention: String = "pytorch"
-    @Option(help: "relu'(0), in [0, 1].")
-    var reluPrime: Double?
-    @Option(help: "leaky_relu'(0) (default: the slope, as PyTorch).")
-    var leakyReluPrime: Double?
-    @Option(help: "abs'(0), in [-1, 1].")
-    var absPrime: Double?
-    @Option(help: "hardtanh'/relu6' at the bounds, in [0, 1].")
-    var hardtanhPrime: Double?
-    @Option(help: "Max-pool ties: first, last or split.")
-    var maxpoolTie: String?
-    @Option(help: "maximum/minimum ties: first, last or split.")
-    var maximumTie: String?
+    @Option(name: .customLong("derivative"), parsing: .singleValue,
+            help: "A convention choice as CHOICE=VALUE (repeatable); each also has its own option, listed below.")
+    var derivatives: [String] = []
     @Option(help: "How linear and conv2d accumulate: separate (default: two roundings), fma, or wider (f32 accumulator for 16-bit storage, f64 for f32).")
     var accumulation = AccumulationOption(argument: "separate")
     @Option(help: "Markdown report path (default reports/<model name>.md); figures are written beside it.")
@@ -129,18 +121,12 @@ struct AnalyzeCommand: ParsableCommand {
         case "alternative": c = .alternative
         default: throw ValidationError("--convention must be pytorch or alternative, found '\(convention)'")
         }
-        func tie(_ s: String?, _ option: String) throws -> DerivativeConvention.TieRule? {
-            guard let s else { return nil }
-            guard let t = DerivativeConvention.TieRule(rawValue: s) else { throw ValidationError("--\(option) must be first, last or split, found '\(s)'") }
-            return t
+        do {
+            try ConventionFlags.apply(derivatives, to: &c)
+            try c.validate()
+        } catch let e as ConventionError {
+            throw ValidationError(e.message)
         }
-        if let v = reluPrime { c[ReLU.atZero] = .number(v) }
-        if let v = leakyReluPrime { c[LeakyReLU.atZero] = .number(v) }
-        if let v = absPrime { c[Abs.atZero] = .number(v) }
-        if let v = hardtanhPrime { c[Hardtanh.atBound] = .number(v) }
-        if let t = try tie(maxpoolTie, "maxpool-tie") { c[MaxPool2D.tie] = .tie(t) }
-        if let t = try tie(maximumTie, "maximum-tie") { c[ExtremumTie.choice] = .tie(t) }
-        do { try c.validate() } catch let e as ConventionError { throw ValidationError(e.message) }
         return (c, c.flipped)
     }
 

@@ -25,7 +25,7 @@ struct BPCheck: ParsableCommand {
 enum BPCheckMain {
     static func main() {
         do {
-            var command = try BPCheck.parseAsRoot()
+            var command = try BPCheck.parseAsRoot(ConventionFlags.rewrite(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let code as ExitCode {
             exit(code.rawValue)

@@ -38,7 +38,7 @@ import BPCheck
     /// Dataset mode: shares of batches in the bifurcation zones.
     @Test func datasetModeReportsShares() throws {
         let model = try Model(contentsOf: TestFiles.examples.appendingPathComponent("digits-cnn/model.json"))
-        let dataset = DatasetAnalysis(Analysis(model: model, precisions: [.f16, .f64]), inputs: model.inputs!, targets: model.targets!,
+        let dataset = try DatasetAnalysis(Analysis(model: model, precisions: [.f16, .f64]), inputs: model.inputs!, targets: model.targets!,
                                       batchSize: 8, batches: 3)
         var seen: [Int] = []
         let result = try dataset.run { done, _ in seen.append(done) }
@@ -48,5 +48,30 @@ import BPCheck
             #expect(share >= 0 && share <= 1)
         }
         print(result.summary)
+    }
+
+    /// A caller's mistakes are errors, not traps: options out of range, a model-data dataset
+    /// over a graph written in code.
+    @Test func wrongOptionsThrowInsteadOfTrapping() throws {
+        var g = Graph()
+        let x = try g.input("x", shape: [1, 2])
+        let w = try g.parameter("w", shape: [1, 2])
+        let fc = try g.apply("fc", .linear(hasBias: false), [x, w])
+        let t = try g.input("t", shape: [1, 1])
+        let loss = try g.apply("loss", .mse, [fc, t])
+        let built = ModelGraph(graph: g, input: x, parameters: ["w": w], output: fc, loss: loss)
+        let feed = Feed(values: ["x": [1, 2], "w": [3, 4], "t": [0]])
+        for options in [ReferenceOptions(initialBits: 1), ReferenceOptions(initialBits: 256, capBits: 1 << 21), ReferenceOptions(gradientBits: 0)] {
+            #expect(throws: AnalysisOptionError.self) { try Analysis(graph: built, feed: feed, reference: options).run() }
+        }
+        #expect(throws: AnalysisOptionError.self) { try Analysis(graph: built, feed: feed, precisions: [.mpfr(bits: 1)]).run() }
+        #expect(throws: AnalysisOptionError.self) { try Analysis(graph: built, feed: feed, precisions: []).run() }
+        var threads = Analysis(graph: built, feed: feed)
+        threads.threads = 0
+        #expect(throws: AnalysisOptionError.self) { try threads.run() }
+        let model = try Model(contentsOf: TestFiles.examples.appendingPathComponent("digits-mlp/model.json"))
+        #expect(throws: AnalysisOptionError.self) {
+            try DatasetAnalysis(Analysis(graph: built, feed: feed), inputs: model.inputs!, targets: model.targets!, batchSize: 8)
+        }
     }
 }

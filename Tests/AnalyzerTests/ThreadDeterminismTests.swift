@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import BPCheck
 import Workloads
+import TestSupport
 
 /// The analysis gives the same bits on 1 and on 2 threads.
 @Suite struct ThreadDeterminismTests {
@@ -24,17 +25,19 @@ import Workloads
     /// W2 of performance.md (LeNet-5, batch 128), the whole default analysis: four precisions,
     /// three references (f32 and f64 share one), C and C′, aligned replays, attributions.
     @Test func w2OnOneAndTwoThreadsIsBitIdentical() throws {
-        let (built, feed, _, _) = try Workload.w2.build(batch: 128)
-        func run(_ threads: Int) throws -> AnalysisResult {
-            var a = Analysis(graph: built, feed: feed, name: "w2")
-            a.threads = threads
-            return try a.run()
+        try MemoryHeavyTests.exclusively {
+            let (built, feed, _, _) = try Workload.w2.build(batch: 128)
+            func run(_ threads: Int) throws -> AnalysisResult {
+                var a = Analysis(graph: built, feed: feed, name: "w2")
+                a.threads = threads
+                return try a.run()
+            }
+            let one = try run(1), two = try run(2)
+            Self.expectIdentical(one, two)
+            // The run did real work: W2 has kinks at f16 (not a comparison of two empty results).
+            #expect(one[.f16].classifiedSites.count > 0 && one[.f32].gradients.count == 10)
+            print("W2 batch 128: 1 and 2 threads bit-identical; f16 \(one[.f16].counts), f32 \(one[.f32].counts)")
         }
-        let one = try run(1), two = try run(2)
-        Self.expectIdentical(one, two)
-        // The run did real work: W2 has kinks at f16 (not a comparison of two empty results).
-        #expect(one[.f16].classifiedSites.count > 0 && one[.f32].gradients.count == 10)
-        print("W2 batch 128: 1 and 2 threads bit-identical; f16 \(one[.f16].counts), f32 \(one[.f32].counts)")
     }
 
     @Test func oneAndTwoThreadsAreBitIdentical() throws {
