@@ -17,9 +17,9 @@
 /// and backward); `widerAccumulator` keeps the sums of linear and conv2d in a wider format
 /// (binary32 for f16 and bf16 storage, binary64 for f32, as mixed-precision hardware does) with
 /// exact products, adds the bias there, and rounds once to the storage precision.
-public struct ArithmeticModel: Sendable, Equatable, CustomStringConvertible {
+public struct ArithmeticModel: Sendable, Equatable, Codable, CustomStringConvertible {
     /// How linear and conv2d accumulate their products.
-    public enum Accumulation: String, Sendable, Equatable, CaseIterable {
+    public enum Accumulation: String, Sendable, Equatable, CaseIterable, Codable {
         /// `acc ← fl(acc + fl(x·w))`: two roundings per term (the default).
         case separate
         /// `acc ← fl(acc + x·w)`: one rounding per term.

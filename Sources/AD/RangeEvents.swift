@@ -6,7 +6,7 @@
 /// - `flushed`: products of nonzero finite operands that rounded to zero (underflow), counted
 ///   in linear and conv2d (forward, and backward for the gradients computed), where almost all
 ///   products are; never in MPFR, whose exponent range makes it impossible.
-public struct RangeEvents: Sendable, Equatable, CustomStringConvertible {
+public struct RangeEvents: Sendable, Equatable, Codable, CustomStringConvertible {
     public var overflow = 0
     public var nan = 0
     public var subnormal = 0

@@ -31,6 +31,9 @@ public struct Analysis: Sendable {
     public var flagRule: FlagRule
     /// Threads for the precisions and references (results are bit-identical whatever it is).
     public var threads: Int = 1
+    /// Whether each `PrecisionResult` keeps its five gradients per tensor in memory (for
+    /// `--save-gradients` and callers who look); off for long dataset runs. Never encoded.
+    public var keepsGradients = true
     /// How many of the most severe sites (spurious, then flipped, then masked) of each precision
     /// get their share of the gradient error measured (one extra forward and backward each).
     public var attributedSites: Int = 5
@@ -255,7 +258,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             referenceBifurcation: BifurcationTest(changed: referenceChanged, relative: relative(referenceBifurcation)),
             referenceBifurcationPerTensor: referenceBifurcationPerTensor,
             error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
-            kinkDistances: kinkDistances(p), gradients: gradients,
+            kinkDistances: kinkDistances(p), gradients: analysis.keepsGradients ? gradients : [:],
             referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits)
     }
 

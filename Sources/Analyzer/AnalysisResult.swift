@@ -3,7 +3,7 @@ import Foundation
 import Precision
 
 /// Relative (and absolute) L2 norms of one gradient error, against ‖g_R‖₂.
-public struct ErrorNorms: Sendable, Equatable {
+public struct ErrorNorms: Sendable, Equatable, Codable {
     /// `‖g_P − g_R‖ / ‖g_R‖`, nil when ‖g_R‖ = 0.
     public let total: Double?
     /// `‖g_P − g_P|R‖ / ‖g_R‖`: the error caused by decisions (kinks).
@@ -26,10 +26,18 @@ public struct ErrorNorms: Sendable, Equatable {
         self.kink = referenceNorm > 0 ? k / referenceNorm : nil
         self.rounding = referenceNorm > 0 ? r / referenceNorm : nil
     }
+
+    /// The same bits in every field (NaN equal to NaN).
+    public func bitwiseEqual(_ o: ErrorNorms) -> Bool {
+        func b(_ x: Double?) -> UInt64? { x?.bitPattern }
+        return b(total) == b(o.total) && b(kink) == b(o.kink) && b(rounding) == b(o.rounding)
+            && absoluteTotal.bitPattern == o.absoluteTotal.bitPattern && absoluteKink.bitPattern == o.absoluteKink.bitPattern
+            && absoluteRounding.bitPattern == o.absoluteRounding.bitPattern && referenceNorm.bitPattern == o.referenceNorm.bitPattern
+    }
 }
 
 /// The bifurcation test (Bertoin et al.): does changing the convention change the gradient?
-public struct BifurcationTest: Sendable, Equatable {
+public struct BifurcationTest: Sendable, Equatable, Codable {
     /// Whether any component differs (−0 equals +0); for R, whether a difference is proven
     /// (some component's enclosures under C and C′ are disjoint).
     public let changed: Bool
@@ -62,7 +70,7 @@ public enum KinkDistance {
 }
 
 /// How a precision is flagged.
-public enum FlagRule: Sendable, Equatable, CustomStringConvertible {
+public enum FlagRule: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Flagged when the kink-caused error exceeds the precision's own rounding error.
     case kinkExceedsRounding
     /// Flagged when the kink-caused relative error exceeds this tolerance.
@@ -76,8 +84,13 @@ public enum FlagRule: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Everything the analysis found at one precision.
-public struct PrecisionResult: Sendable {
+/// Everything the analysis found at one precision, for one batch.
+///
+/// `Codable`, so that batches analysed apart (shards, resumed runs) can be stored and merged:
+/// everything is encoded except `gradients`, which stay in memory (`Analysis.keepsGradients`)
+/// and are written, on request, by the gradient export. Non-finite numbers need a
+/// `JSONEncoder` with a `nonConformingFloatEncodingStrategy`.
+public struct PrecisionResult: Sendable, Codable, Equatable {
     public let precision: PrecisionName
     /// Every site that is not `ok`, in graph order, then sample, then index.
     public let classifiedSites: [Site]
@@ -113,8 +126,9 @@ public struct PrecisionResult: Sendable {
     /// How far every nonsmooth site's input is from its nearest kink, in units of P's epsilon
     /// (ulps of 1): bucket counts for `KinkDistance.labels`.
     public let kinkDistances: [Int]
-    /// Every gradient, by parameter name (for `--save-gradients` and for users who look).
-    public let gradients: [String: GradientSet]
+    /// Every gradient, by parameter name (for `--save-gradients` and for users who look); empty
+    /// when decoded, or when the analysis did not keep them (`Analysis.keepsGradients`).
+    public internal(set) var gradients: [String: GradientSet]
     /// The reference's precision at this point, and how many sites it left undecided.
     public let referenceBits: Int
     public let referenceEscalations: [Int]
@@ -147,8 +161,56 @@ public struct PrecisionResult: Sendable {
     }
 }
 
-/// The analysis of one batch at every requested precision.
-public struct AnalysisResult: Sendable {
+extension PrecisionResult {
+    enum CodingKeys: String, CodingKey {
+        case precision, classifiedSites, counts, perLayer, samplesAffected, siteCount, bifurcation, referenceBifurcation
+        case referenceBifurcationPerTensor, error, perTensor, flagged, flagRule, rangeEvents, kinkDistances
+        case referenceBits, referenceEscalations, referenceGradientBits
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        precision = try c.decode(PrecisionName.self, forKey: .precision)
+        classifiedSites = try c.decode([Site].self, forKey: .classifiedSites)
+        counts = try c.decode([SiteClass: Int].self, forKey: .counts)
+        perLayer = try c.decode([String: [SiteClass: Int]].self, forKey: .perLayer)
+        samplesAffected = try c.decode(Int.self, forKey: .samplesAffected)
+        siteCount = try c.decode(Int.self, forKey: .siteCount)
+        bifurcation = try c.decode(BifurcationTest.self, forKey: .bifurcation)
+        referenceBifurcation = try c.decode(BifurcationTest.self, forKey: .referenceBifurcation)
+        referenceBifurcationPerTensor = try c.decode([String: Double].self, forKey: .referenceBifurcationPerTensor)
+        error = try c.decode(ErrorNorms.self, forKey: .error)
+        perTensor = try c.decode([String: ErrorNorms].self, forKey: .perTensor)
+        flagged = try c.decode(Bool.self, forKey: .flagged)
+        flagRule = try c.decode(FlagRule.self, forKey: .flagRule)
+        rangeEvents = try c.decode([String: RangeEvents].self, forKey: .rangeEvents)
+        kinkDistances = try c.decode([Int].self, forKey: .kinkDistances)
+        gradients = [:]
+        referenceBits = try c.decode(Int.self, forKey: .referenceBits)
+        referenceEscalations = try c.decode([Int].self, forKey: .referenceEscalations)
+        referenceGradientBits = try c.decode(Int.self, forKey: .referenceGradientBits)
+    }
+
+    /// Equal in everything encoded (gradients are not compared).
+    public static func == (l: PrecisionResult, r: PrecisionResult) -> Bool {
+        l.precision == r.precision && l.classifiedSites == r.classifiedSites && l.counts == r.counts && l.perLayer == r.perLayer
+            && l.samplesAffected == r.samplesAffected && l.siteCount == r.siteCount && l.bifurcation == r.bifurcation
+            && l.referenceBifurcation == r.referenceBifurcation && same(l.referenceBifurcationPerTensor, r.referenceBifurcationPerTensor)
+            && l.error.bitwiseEqual(r.error) && l.perTensor.keys == r.perTensor.keys
+            && l.perTensor.allSatisfy { k, v in r.perTensor[k].map(v.bitwiseEqual) ?? false }
+            && l.flagged == r.flagged && l.flagRule == r.flagRule && l.rangeEvents == r.rangeEvents && l.kinkDistances == r.kinkDistances
+            && l.referenceBits == r.referenceBits && l.referenceEscalations == r.referenceEscalations
+            && l.referenceGradientBits == r.referenceGradientBits
+    }
+
+    static func same(_ a: [String: Double], _ b: [String: Double]) -> Bool {
+        a.count == b.count && a.allSatisfy { k, v in b[k].map { $0.bitPattern == v.bitPattern } ?? false }
+    }
+}
+
+/// The analysis of one batch at every requested precision (`Codable`, without gradients: see
+/// `PrecisionResult`).
+public struct AnalysisResult: Sendable, Codable, Equatable {
     public let model: String
     public let precisions: [PrecisionName]
     public let results: [PrecisionName: PrecisionResult]

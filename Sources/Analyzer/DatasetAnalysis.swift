@@ -32,8 +32,41 @@ public struct DatasetAnalysis: Sendable {
 }
 
 /// Per-batch results and the shares of batches in each bifurcation zone.
-public struct DatasetResult: Sendable {
+public struct DatasetResult: Sendable, Codable, Equatable {
+    /// The results of consecutive batches, from batch `firstBatch` of the data.
     public let batches: [AnalysisResult]
+    /// The index of `batches[0]` in the whole run (0 unless this is a shard).
+    public let firstBatch: Int
+
+    public init(batches: [AnalysisResult], firstBatch: Int = 0) {
+        self.batches = batches
+        self.firstBatch = firstBatch
+    }
+
+    /// Shards of one run joined in batch order: the same result, bit for bit, as one run over
+    /// all their batches.
+    /// - Throws: `AnalysisOptionError` when the shards do not fit together: a gap or an overlap
+    ///   in batch indices, or another model, precisions, conventions or arithmetic model.
+    public static func merging(_ shards: [DatasetResult]) throws -> DatasetResult {
+        let sorted = shards.sorted { $0.firstBatch < $1.firstBatch }
+        guard let first = sorted.first else { return DatasetResult(batches: []) }
+        var next = first.firstBatch
+        var all: [AnalysisResult] = []
+        for (k, shard) in sorted.enumerated() {
+            guard shard.firstBatch == next else {
+                throw AnalysisOptionError(message: "shard \(k) starts at batch \(shard.firstBatch), expected \(next) (a gap or an overlap)")
+            }
+            if let a = shard.batches.first, let b = first.batches.first {
+                guard a.model == b.model, a.precisions == b.precisions, a.convention == b.convention, a.alternative == b.alternative,
+                      a.arithmeticModel == b.arithmeticModel, a.batchSize == b.batchSize else {
+                    throw AnalysisOptionError(message: "shard \(k) (batches from \(shard.firstBatch)) was analysed with another model, batch size, precisions, conventions or arithmetic model")
+                }
+            }
+            all += shard.batches
+            next += shard.batches.count
+        }
+        return DatasetResult(batches: all, firstBatch: first.firstBatch)
+    }
 
     /// The share of batches whose gradient at `precision` changes with the convention.
     public func bifurcationShare(_ precision: PrecisionName) -> Double {

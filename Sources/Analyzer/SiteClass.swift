@@ -1,6 +1,6 @@
 /// How a site's decision at a precision P relates to the certified reference R's
 /// (analysis.md, "Site classes").
-public enum SiteClass: String, CaseIterable, Sendable, Codable {
+public enum SiteClass: String, CaseIterable, Sendable, Codable, CodingKeyRepresentable {
     /// P and R both on a kink: the network really sits there (bifurcation zone over ℝ).
     case genuine
     /// P on a kink, R off it: rounding put the computation on the kink (compensation zone).
@@ -14,7 +14,7 @@ public enum SiteClass: String, CaseIterable, Sendable, Codable {
 }
 
 /// One classified site: where, what P and R decided, and their values.
-public struct Site: Sendable, Equatable {
+public struct Site: Sendable, Equatable, Codable {
     /// The nonsmooth node's name.
     public let layer: String
     /// The sample within the batch.

@@ -126,3 +126,19 @@ extension String {
         return String(s)
     }
 }
+
+/// Dictionaries keyed by precision encode as objects keyed by the name (`"f16"`, `"mpfr:256"`),
+/// so encoded results are deterministic with sorted keys.
+extension PrecisionName: CodingKeyRepresentable {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+    public var codingKey: any CodingKey { Key(stringValue: description) }
+    public init?<T: CodingKey>(codingKey: T) {
+        guard let p = try? PrecisionName(parsing: codingKey.stringValue) else { return nil }
+        self = p
+    }
+}

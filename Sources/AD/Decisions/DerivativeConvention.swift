@@ -10,9 +10,9 @@
 /// A convention holds one value per `ConventionChoice` of `ConventionChoice.all`; a new kinked
 /// primitive adds its choice by declaring it, and the command line, the JSON report and the
 /// Markdown report list it from that declaration.
-public struct DerivativeConvention: Sendable, Hashable, CustomStringConvertible {
+public struct DerivativeConvention: Sendable, Hashable, Codable, CustomStringConvertible {
     /// How a tie among maxima shares the gradient.
-    public enum TieRule: String, Sendable, Hashable, CaseIterable {
+    public enum TieRule: String, Sendable, Hashable, CaseIterable, Codable {
         /// All to the first tied position (row-major in the window; operand a for maximum/minimum).
         case first
         /// All to the last tied position (operand b for maximum/minimum).
@@ -75,7 +75,7 @@ public struct DerivativeConvention: Sendable, Hashable, CustomStringConvertible 
 }
 
 /// A value of one convention choice.
-public enum ConventionValue: Sendable, Hashable {
+public enum ConventionValue: Sendable, Hashable, Codable {
     /// A derivative at the kink.
     case number(Double)
     /// The piece's own value (leaky_relu's slope, elu's α): what the choice's `standardName` says.
