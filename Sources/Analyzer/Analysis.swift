@@ -183,7 +183,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     }
 
     /// `feed` is already P's rounded point; `reference` is R there.
-    func run(_ reference: ReferenceRun) throws -> PrecisionResult {
+    func run<E: EnclosingArithmetic>(_ reference: CertifiedReference<E>) throws -> PrecisionResult {
         let a = arithmetic
         let graph = built.graph
         let point = feed
@@ -213,9 +213,9 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         var gradients: [String: GradientSet] = [:]
         for (name, id) in zip(parameterNames, ids) {
             let vP = gP[id]!.doubles(a), vPAlt = gPAlt[id]!.doubles(a), vAligned = gAligned[id]!.doubles(a)
-            let t = GradientAlgebra.difference(vP, gR[id]!, bits: reference.bits)
+            let t = GradientAlgebra.difference(vP, gR[id]!, in: r.arithmetic)
             let k = zip(vP, vAligned).map { $0 - $1 }
-            let ro = GradientAlgebra.difference(vAligned, gR[id]!, bits: reference.bits)
+            let ro = GradientAlgebra.difference(vAligned, gR[id]!, in: r.arithmetic)
             let rv = gR[id]!.doubles(r.arithmetic)
             perTensor[name] = ErrorNorms(total: t, kink: k, rounding: ro, referenceNorm: GradientAlgebra.norm(rv))
             total += t; kink += k; rounding += ro; rAll += rv; pAll += vP
@@ -223,8 +223,8 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             changed = changed || zip(vP, vPAlt).contains { !($0 == $1 || ($0.isNaN && $1.isNaN)) }
             gradients[name] = GradientSet(p: vP, pAlternative: vPAlt, aligned: vAligned, r: rv,
                                           rAlternative: gRAlt[id]!.doubles(r.arithmetic), shape: gR[id]!.shape)
-            let rDifference = GradientAlgebra.difference(gR[id]!, gRAlt[id]!, bits: reference.bits)
-            referenceChanged = referenceChanged || GradientAlgebra.provenDifferent(gR[id]!, gRAlt[id]!)
+            let rDifference = GradientAlgebra.difference(gR[id]!, gRAlt[id]!, in: r.arithmetic)
+            referenceChanged = referenceChanged || GradientAlgebra.provenDifferent(gR[id]!, gRAlt[id]!, in: r.arithmetic)
             referenceBifurcation += rDifference
             referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
         }
@@ -279,7 +279,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
 
     /// Measures, for the most severe sites, the gradient error each carries: P's backprop with
     /// only that site forced to R's decision, against P's own.
-    func attribute(_ sites: inout [Site], _ p: Execution<A>, _ r: Execution<MPFRIntervalArithmetic>, _ ids: [NodeID],
+    func attribute<E: EnclosingArithmetic>(_ sites: inout [Site], _ p: Execution<A>, _ r: Execution<E>, _ ids: [NodeID],
                    rNorm: Double, gP base: [Double]) throws {
         let order: [SiteClass] = [.spurious, .flipped, .masked]
         let classes = sites.map(\.siteClass)
@@ -309,7 +309,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     }
 
     /// The classified (non-ok) sites of every nonsmooth node, and the number of sites.
-    func classify(_ p: Execution<A>, _ r: Execution<MPFRIntervalArithmetic>) -> ([Site], Int) {
+    func classify<E: EnclosingArithmetic>(_ p: Execution<A>, _ r: Execution<E>) -> ([Site], Int) {
         var sites: [Site] = []
         var siteCount = 0
         let batch = max(built.graph.nodes[built.input].shape.first ?? 1, 1)
@@ -342,10 +342,11 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         }
     }
 
-    /// A certified value for people: a point to 40 significant digits (exact when its decimal is
-    /// that short, as 2⁻⁴⁰ is), an interval's bounds to 20.
-    static func certified(_ a: MPFRIntervalArithmetic, _ x: MPFRIntervalArithmetic.Ref) -> String {
-        a.decimalString(x, digits: a.isPoint(x) ? 40 : 20)
+    /// A certified value for people, as R's arithmetic renders it (MPFR intervals: a point to 40
+    /// significant digits, exact when its decimal is that short as 2⁻⁴⁰'s is; an interval's
+    /// bounds to 20).
+    static func certified<E: EnclosingArithmetic>(_ a: E, _ x: E.Ref) -> String {
+        a.render(x)
     }
 }
 

@@ -1,10 +1,11 @@
 import AD
 import Precision
 
-/// The certified reference R: the same computation at the same point in MPFR interval
-/// arithmetic, every decision proven — by exactness (a point interval) or by an enclosure that
-/// excludes the kink. Where a decision is not proven, the precision doubles, up to a cap;
-/// beyond it the site stays `undecided`. R never guesses.
+/// The certified reference R: the same computation at the same point in an enclosing arithmetic
+/// (`EnclosingArithmetic`; `Analysis.run()` uses MPFR intervals), every decision proven — by
+/// exactness (a point interval) or by an enclosure that excludes the kink. Where a decision is
+/// not proven, the precision doubles, up to a cap; beyond it the site stays `undecided`. R never
+/// guesses. These options are R's ladder in MPFR intervals (`arithmetic`).
 public struct ReferenceOptions: Sendable, Equatable {
     /// The first precision tried (bits).
     public var initialBits: Int
@@ -24,57 +25,67 @@ public struct ReferenceOptions: Sendable, Equatable {
     }
 }
 
-/// One reference run: the execution at the precision that decided every site it could.
-public struct ReferenceRun {
-    public let execution: Execution<MPFRIntervalArithmetic>
+extension ReferenceOptions {
+    /// The first rung of R's ladder: MPFR intervals of `initialBits` bits, doubling up to `capBits`.
+    public var arithmetic: MPFRIntervalArithmetic { MPFRIntervalArithmetic(bits: initialBits, capBits: capBits) }
+}
+
+/// R in MPFR intervals: the reference `Analysis.run()` computes (`ReferenceOptions` give its ladder).
+public typealias ReferenceRun = CertifiedReference<MPFRIntervalArithmetic>
+
+/// One reference run in the enclosing arithmetic `E`: the execution at the rung of `E`'s
+/// escalation ladder that decided every site it could.
+public struct CertifiedReference<E: EnclosingArithmetic> {
+    public let execution: Execution<E>
     /// The precision finally used.
     public let bits: Int
     /// The precisions tried before it (each left a site unproven).
     public let escalations: [Int]
-    /// Sites left undecided at the cap.
+    /// Sites left undecided at the top of the ladder.
     public let undecidedSites: Int
     /// The precision of the backward passes (`ReferenceOptions.gradientBits`, or `bits` when the
     /// narrower enclosures were too wide).
     public let gradientBits: Int
     /// `g_R` and `g_R′`: backprop in R under C and under C′, computed once per reference
     /// (f32 and f64 share their point and so these passes); nil when no gradient was asked.
-    public var gradient: Gradients<MPFRIntervalArithmetic>? { gradients?[0] }
-    public var alternativeGradient: Gradients<MPFRIntervalArithmetic>? { gradients?[1] }
-    let gradients: [Gradients<MPFRIntervalArithmetic>]?
+    public var gradient: Gradients<E>? { gradients?[0] }
+    public var alternativeGradient: Gradients<E>? { gradients?[1] }
+    let gradients: [Gradients<E>]?
 
     static func undecided(_ decisions: DecisionSet) -> Int {
         decisions.values.reduce(0) { $0 + $1.undecidedCount }
     }
 
-    /// Runs R on `graph` at the point `feed`, raising the precision while a site is unproven,
-    /// then, when `wrt` is given, backprop under `convention` and `alternative` (default: C flipped).
-    public static func run(graph: Graph, feed: Feed, options: ReferenceOptions, convention: DerivativeConvention = .pytorch,
-                           alternative: DerivativeConvention? = nil, wrt: [NodeID]? = nil) throws -> ReferenceRun {
-        let decided = try decide(graph: graph, feed: feed, options: options)
+    /// Runs R on `graph` at the point `feed` from the rung `start`, climbing `E`'s ladder while a
+    /// site is unproven, then, when `wrt` is given, backprop at `gradientBits` bits (at most the
+    /// forward's) under `convention` and `alternative` (default: C flipped).
+    public static func run(graph: Graph, feed: Feed, start: E, gradientBits: Int, convention: DerivativeConvention = .pytorch,
+                           alternative: DerivativeConvention? = nil, wrt: [NodeID]? = nil) throws -> Self {
+        let decided = try decide(graph: graph, feed: feed, start: start)
         guard let wrt else { return decided }
-        return try decided.differentiated(options: options, conventions: [convention, alternative ?? convention.flipped], wrt: wrt)
+        return try decided.differentiated(gradientBits: gradientBits, conventions: [convention, alternative ?? convention.flipped], wrt: wrt)
     }
 
-    /// The forward pass of R (decisions proven, precision raised while a site is unproven); no
-    /// gradients yet.
-    static func decide(graph: Graph, feed: Feed, options: ReferenceOptions) throws -> ReferenceRun {
-        var bits = options.initialBits
+    /// The forward pass of R (decisions proven, climbing the ladder from `start` while a site is
+    /// unproven); no gradients yet.
+    static func decide(graph: Graph, feed: Feed, start: E) throws -> Self {
+        var arithmetic = start
         var tried: [Int] = []
         while true {
-            let execution = try Execution(graph: graph, arithmetic: MPFRIntervalArithmetic(bits: bits), feed: feed)
+            let execution = try Execution(graph: graph, arithmetic: arithmetic, feed: feed)
             let open = undecided(execution.decisions)
-            if open == 0 || bits >= options.capBits {
-                return ReferenceRun(execution: execution, bits: bits, escalations: tried, undecidedSites: open, gradientBits: bits, gradients: nil)
+            guard open != 0, let next = arithmetic.nextRung else {
+                return Self(execution: execution, bits: arithmetic.bits, escalations: tried, undecidedSites: open,
+                            gradientBits: arithmetic.bits, gradients: nil)
             }
-            tried.append(bits)
-            bits = min(bits * 2, options.capBits)
+            tried.append(arithmetic.bits)
+            arithmetic = next
         }
     }
 
     /// Whether every enclosure of `g` is narrower than 2⁻¹⁰⁰ × its tensor's largest |midpoint|
     /// (zero width where the tensor is all zeros).
-    static func narrow(_ g: Gradients<MPFRIntervalArithmetic>, bits: Int) -> Bool {
-        let a = MPFRIntervalArithmetic(bits: bits)
+    static func narrow(_ g: Gradients<E>, in a: E) -> Bool {
         for t in g.tensors.values {
             var largest = 0.0, widest = 0.0
             for i in 0..<t.count {
@@ -87,63 +98,61 @@ public struct ReferenceRun {
     }
 
     /// This run with `g_R` (`conventions[0]`) and `g_R′` (`conventions[1]`) with respect to `wrt`,
-    /// from one shared backward pass in `options.gradientBits`-bit intervals (checked narrow,
-    /// else repeated at the forward's precision).
-    func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> ReferenceRun {
-        var gradientBits = min(options.gradientBits, bits)
-        var gradients = try (gradientBits < bits ? execution.converted(to: MPFRIntervalArithmetic(bits: gradientBits)) : execution)
+    /// from one shared backward pass at `gradientBits` bits (at most the forward's; checked
+    /// narrow, else repeated at the forward's precision).
+    func differentiated(gradientBits requested: Int, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> Self {
+        var gradientBits = min(requested, bits)
+        var gradients = try (gradientBits < bits ? execution.converted(to: execution.arithmetic.withPrecision(bits: gradientBits)) : execution)
             .backward(conventions: conventions, wrt: wrt)
-        if gradientBits < bits && !gradients.allSatisfy({ Self.narrow($0, bits: gradientBits) }) {
+        if gradientBits < bits && !gradients.allSatisfy({ Self.narrow($0, in: execution.arithmetic.withPrecision(bits: gradientBits)) }) {
             gradientBits = bits
             gradients = try execution.backward(conventions: conventions, wrt: wrt)
         }
-        return ReferenceRun(execution: execution, bits: bits, escalations: escalations, undecidedSites: undecidedSites,
-                            gradientBits: gradientBits, gradients: gradients)
+        return Self(execution: execution, bits: bits, escalations: escalations, undecidedSites: undecidedSites,
+                    gradientBits: gradientBits, gradients: gradients)
+    }
+
+    /// `differentiated(gradientBits:…)` at `options.gradientBits`.
+    func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> Self {
+        try differentiated(gradientBits: options.gradientBits, conventions: conventions, wrt: wrt)
+    }
+}
+
+extension CertifiedReference where E == MPFRIntervalArithmetic {
+    /// Runs R on `graph` at the point `feed`, raising the precision while a site is unproven,
+    /// then, when `wrt` is given, backprop under `convention` and `alternative` (default: C flipped).
+    public static func run(graph: Graph, feed: Feed, options: ReferenceOptions, convention: DerivativeConvention = .pytorch,
+                           alternative: DerivativeConvention? = nil, wrt: [NodeID]? = nil) throws -> ReferenceRun {
+        try run(graph: graph, feed: feed, start: options.arithmetic, gradientBits: options.gradientBits, convention: convention,
+                alternative: alternative, wrt: wrt)
+    }
+
+    /// The forward pass of R from `options`' ladder; no gradients yet.
+    static func decide(graph: Graph, feed: Feed, options: ReferenceOptions) throws -> ReferenceRun {
+        try decide(graph: graph, feed: feed, start: options.arithmetic)
     }
 }
 
 /// Exact-enough arithmetic on gradients: differences between a precision's gradient and the
-/// reference's are formed in MPFR before they are rounded to `Double`, so f64's ~10⁻¹⁶ errors
-/// are measured, not drowned.
+/// reference's are formed by the enclosing arithmetic above its own precision before they are
+/// rounded to `Double` (`EnclosingArithmetic.midpointDifference`), so f64's ~10⁻¹⁶ errors are
+/// measured, not drowned.
 enum GradientAlgebra {
-    /// `p − mid(r)` entry by entry, formed at `bits` bits.
-    static func difference(_ p: [Double], _ r: Tensor<MPFRIntervalArithmetic>, bits: Int) -> [Double] {
-        let m = MPFRArithmetic(bits: bits + 64)
-        let s = m.makeStorage([0, 0, 0.5])
-        return (0..<p.count).map { k in
-            midpoint(r, k, into: s.base + 1, m, half: s.base + 2)
-            m.set(s.base, p[k])
-            m.subtract(s.base, s.base, s.base + 1)
-            return m.double(s.base)
-        }
+    /// `p − mid(r)` entry by entry, formed by `e` (R's forward arithmetic).
+    static func difference<E: EnclosingArithmetic>(_ p: [Double], _ r: Tensor<E>, in e: E) -> [Double] {
+        (0..<p.count).map { e.midpointDifference(p[$0], r.slots + $0) }
     }
 
-    /// `mid(r1) − mid(r2)` entry by entry.
-    static func difference(_ r1: Tensor<MPFRIntervalArithmetic>, _ r2: Tensor<MPFRIntervalArithmetic>, bits: Int) -> [Double] {
-        let m = MPFRArithmetic(bits: bits + 64)
-        let s = m.makeStorage([0, 0, 0.5])
-        return (0..<r1.count).map { k in
-            midpoint(r1, k, into: s.base, m, half: s.base + 2)
-            midpoint(r2, k, into: s.base + 1, m, half: s.base + 2)
-            m.subtract(s.base, s.base, s.base + 1)
-            return m.double(s.base)
-        }
-    }
-
-    /// The midpoint of entry `k` of `r`, exactly (at `m`'s precision, 64 bits above r's).
-    static func midpoint(_ r: Tensor<MPFRIntervalArithmetic>, _ k: Int, into out: MPFRArithmetic.Ref, _ m: MPFRArithmetic,
-                         half: MPFRArithmetic.Ref) {
-        let bounds = UnsafeMutableRawPointer(r.slots + k).assumingMemoryBound(to: MPFRArithmetic.Slot.self)
-        m.add(out, bounds, bounds + 1)
-        m.multiply(out, out, half)
+    /// `mid(r1) − mid(r2)` entry by entry, formed by `e`.
+    static func difference<E: EnclosingArithmetic>(_ r1: Tensor<E>, _ r2: Tensor<E>, in e: E) -> [Double] {
+        (0..<r1.count).map { e.midpointDifference(r1.slots + $0, r2.slots + $0) }
     }
 
     /// Whether some entry's enclosures are disjoint: `g_R ≠ g_R′` proven over ℝ. Midpoints that
     /// differ inside overlapping enclosures (two conventions take different paths through R's
     /// rounding) prove nothing.
-    static func provenDifferent(_ r1: Tensor<MPFRIntervalArithmetic>, _ r2: Tensor<MPFRIntervalArithmetic>) -> Bool {
-        let a = MPFRIntervalArithmetic(bits: PrecisionName.mpfrMinBits)  // compare reads each value's own precision
-        return (0..<r1.count).contains { a.compare(r1.slots + $0, r2.slots + $0).map { $0 != 0 } ?? false }
+    static func provenDifferent<E: EnclosingArithmetic>(_ r1: Tensor<E>, _ r2: Tensor<E>, in e: E) -> Bool {
+        (0..<r1.count).contains { e.provenDifferent(r1.slots + $0, r2.slots + $0) }
     }
 
     static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }

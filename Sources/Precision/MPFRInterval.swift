@@ -58,10 +58,15 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
 
     /// Significand bits of both bounds.
     public let bits: Int
+    /// The top of the escalation ladder (`nextRung`), at least `bits`.
+    public let capBits: Int
     @usableFromInline let limbBytes: Int
 
-    public init(bits: Int) {
+    /// Intervals of `bits`-bit bounds; `capBits` (default `bits`: no rung above) tops the
+    /// escalation ladder that `nextRung` climbs.
+    public init(bits: Int, capBits: Int? = nil) {
         self.bits = bits
+        self.capBits = Swift.max(capBits ?? bits, bits)
         self.limbBytes = mpfr_custom_get_size(mpfr_prec_t(bits))
     }
 
@@ -90,7 +95,7 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         }
     }
 
-    /// Whether `a` is a single point.
+    /// Whether `a` is a single point (`lo = hi`).
     @inlinable public func isPoint(_ a: Ref) -> Bool { MPFRFields.equal(Self.lo(a), Self.hi(a)) }
     /// Whether either bound is NaN.
     @inlinable func hasNaN(_ a: Ref) -> Bool { MPFRFields.isNaN(Self.lo(a)) || MPFRFields.isNaN(Self.hi(a)) }
@@ -381,5 +386,64 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
         let l = MPFRLibrary.decimalString(Self.lo(a), digits: digits)
         if isPoint(a) { return l }
         return "[\(l), \(MPFRLibrary.decimalString(Self.hi(a), digits: digits))]"
+    }
+}
+
+/// The certified reference's arithmetic: the ladder doubles the bits up to `capBits`; midpoints
+/// are formed from the bounds at `bits + 64` bits, in round-to-nearest.
+extension MPFRIntervalArithmetic: EnclosingArithmetic {
+    /// The same cap, `bits` bits (the cap raised to `bits` if below).
+    public func withPrecision(bits: Int) -> MPFRIntervalArithmetic { MPFRIntervalArithmetic(bits: bits, capBits: capBits) }
+
+    /// `min(2·bits, capBits)` bits, or `nil` once `bits` has reached `capBits`.
+    public var nextRung: MPFRIntervalArithmetic? {
+        bits < capBits ? MPFRIntervalArithmetic(bits: Swift.min(bits * 2, capBits), capBits: capBits) : nil
+    }
+
+    /// `a.hi < b.lo` or `b.hi < a.lo` (bounds of any precisions): `compare` answering ±1.
+    public func provenDifferent(_ a: Ref, _ b: Ref) -> Bool {
+        if hasNaN(a) || hasNaN(b) { return false }
+        return mpfr_less_p(Self.hi(a), Self.lo(b)) != 0 || mpfr_greater_p(Self.lo(a), Self.hi(b)) != 0
+    }
+
+    /// `RN_Double(RN(RN(mid(a)) − RN(mid(b))))`, each inner `RN` at `bits + 64` bits, where
+    /// `mid(x) = (x.lo + x.hi)·½`. The sum of two bounds of at most `bits` bits whose exponents
+    /// differ by at most 63 is exact there, and so is the difference of two such midpoints of
+    /// similar magnitude (a gradient entry under C and C′): then only the rounding to `Double`
+    /// remains.
+    public func midpointDifference(_ a: Ref, _ b: Ref) -> Double {
+        withMidpointScratch { t in
+            Self.midpoint(t, a)
+            Self.midpoint(t + 1, b)
+            mpfr_sub(t, t, t + 1, MPFR_RNDN)
+            return mpfr_get_d(t, MPFR_RNDN)
+        }
+    }
+
+    /// `RN₆₄(p − RN(mid(a)))` at `bits + 64` bits (`p` is exact there).
+    public func midpointDifference(_ p: Double, _ a: Ref) -> Double {
+        withMidpointScratch { t in
+            Self.midpoint(t + 1, a)
+            mpfr_set_d(t, p, MPFR_RNDN)
+            mpfr_sub(t, t, t + 1, MPFR_RNDN)
+            return mpfr_get_d(t, MPFR_RNDN)
+        }
+    }
+
+    /// A point to 40 significant digits (exact when its decimal is that short, as 2⁻⁴⁰'s is),
+    /// an interval `[lo, hi]` with its bounds to 20 (`decimalString`).
+    public func render(_ a: Ref) -> String {
+        decimalString(a, digits: isPoint(a) ? 40 : 20)
+    }
+
+    /// Two scratch values of `bits + 64` bits on the stack.
+    func withMidpointScratch<R>(_ body: (UnsafeMutablePointer<__mpfr_struct>) -> R) -> R {
+        MPFRIntervalArithmetic(bits: bits + 64).withTemporaries(2, body)
+    }
+
+    /// `m ← (x.lo + x.hi)·½`, rounded to nearest at `m`'s precision (the halving is exact).
+    static func midpoint(_ m: UnsafeMutablePointer<__mpfr_struct>, _ x: Ref) {
+        mpfr_add(m, lo(x), hi(x), MPFR_RNDN)
+        mpfr_div_2ui(m, m, 1, MPFR_RNDN)
     }
 }

@@ -1,6 +1,7 @@
 import AD
 import Testing
 import Analyzer
+import Precision
 
 /// The reference raises its precision until it can prove a decision, and says `undecided`
 /// beyond its cap — it never guesses.
@@ -32,6 +33,19 @@ import Analyzer
         // Below 0 by the same distance: decided the other way.
         let below = try ReferenceRun.run(graph: g, feed: Self.feed(-0x1p-300), options: ReferenceOptions())
         #expect(below.execution.decisions[relu] == .pieces([Piece.below]))
+    }
+
+    /// The ladder is the arithmetic's: R climbs `nextRung` from the rung it is given.
+    @Test func theReferenceClimbsItsArithmeticsLadder() throws {
+        let (g, relu) = try Self.graph()
+        let run = try CertifiedReference.run(graph: g, feed: Self.feed(0x1p-300), start: MPFRIntervalArithmetic(bits: 100, capBits: 700),
+                                             gradientBits: 128)
+        #expect(run.execution.decisions[relu] == .pieces([Piece.aboveSingle]))
+        #expect(run.escalations == [100, 200] && run.bits == 400 && run.execution.arithmetic.bits == 400 && run.gradient == nil)
+        // Its top: 0 is undecided at every rung, so every rung is tried.
+        let zero = try CertifiedReference.run(graph: g, feed: Self.feed(0), start: MPFRIntervalArithmetic(bits: 100, capBits: 700),
+                                              gradientBits: 128)
+        #expect(zero.escalations == [100, 200, 400] && zero.bits == 700 && zero.undecidedSites == 1)
     }
 
     @Test func beyondTheCapItIsUndecided() throws {
