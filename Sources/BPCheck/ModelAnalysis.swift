@@ -68,7 +68,11 @@ public struct ModelBatches: NetworkBatchSource {
         let (inputs, targets) = try data()
         guard let batchSize else { return (inputs, targets) }
         let range = (k * batchSize)..<((k + 1) * batchSize)
-        return (inputs.samples(range), targets.samples(range))
+        do {
+            return (try inputs.samples(range), try targets.samples(range))
+        } catch let e as HostTensorError {
+            throw ModelError(file: model.file, key: "data", message: "batch \(k) of \(batchSize): \(e.message)")
+        }
     }
 
     public func graph() throws -> ModelGraph {

@@ -68,15 +68,22 @@ public struct HostTensor: Equatable, Sendable {
     public let bytes: [UInt8]
 
     /// A tensor over `bytes`, which must hold exactly `count(shape) · byteSize` bytes.
-    public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
-        precondition(HostTensor.elementCount(shape).map { $0 * dtype.byteSize } == bytes.count, "byte count does not fit the shape")
+    /// - Throws: `HostTensorError` when they do not (or the shape is negative or too large).
+    public init(dtype: DType, shape: [Int], bytes: [UInt8]) throws {
+        guard let n = HostTensor.elementCount(shape), case (let size, false) = n.multipliedReportingOverflow(by: dtype.byteSize),
+              size == bytes.count else {
+            throw HostTensorError(message: "shape \(shape) of \(dtype) needs \(HostTensor.elementCount(shape).map { "\($0 * dtype.byteSize)" } ?? "too many") bytes, found \(bytes.count)")
+        }
         self.dtype = dtype
         self.shape = shape
         self.bytes = bytes
     }
 
-    /// A float tensor holding `values`, each rounded to `dtype` (to nearest, ties to even).
-    public init(dtype: DType, shape: [Int], values: [Double]) {
+    /// A tensor holding `values`, each rounded to `dtype` (to nearest, ties to even; integer
+    /// dtypes take integral values in their range).
+    /// - Throws: `HostTensorError` when the count does not fit the shape or a value does not fit
+    ///   an integer dtype.
+    public init(dtype: DType, shape: [Int], values: [Double]) throws {
         var out = [UInt8]()
         out.reserveCapacity(values.count * dtype.byteSize)
         for v in values {
@@ -85,20 +92,32 @@ public struct HostTensor: Equatable, Sendable {
             case .bf16: HostTensor.append(UInt64(BFloat16(v).bitPattern), 2, &out)
             case .f32: HostTensor.append(UInt64(Float(v).bitPattern), 4, &out)
             case .f64: HostTensor.append(v.bitPattern, 8, &out)
-            case .i64: HostTensor.append(UInt64(bitPattern: Int64(v)), 8, &out)
-            case .i32: HostTensor.append(UInt64(UInt32(bitPattern: Int32(v))), 4, &out)
+            case .i64:
+                guard let i = Int64(exactly: v) else { throw HostTensorError(message: "\(v) is not an i64") }
+                HostTensor.append(UInt64(bitPattern: i), 8, &out)
+            case .i32:
+                guard let i = Int32(exactly: v) else { throw HostTensorError(message: "\(v) is not an i32") }
+                HostTensor.append(UInt64(UInt32(bitPattern: i)), 4, &out)
             }
         }
-        self.init(dtype: dtype, shape: shape, bytes: out)
+        try self.init(dtype: dtype, shape: shape, bytes: out)
     }
 
-    /// An integer tensor holding `values`.
-    public init(dtype: DType, shape: [Int], ints: [Int]) {
+    /// An integer tensor holding `ints` (`i64` or `i32`).
+    /// - Throws: `HostTensorError` for a float dtype, a value outside i32, or a count that does
+    ///   not fit the shape.
+    public init(dtype: DType, shape: [Int], ints: [Int]) throws {
         var out = [UInt8]()
         for v in ints {
-            if dtype == .i64 { HostTensor.append(UInt64(bitPattern: Int64(v)), 8, &out) } else { HostTensor.append(UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: v))), 4, &out) }
+            switch dtype {
+            case .i64: HostTensor.append(UInt64(bitPattern: Int64(v)), 8, &out)
+            case .i32:
+                guard let i = Int32(exactly: v) else { throw HostTensorError(message: "\(v) is not an i32") }
+                HostTensor.append(UInt64(UInt32(bitPattern: i)), 4, &out)
+            default: throw HostTensorError(message: "integers need dtype i64 or i32, not \(dtype)")
+            }
         }
-        self.init(dtype: dtype, shape: shape, bytes: out)
+        try self.init(dtype: dtype, shape: shape, bytes: out)
     }
 
     static func append(_ v: UInt64, _ n: Int, _ out: inout [UInt8]) {
@@ -121,10 +140,13 @@ public struct HostTensor: Equatable, Sendable {
     public var count: Int { bytes.count / dtype.byteSize }
 
     /// Samples `range` along the first axis (a minibatch of a dataset).
-    public func samples(_ range: Range<Int>) -> HostTensor {
-        precondition(!shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= shape[0], "samples \(range) of shape \(shape)")
+    /// - Throws: `HostTensorError` when the tensor has no first axis or `range` leaves it.
+    public func samples(_ range: Range<Int>) throws -> HostTensor {
+        guard !shape.isEmpty, range.lowerBound >= 0, range.upperBound <= shape[0] else {
+            throw HostTensorError(message: "samples \(range.lowerBound)..<\(range.upperBound) of a tensor of shape \(shape)")
+        }
         let row = shape.dropFirst().reduce(1, *) * dtype.byteSize
-        return HostTensor(dtype: dtype, shape: [range.count] + shape.dropFirst(), bytes: Array(bytes[(range.lowerBound * row)..<(range.upperBound * row)]))
+        return try HostTensor(dtype: dtype, shape: [range.count] + shape.dropFirst(), bytes: Array(bytes[(range.lowerBound * row)..<(range.upperBound * row)]))
     }
 
     private func word(_ i: Int) -> UInt64 {
@@ -168,4 +190,12 @@ public struct HostTensor: Equatable, Sendable {
         }
         return (nan, inf)
     }
+}
+
+/// A tensor that cannot be made from what was given (a count that does not fit the shape, a
+/// value outside an integer dtype, samples outside the tensor).
+public struct HostTensorError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
 }

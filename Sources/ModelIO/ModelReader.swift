@@ -111,6 +111,12 @@ struct ModelReader {
         }
     }
 
+    /// A tensor made from checked parts; a `HostTensorError` (which the checks exclude) becomes
+    /// this file's error at `key`.
+    func tensor(_ key: String, _ make: () throws -> HostTensor) throws -> HostTensor {
+        do { return try make() } catch let e as HostTensorError { throw fail(e.message, key: key) }
+    }
+
     func readFile(_ url: URL, key: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw fail("cannot read '\(url.lastPathComponent)' (looked for \(url.path))", key: key)
@@ -220,7 +226,7 @@ struct ModelReader {
                     guard let d = DecimalParsing.nearest(text, in: format) else { throw fail("data[\(i)] '\(text)' is not a number", key: key) }
                     return d
                 }
-                return HostTensor(dtype: dtype, shape: shape, values: values)
+                return try tensor(key) { try HostTensor(dtype: dtype, shape: shape, values: values) }
             }
             let ints = try items.enumerated().map { (i, item) -> Int in
                 guard case .number(let t) = item, let n = Int(t), dtype == .i64 || Int32(exactly: n) != nil else {
@@ -228,13 +234,13 @@ struct ModelReader {
                 }
                 return n
             }
-            return HostTensor(dtype: dtype, shape: shape, ints: ints)
+            return try tensor(key) { try HostTensor(dtype: dtype, shape: shape, ints: ints) }
         case (nil, .string(let text)?):
             guard text.utf8.count <= (bytes + 2) / 3 * 4 + 4, let data = Data(base64Encoded: text) else {
                 throw fail("'base64' is not valid base64 of \(bytes) bytes", key: key)
             }
             guard data.count == bytes else { throw fail("shape \(shape) of \(dtype) needs \(bytes) bytes, 'base64' holds \(data.count)", key: key) }
-            return HostTensor(dtype: dtype, shape: shape, bytes: [UInt8](data))
+            return try tensor(key) { try HostTensor(dtype: dtype, shape: shape, bytes: [UInt8](data)) }
         default:
             throw fail("give exactly one of 'data' (an array of numbers) or 'base64' (little-endian bytes)", key: key)
         }

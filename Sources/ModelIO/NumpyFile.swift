@@ -54,7 +54,7 @@ public enum NumpyFile {
         guard needed == bytes.count - dataStart else {
             throw fail("shape \(shape) of \(descr) needs \(needed) data bytes, the file holds \(bytes.count - dataStart)")
         }
-        return HostTensor(dtype: dtype, shape: shape, bytes: Array(bytes[dataStart...]))
+        do { return try HostTensor(dtype: dtype, shape: shape, bytes: Array(bytes[dataStart...])) } catch let e as HostTensorError { throw fail(e.message) }
     }
 
     /// Writes a version-1 `.npy` (bfloat16 has no NumPy type and cannot be written).

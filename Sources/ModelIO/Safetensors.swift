@@ -82,7 +82,11 @@ public enum Safetensors {
         if expected != dataLength { throw fail("bytes \(expected)..<\(dataLength) of the data belong to no tensor") }
         var tensors: [String: HostTensor] = [:]
         for r in ranges {
-            tensors[r.name] = HostTensor(dtype: r.dtype, shape: r.shape, bytes: Array(bytes[(headerEnd + r.begin)..<(headerEnd + r.end)]))
+            do {
+                tensors[r.name] = try HostTensor(dtype: r.dtype, shape: r.shape, bytes: Array(bytes[(headerEnd + r.begin)..<(headerEnd + r.end)]))
+            } catch let e as HostTensorError {
+                throw TensorFileError(file: file, tensor: r.name, message: e.message)
+            }
         }
         return (tensors, metadata)
     }

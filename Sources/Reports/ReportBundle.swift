@@ -69,7 +69,7 @@ public enum GradientExport {
             ]
             for (file, type, pick) in sets {
                 var tensors: [String: HostTensor] = [:]
-                for (name, g) in r.gradients { tensors[name] = HostTensor(dtype: type, shape: g.shape, values: pick(g)) }
+                for (name, g) in r.gradients { tensors[name] = try HostTensor(dtype: type, shape: g.shape, values: pick(g)) }
                 try Data(Safetensors.write(tensors, metadata: ["bpcheck": version, "precision": p.description])).write(to: folder.appendingPathComponent(file + ".safetensors"))
             }
         }

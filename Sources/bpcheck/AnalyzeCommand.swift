@@ -26,14 +26,14 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Precisions to analyse, comma-separated: f16, bf16, f32, f64, mpfr:N.")
     var precisions = PrecisionList(argument: "f16,bf16,f32,f64")
     @Option(help: "The reference's starting precision, mpfr:N.")
-    var reference: String = "mpfr:256"
+    var reference = ReferenceStart(argument: "mpfr:256")
     @Option(help: "The reference's highest precision in bits; sites still unproven there are reported undecided.")
     var referenceCap: Int = 4096
     @Option(help: "Derivative convention C: pytorch or alternative (C′ is C flipped).")
-    var convention: String = "pytorch"
+    var convention = ConventionPreset(argument: "pytorch")
     @Option(name: .customLong("derivative"), parsing: .singleValue,
             help: "A convention choice as CHOICE=VALUE (repeatable); each also has its own option, listed below.")
-    var derivatives: [String] = []
+    var derivatives: [ConventionEntry] = []
     @Option(help: "How linear and conv2d accumulate: separate (default: two roundings), fma, or wider (f32 accumulator for 16-bit storage, f64 for f32).")
     var accumulation = AccumulationOption(argument: "separate")
     @Option(help: "Markdown report path (default reports/<model name>.md); figures are written beside it.")
@@ -52,15 +52,19 @@ struct AnalyzeCommand: ParsableCommand {
         _ = try precisions.parsed.get()
         _ = try accumulation.parsed.get()
         _ = try failOn?.parsed.get()
+        let bits = try reference.parsed.get()
+        guard referenceCap >= bits else { throw ValidationError("--reference-cap \(referenceCap) is below the reference's \(bits) bits") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        _ = try conventions()
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, found \(batchSize)") }
+        if let batches, batches < 1 { throw ValidationError("--batches must be at least 1, found \(batches)") }
     }
 
     func run() throws {
         let modelURL = URL(fileURLWithPath: model)
         var loaded = try Model(contentsOf: modelURL)
         let names = try precisions.parsed.get()
-        guard case .mpfr(let bits) = try PrecisionName(parsing: reference) else { throw ValidationError("--reference must be mpfr:N, found '\(reference)'") }
-        guard referenceCap >= bits else { throw ValidationError("--reference-cap \(referenceCap) is below the reference's \(bits) bits") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        let bits = try reference.parsed.get()
         let options = ReferenceOptions(initialBits: bits, capBits: referenceCap)
         let (c, alternative) = try conventions()
         let accumulationKind = try accumulation.parsed.get()
@@ -114,19 +118,14 @@ struct AnalyzeCommand: ParsableCommand {
         print("report: \(written.report), \(written.json), \(written.figures.errors), \(written.figures.kinks)")
     }
 
+    /// C from the preset and the table entries given, checked; C′ is C flipped.
     func conventions() throws -> (DerivativeConvention, DerivativeConvention) {
-        var c: DerivativeConvention
-        switch convention {
-        case "pytorch": c = .pytorch
-        case "alternative": c = .alternative
-        default: throw ValidationError("--convention must be pytorch or alternative, found '\(convention)'")
+        var c = try convention.parsed.get()
+        for entry in derivatives {
+            let (choice, value) = try entry.parsed.get()
+            c[choice] = value
         }
-        do {
-            try ConventionFlags.apply(derivatives, to: &c)
-            try c.validate()
-        } catch let e as ConventionError {
-            throw ValidationError(e.message)
-        }
+        do { try c.validate() } catch let e as ConventionError { throw ValidationError(e.message) }
         return (c, c.flipped)
     }
 

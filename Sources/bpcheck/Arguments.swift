@@ -56,3 +56,54 @@ struct FailOn: ExpressibleByArgument {
 
     var defaultValueDescription: String { argument }
 }
+
+/// `--reference mpfr:N`: the reference's starting precision.
+struct ReferenceStart: ExpressibleByArgument {
+    let argument: String
+    let parsed: Result<Int, any Error>
+
+    init(argument: String) {
+        self.argument = argument
+        parsed = Result {
+            guard case .mpfr(let bits) = try PrecisionName(parsing: argument) else {
+                throw ValidationError("--reference must be mpfr:N, found '\(argument)'")
+            }
+            return bits
+        }
+    }
+
+    var defaultValueDescription: String { argument }
+}
+
+/// `--convention pytorch|alternative`: the convention C (C′ is C flipped).
+struct ConventionPreset: ExpressibleByArgument {
+    let argument: String
+    let parsed: Result<DerivativeConvention, any Error>
+
+    init(argument: String) {
+        self.argument = argument
+        parsed = Result {
+            switch argument {
+            case "pytorch": return .pytorch
+            case "alternative": return .alternative
+            default: throw ValidationError("--convention must be pytorch or alternative, found '\(argument)'")
+            }
+        }
+    }
+
+    var defaultValueDescription: String { argument }
+}
+
+/// `--derivative CHOICE=VALUE` (and every `--<choice>` option, rewritten to it): one value of
+/// the convention table.
+struct ConventionEntry: ExpressibleByArgument {
+    let argument: String
+    let parsed: Result<(ConventionChoice, ConventionValue), any Error>
+
+    init(argument: String) {
+        self.argument = argument
+        parsed = Result {
+            do { return try ConventionFlags.entry(argument) } catch let e as ConventionError { throw ValidationError(e.message) }
+        }
+    }
+}

@@ -38,17 +38,15 @@ enum ConventionFlags {
         }.joined(separator: "\n")
     }
 
-    /// Sets `flag=value` entries on `c`; errors name the option.
-    static func apply(_ entries: [String], to c: inout DerivativeConvention) throws {
-        for entry in entries {
-            guard let eq = entry.firstIndex(of: "=") else {
-                throw ConventionError(message: "--derivative expects CHOICE=VALUE, found '\(entry)'")
-            }
-            let flag = String(entry[..<eq]), value = String(entry[entry.index(after: eq)...])
-            guard let choice = ConventionChoice.named(flag) else {
-                throw ConventionError(message: "unknown convention choice '\(flag)' (known: \(ConventionChoice.all.map(\.flag).joined(separator: ", ")))")
-            }
-            c[choice] = try choice.parse(value)
+    /// One `flag=value` entry, parsed and checked against its choice's domain; errors name the option.
+    static func entry(_ entry: String) throws -> (ConventionChoice, ConventionValue) {
+        guard let eq = entry.firstIndex(of: "=") else {
+            throw ConventionError(message: "--derivative expects CHOICE=VALUE, found '\(entry)'")
         }
+        let flag = String(entry[..<eq]), value = String(entry[entry.index(after: eq)...])
+        guard let choice = ConventionChoice.named(flag) else {
+            throw ConventionError(message: "unknown convention choice '\(flag)' (known: \(ConventionChoice.all.map(\.flag).joined(separator: ", ")))")
+        }
+        return (choice, try choice.parse(value))
     }
 }

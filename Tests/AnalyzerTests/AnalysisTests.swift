@@ -74,8 +74,8 @@ import BPCheck
     /// ℝ — in the first conv's bias gradient.
     @Test func lenetInitHasGenuineKinksByStructure() throws {
         var model = try Model(contentsOf: TestFiles.examples.appendingPathComponent("lenet5-init/model.json"))
-        model.inputs = model.inputs!.samples(0..<2)
-        model.targets = model.targets!.samples(0..<2)
+        model.inputs = try model.inputs!.samples(0..<2)
+        model.targets = try model.targets!.samples(0..<2)
         let result = try Analysis(model: model).run()
         for p in result.precisions {
             let r = result[p]

@@ -42,8 +42,8 @@ import TestSupport
 
     @Test func oneAndTwoThreadsAreBitIdentical() throws {
         var model = try Model(contentsOf: TestFiles.examples.appendingPathComponent("digits-cnn/model.json"))
-        model.inputs = model.inputs!.samples(0..<16)
-        model.targets = model.targets!.samples(0..<16)
+        model.inputs = try model.inputs!.samples(0..<16)
+        model.targets = try model.targets!.samples(0..<16)
         func run(_ threads: Int) throws -> AnalysisResult {
             var a = Analysis(model: model)
             a.threads = threads

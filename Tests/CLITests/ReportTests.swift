@@ -75,6 +75,33 @@ import Testing
         #expect(unwritable.status == 2 && unwritable.stderr.contains("cannot write the report"))
     }
 
+    /// Every convention choice is an option, from its declaration: the values reach the JSON
+    /// (C as given, C′ flipped), the Markdown, and wrong values are exit 2 naming the option.
+    @Test func conventionChoicesAreOptionsFromTheTable() throws {
+        let out = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let model = Self.fixture.appendingPathComponent("model.json").path
+        let report = out.appendingPathComponent("r.md").path
+        let r = try BPCheckProcess.run([model, "--report", report, "--elu-prime", "0.25", "--maxpool-tie=split", "--derivative", "abs-prime=-0.5"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("r.json"))) as! [String: Any]
+        let c = json["convention"] as! [String: Any], alt = json["alternative_convention"] as! [String: Any]
+        #expect(c["elu_prime_at_0"] as? Double == 0.25 && alt["elu_prime_at_0"] as? String == "alpha")
+        #expect(c["maxpool_ties"] as? String == "split" && alt["maxpool_ties"] as? String == "first")
+        #expect(c["abs_prime_at_0"] as? Double == -0.5 && alt["abs_prime_at_0"] as? Double == 0.5)
+        #expect(c["relu_prime_at_0"] as? Double == 0 && alt["relu_prime_at_0"] as? Double == 1)
+        let markdown = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(markdown.contains("elu'(0)=0.25") && markdown.contains("maxpool ties: split"))
+        for (args, mention) in [(["--elu-prime", "soon"], "elu-prime"), (["--derivative", "nope=1"], "nope"), (["--hardtanh-prime", "1.5"], "hardtanh'(bound)")] {
+            let bad = try BPCheckProcess.run([model, "--report", report] + args)
+            #expect(bad.status == 2 && bad.stderr.contains(mention), "\(args): \(bad.stderr)")
+        }
+        let help = try BPCheckProcess.run(["help", "analyze"])
+        for choice in ["--relu-prime", "--leaky-relu-prime", "--abs-prime", "--hardtanh-prime", "--maxpool-tie", "--maximum-tie", "--elu-prime"] {
+            #expect(help.stdout.contains(choice), "help lists \(choice)")
+        }
+    }
+
     @Test func savedGradientsHoldTheNumbersTheJSONImplies() throws {
         let out = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }

@@ -32,7 +32,7 @@ import ModelIO
     @Test func everyPrimitiveSurvivesModelJSON() throws {
         var g = SeededGenerator(seed: 21)
         func tensor(_ shape: [Int], _ lo: Double = -1, _ hi: Double = 1) -> HostTensor {
-            HostTensor(dtype: .f32, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in g.uniform(lo, hi) })
+            try! HostTensor(dtype: .f32, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in g.uniform(lo, hi) })
         }
         var tensors = ["conv.w": tensor([4, 1, 3, 2]), "conv.b": tensor([4]), "bn.w": tensor([4]), "bn.b": tensor([4]),
                        "bn.m": tensor([4]), "bn.v": tensor([4], 0.5, 2), "fc2.w": tensor([3, 5]), "fc.b": tensor([5])]
@@ -73,5 +73,21 @@ import ModelIO
         #expect(throws: ModelError.self) { try Model(file: "m.json", name: "m", inputShape: [4], nodes: [], loss: .mse, tensors: [:]) }
         let loss = [ModelNode(name: "l", op: .mse, inputs: ["input", "input"], parameters: [])]
         #expect(throws: ModelError.self) { try Model(file: "m.json", name: "m", inputShape: [4], nodes: loss, loss: .mse, tensors: [:]) }
+    }
+}
+
+/// Tensors built in code are checked, never trapped on.
+@Suite struct HostTensorCheckTests {
+    @Test func wrongCountsAndValuesThrow() throws {
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .f32, shape: [2, 2], bytes: [0, 0, 0]) }
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .f32, shape: [-1], bytes: []) }
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .f64, shape: [3], values: [1, 2]) }
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .i64, shape: [1], values: [.nan]) }
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .i32, shape: [1], ints: [1 << 40]) }
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .f32, shape: [1], ints: [1]) }
+        let t = try HostTensor(dtype: .f32, shape: [4, 2], values: [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(try t.samples(1..<3).doubles() == [3, 4, 5, 6])
+        #expect(throws: HostTensorError.self) { try t.samples(3..<5) }
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .f32, shape: [], values: [1]).samples(0..<1) }
     }
 }

@@ -18,7 +18,7 @@ import ModelIO
             for k in 0..<size { bytes[k] = k == size - 1 ? 0x80 : 0 }  // −0
             for k in 0..<size { bytes[size + k] = 0xFF }                // NaN, payload all ones, sign set
         }
-        return HostTensor(dtype: dtype, shape: shape, bytes: bytes)
+        return try! HostTensor(dtype: dtype, shape: shape, bytes: bytes)
     }
 
     @Test func safetensorsRoundTripsEveryDType() throws {
@@ -56,7 +56,7 @@ import ModelIO
             func tensor(_ shape: [Int]) -> HostTensor {
                 let dtype = floatTypes[Int(g.next() % 4)]
                 var t = Self.randomTensor(dtype, &g)
-                t = HostTensor(dtype: dtype, shape: shape, bytes: (0..<(shape.reduce(1, *) * dtype.byteSize)).map { _ in UInt8(truncatingIfNeeded: g.next()) })
+                t = try! HostTensor(dtype: dtype, shape: shape, bytes: (0..<(shape.reduce(1, *) * dtype.byteSize)).map { _ in UInt8(truncatingIfNeeded: g.next()) })
                 return t
             }
             let c = Int(g.next() % 3) + 1, o = Int(g.next() % 3) + 1
@@ -77,7 +77,7 @@ import ModelIO
             model.nodes.append(ModelNode(name: "fc", op: .linear(hasBias: false), inputs: ["flat"], parameters: [("weight", "fc.w")]))
             model.tensors["fc.w"] = tensor([3, flatCount])
             model.inputs = Self.randomTensor(.f32, &g).reshapedForTest([2, c, 6, 6], &g)
-            model.targets = HostTensor(dtype: .i64, shape: [2], ints: [0, 2])
+            model.targets = try HostTensor(dtype: .i64, shape: [2], ints: [0, 2])
             for weights in [nil, "w.safetensors"] as [String?] {
                 try model.write(to: directory, weights: weights)
                 let back = try Model(contentsOf: directory.appendingPathComponent("model.json"))
@@ -91,6 +91,6 @@ import ModelIO
 extension HostTensor {
     /// A random f32 tensor of `shape` (test helper).
     func reshapedForTest(_ shape: [Int], _ g: inout SeededGenerator) -> HostTensor {
-        HostTensor(dtype: .f32, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in g.uniform(-1, 1) })
+        try! HostTensor(dtype: .f32, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in g.uniform(-1, 1) })
     }
 }
