@@ -3,21 +3,6 @@ import Analyzer
 import ModelIO
 import Precision
 
-extension ModelGraph {
-    /// A model file's graph, with its ids.
-    public init(_ built: Model.BuiltGraph) {
-        self.init(graph: built.graph, input: built.input, parameters: built.parameters, output: built.output, loss: built.loss,
-                  targets: built.targets)
-    }
-}
-
-extension Model {
-    /// The AD graph for a batch of `batch` samples (`builtGraph(batch:)`, as an analysis takes it).
-    public func graph(batch: Int) throws -> ModelGraph {
-        ModelGraph(try builtGraph(batch: batch))
-    }
-}
-
 /// A model file's network over a batch or a sequence of batches of its data: the graph for the
 /// batch size, and each batch checked against the model and fed as the model's leaves (`input`,
 /// `targets`, every tensor) when analysed.
@@ -82,7 +67,7 @@ public struct ModelBatches: NetworkBatchSource {
     /// Batch `k`, checked against the model (`Model.checkBatch`).
     public func feed(batch k: Int) throws -> Feed {
         let (inputs, targets) = try samples(k)
-        let built = try model.builtGraph(batch: inputs.shape.first ?? 0)
+        let built = try model.graph(batch: inputs.shape.first ?? 0)
         try model.checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
         return model.feed(inputs: inputs, targets: targets)
     }

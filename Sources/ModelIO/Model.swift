@@ -104,16 +104,19 @@ public struct Model: Sendable {
         if !unused.isEmpty {
             throw fail("\(unused.count) tensor(s) no node uses: \(unused.prefix(5).joined(separator: ", "))\(unused.count > 5 ? ", …" : "") (remove them, or reference them from a node)", key: weightsFile == nil ? "tensors" : "weights")
         }
-        let built = try builtGraph(batch: 1)
+        let built = try graph(batch: 1)
         if let inputs {
             try checkBatch(inputs: inputs, targets: targets, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
         }
     }
 
+    /// `graph(batch:)`, by its earlier name.
+    public func builtGraph(batch: Int) throws -> ModelGraph { try graph(batch: batch) }
+
     /// The AD graph for a batch of `batch` samples: a leaf `input`, a leaf per tensor (named by
     /// its key), the nodes, and `loss` (with the leaf `targets` for MSE, labels `targets` for
     /// cross-entropy).
-    public func builtGraph(batch: Int) throws -> BuiltGraph {
+    public func graph(batch: Int) throws -> ModelGraph {
         var g = Graph()
         func mapped(_ e: GraphError) -> ModelError { fail(e.message, node: e.node, key: e.key) }
         do {
@@ -148,7 +151,7 @@ public struct Model: Sendable {
                 targetID = t
                 lossID = try g.apply("loss", .mse, [output, t])
             }
-            return BuiltGraph(graph: g, input: input, parameters: parameters, output: output, loss: lossID, targets: targetID)
+            return ModelGraph(graph: g, input: input, parameters: parameters, output: output, loss: lossID, targets: targetID)
         } catch let e as GraphError {
             throw mapped(e)
         }
@@ -204,18 +207,3 @@ public struct Model: Sendable {
     }
 }
 
-extension Model {
-    /// A model's graph for one batch size, with the ids of its leaves and of its loss.
-    public struct BuiltGraph: Sendable {
-        public let graph: Graph
-        /// The leaf `input`.
-        public let input: NodeID
-        /// Parameter leaves by tensor key.
-        public let parameters: [String: NodeID]
-        /// The last node (logits or prediction).
-        public let output: NodeID
-        public let loss: NodeID
-        /// The MSE target leaf `targets` (cross-entropy takes the labels `targets` instead).
-        public let targets: NodeID?
-    }
-}

@@ -21,7 +21,7 @@ public struct ModelSummary: Sendable {
 
     public init(_ model: Model) throws {
         self.model = model
-        let built = try model.builtGraph(batch: 1)
+        let built = try model.graph(batch: 1)
         var rows: [Row] = []
         for node in model.nodes {
             let g = built.graph.node(named: node.name)!

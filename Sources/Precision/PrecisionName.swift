@@ -88,9 +88,6 @@ public enum PrecisionName: Sendable, Hashable, CustomStringConvertible, Codable 
         }
     }
 
-    /// Whether this is an MPFR precision.
-    public var isMPFR: Bool { if case .mpfr = self { true } else { false } }
-
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         try self.init(parsing: text)

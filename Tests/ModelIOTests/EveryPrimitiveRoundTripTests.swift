@@ -51,7 +51,7 @@ import ModelIO
             let back = try Model(contentsOf: directory.appendingPathComponent("model.json"))
             #expect(back.nodes == model.nodes && back.tensors == model.tensors)
             let a = FixedArithmetic<Float>()
-            let built = try model.builtGraph(batch: 3), builtBack = try back.builtGraph(batch: 3)
+            let built = try model.graph(batch: 3), builtBack = try back.graph(batch: 3)
             let run = try Execution(graph: built.graph, arithmetic: a, feed: model.feed(inputs: model.inputs!, targets: model.targets!))
             let runBack = try Execution(graph: builtBack.graph, arithmetic: a, feed: back.feed(inputs: back.inputs!, targets: back.targets!))
             #expect(run.value(built.loss).doubles(a) == runBack.value(builtBack.loss).doubles(a))

@@ -73,7 +73,7 @@ import ModelIO
             var model = try Model(file: "m.json", name: "random-\(trial)", inputShape: [c, 6, 6], nodes: nodes, loss: .crossEntropy,
                               tensors: ["conv.w": tensor([o, c, 2, 2]), "conv.b": tensor([o]), "bn.w": tensor([o]), "bn.b": tensor([o]),
                                         "bn.m": tensor([o]), "bn.v": tensor([o])])
-            let flatCount = try model.builtGraph(batch: 1).graph.nodes.last { $0.name == "flat" }!.shape[1]
+            let flatCount = try model.graph(batch: 1).graph.nodes.last { $0.name == "flat" }!.shape[1]
             model.nodes.append(ModelNode(name: "fc", op: .linear(hasBias: false), inputs: ["flat"], parameters: [("weight", "fc.w")]))
             model.tensors["fc.w"] = tensor([3, flatCount])
             model.inputs = Self.randomTensor(.f32, &g).reshapedForTest([2, c, 6, 6], &g)
