@@ -119,7 +119,7 @@ print("Forward + backward, batch 128, median ms (ratio to our f32)" + (peer == n
 print("")
 print("| workload | f32 | f64 | f16 | bf16 | MPFR-256 ns per multiply-add (batch 8) |" + (peer == nil ? "" : " JAX jit f32 ms | ours ÷ JAX f32 | JAX jit f64 ms | ours ÷ JAX f64 |"))
 print("|---|---|---|---|---|---|" + (peer == nil ? "" : "---|---|---|---|"))
-for w in Workload.allCases {
+for w in Workload.small {
     let f32 = try PassBenchmark.pass(w, FixedArithmetic<Float>(), batch: 128, runs: runs)
     let others = [try PassBenchmark.pass(w, FixedArithmetic<Double>(), batch: 128, runs: runs),
                   try PassBenchmark.pass(w, FixedArithmetic<Half>(), batch: 128, runs: max(1, runs / 3)),
@@ -130,6 +130,21 @@ for w in Workload.allCases {
     if let jax = peer?[w.rawValue], let j32 = jax["f32"], let j64 = jax["f64"] {
         row += " \(fmt(j32, 2)) | \(fmt(f32.seconds * 1e3 / j32, 1))× | \(fmt(j64, 2)) | \(fmt(others[0].seconds * 1e3 / j64, 1))× |"
     }
+    print(row)
+}
+
+// The papers' networks at a small batch: f32 and f64, ns per multiply-add beside the time.
+let papersBatch = Int(ProcessInfo.processInfo.environment["BENCH_PAPERS_BATCH"] ?? "") ?? 8
+print("")
+print("The papers' networks, forward + backward, batch \(papersBatch), one run (ms; ns per multiply-add)")
+print("")
+print("| workload | multiply-adds | f32 ms | f32 ns/madd | f64 ms | f64 ns/madd |" + (peer == nil ? "" : " JAX jit f32 ms | ours ÷ JAX f32 |"))
+print("|---|---|---|---|---|---|" + (peer == nil ? "" : "---|---|"))
+for w in Workload.papers {
+    let f32 = try PassBenchmark.pass(w, FixedArithmetic<Float>(), batch: papersBatch, runs: 1)
+    let f64 = try PassBenchmark.pass(w, FixedArithmetic<Double>(), batch: papersBatch, runs: 1)
+    var row = "| \(w.rawValue) | \(f32.multiplyAdds) | \(fmt(f32.seconds * 1e3, 0)) | \(fmt(f32.seconds / Double(f32.multiplyAdds) * 1e9, 2)) | \(fmt(f64.seconds * 1e3, 0)) | \(fmt(f64.seconds / Double(f64.multiplyAdds) * 1e9, 2)) |"
+    if let jax = peer?[w.rawValue], let j32 = jax["f32"] { row += " \(fmt(j32, 1)) | \(fmt(f32.seconds * 1e3 / j32, 1))× |" }
     print(row)
 }
 
