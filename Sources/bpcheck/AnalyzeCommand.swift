@@ -14,8 +14,10 @@ struct AnalyzeCommand: ParsableCommand {
             """ + ConventionFlags.help
     )
 
-    @Argument(help: "The model file (model.json).")
+    @Argument(help: "The model file (model.json, or an ONNX file: docs/onnx.md).")
     var model: String
+    @Option(help: "The loss of an ONNX model (ONNX has none): cross_entropy (default) or mse.")
+    var loss: String?
 
     @Option(help: "Data file: an .npz with members x and y (or inputs and targets), replacing the model's default batch.")
     var data: String?
@@ -55,8 +57,7 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let modelURL = URL(fileURLWithPath: model)
-        var loaded = try Model(contentsOf: modelURL)
+        var loaded = try ModelLoading.load(model, loss: loss)
         let names = try precisions.parsed.get()
         guard case .mpfr(let bits) = try PrecisionName(parsing: reference) else { throw ValidationError("--reference must be mpfr:N, found '\(reference)'") }
         guard referenceCap >= bits else { throw ValidationError("--reference-cap \(referenceCap) is below the reference's \(bits) bits") }

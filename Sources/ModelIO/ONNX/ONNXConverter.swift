@@ -51,7 +51,7 @@ struct ONNXConverter {
         // Initializers (IR < 4 also lists them as graph inputs).
         for (i, t) in graph.initializer.enumerated() {
             guard !t.name.isEmpty else { throw fail("initializer #\(i) has no name", key: "graph.initializer") }
-            values[t.name] = .constant(try decoder.decode(t, node: nil, key: "initializer '\(t.name)'"), key: t.name)
+            values[t.name] = .constant(try decoder.decode(t, node: nil, key: "graph.initializer"), key: t.name)
             taken.insert(t.name)
         }
         // Constant outputs become tensor keys: no node may take their names.
@@ -85,19 +85,19 @@ struct ONNXConverter {
         guard real.count == 1, let input = real.first else {
             throw fail("expected one graph input besides the initializers, found \(real.count) (\(real.map(\.name).joined(separator: ", ")))", key: "graph.input")
         }
-        let key = "graph.input '\(input.name)'"
+        let key = "graph.input", who = "input '\(input.name)': "
         guard input.hasType, case .tensorType(let tensorType)? = input.type.value else {
-            throw fail("the input has no tensor type", key: key)
+            throw fail(who + "the input has no tensor type", key: key)
         }
         if let dtype = ONNXTensorDecoder.dtype(tensorType.elemType), !dtype.isFloatingPoint {
-            throw fail("the input has integer type \(dtype); bpcheck's input is a float tensor", key: key)
+            throw fail(who + "the input has integer type \(dtype); bpcheck's input is a float tensor", key: key)
         } else if ONNXTensorDecoder.dtype(tensorType.elemType) == nil {
-            throw fail("the input has type \(ONNXTensorDecoder.typeName(tensorType.elemType)); bpcheck's input is a float tensor", key: key)
+            throw fail(who + "the input has type \(ONNXTensorDecoder.typeName(tensorType.elemType)); bpcheck's input is a float tensor", key: key)
         }
-        guard tensorType.hasShape else { throw fail("the input has no shape; bpcheck needs the per-sample shape", key: key) }
+        guard tensorType.hasShape else { throw fail(who + "the input has no shape; bpcheck needs the per-sample shape", key: key) }
         let dims = tensorType.shape.dim
         guard dims.count >= 2, dims.count <= 4 else {
-            throw fail("expected an input [N, features] or [N, C, H, W] (rank 2 to 4), found rank \(dims.count)", key: key)
+            throw fail(who + "expected an input [N, features] or [N, C, H, W] (rank 2 to 4), found rank \(dims.count)", key: key)
         }
         var shape: [Int] = []
         for (axis, d) in dims.enumerated().dropFirst() {
@@ -108,7 +108,7 @@ struct ONNXConverter {
                 case .dimValue(let v)?: found = "\(v)"
                 case nil: found = "unknown"
                 }
-                throw fail("dimension \(axis) is \(found): bpcheck needs a static per-sample shape (only the batch axis 0 may be dynamic)", key: key)
+                throw fail(who + "dimension \(axis) is \(found): bpcheck needs a static per-sample shape (only the batch axis 0 may be dynamic)", key: key)
             }
             shape.append(Int(v))
         }
@@ -117,7 +117,7 @@ struct ONNXConverter {
         do {
             ids["input"] = try shapes.input("input", shape: [1] + shape)
         } catch let e as GraphError {
-            throw fail(e.message, key: key)
+            throw fail("input '\(input.name)': " + e.message, key: key)
         }
     }
 
