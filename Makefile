@@ -6,11 +6,13 @@
 #   make bench     release-mode benchmark of performance.md (with JAX's figures after make peer)
 #   make peer      set up the JAX peer in .venv-peer
 #   make examples  regenerate examples/ from scikit-learn's bundled digits
+#   make onnx-fixtures  regenerate the ONNX parity fixtures with PyTorch (in .venv-onnx)
+#   make onnx-proto     regenerate Sources/ModelIO/ONNX/onnx.pb.swift (tools/onnx/generate.sh)
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test bench peer examples reports clean
+.PHONY: deps example test bench peer examples reports clean onnx-fixtures onnx-proto
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -50,6 +52,17 @@ examples:
 	python3 -m venv .venv-examples
 	.venv-examples/bin/pip install -q numpy scikit-learn safetensors
 	.venv-examples/bin/python examples/make_examples.py
+
+# The ONNX parity fixtures (committed; the tests need no Python): torch 2.13.0+cpu from the wheel
+# on disk (or PyPI), onnx 1.23.2, onnxscript for the dynamo exporter.
+TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-2.13.0+cpu-*.whl) torch==2.13.0+cpu)
+onnx-fixtures:
+	[ -x .venv-onnx/bin/python ] || python3 -m venv .venv-onnx
+	.venv-onnx/bin/pip install -q "$(TORCH_WHEEL)" numpy onnx==1.23.2 onnxscript==0.7.2
+	cd Tests/ModelIOTests/Fixtures/onnx && ../../../../.venv-onnx/bin/python make_onnx_fixtures.py
+
+onnx-proto:
+	tools/onnx/generate.sh
 
 clean:
 	rm -rf .build

@@ -55,8 +55,14 @@ public struct Model: Sendable {
         self.targets = targets
     }
 
-    /// Loads a model.json, its weights file and its default batch.
+    /// Loads a model.json, its weights file and its default batch; or an ONNX file (`.onnx`,
+    /// `ONNXReader`, cross-entropy loss: `ONNXReader.read(contentsOf:loss:)` chooses the loss and
+    /// returns the import's notes).
     public init(contentsOf url: URL) throws {
+        if url.pathExtension.lowercased() == "onnx" {
+            self = try ONNXReader.read(contentsOf: url).model
+            return
+        }
         let file = url.relativePath
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ModelError(file: file, message: "cannot read the file (does it exist?)")

@@ -14,8 +14,10 @@ struct AnalyzeCommand: ParsableCommand {
             """ + ConventionFlags.help
     )
 
-    @Argument(help: "The model file (model.json).")
+    @Argument(help: "The model file (model.json, or an ONNX file: docs/onnx.md).")
     var model: String
+    @Option(help: "The loss of an ONNX model (ONNX has none): cross_entropy (default) or mse.")
+    var loss: String?
 
     @Option(help: "Data file: an .npz with members x and y (or inputs and targets), replacing the model's default batch.")
     var data: String?
@@ -61,8 +63,7 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let modelURL = URL(fileURLWithPath: model)
-        var loaded = try Model(contentsOf: modelURL)
+        var loaded = try ModelLoading.load(model, loss: loss)
         let names = try precisions.parsed.get()
         let bits = try reference.parsed.get()
         let options = ReferenceOptions(initialBits: bits, capBits: referenceCap)

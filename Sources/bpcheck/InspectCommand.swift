@@ -9,11 +9,13 @@ struct InspectCommand: ParsableCommand {
         abstract: "Show a model's nodes with output shapes, parameter counts and dtypes, its nonsmooth ops with their sites per sample, and its default batch."
     )
 
-    @Argument(help: "The model file (model.json).")
+    @Argument(help: "The model file (model.json, or an ONNX file: docs/onnx.md).")
     var model: String
+    @Option(help: "The loss of an ONNX model (ONNX has none): cross_entropy (default) or mse.")
+    var loss: String?
 
     func run() throws {
-        let loaded = try Model(contentsOf: URL(fileURLWithPath: model))
+        let loaded = try ModelLoading.load(model, loss: loss)
         let summary = try ModelSummary(loaded)
         print(summary.text, terminator: "")
         for t in loaded.nonFiniteTensors {

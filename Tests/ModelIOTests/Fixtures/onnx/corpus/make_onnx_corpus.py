@@ -1,0 +1,91 @@
+"""Malformed ONNX files for ONNXCorpusTests.swift: each must give a ModelError with exactly the
+message in expected.json (written by hand after checking each message names file, node, key).
+
+    .venv-onnx/bin/python Tests/ModelIOTests/Fixtures/onnx/corpus/make_onnx_corpus.py
+"""
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def init(name, shape, seed=0):
+    return numpy_helper.from_array(np.random.default_rng(seed).standard_normal(shape).astype(np.float32), name)
+
+
+def save(name, nodes, initializers, input_shape=("N", 1, 6, 6), output="y"):
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(input_shape))],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, None)],
+        initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="bpcheck-corpus")
+    with open(os.path.join(HERE, name + ".onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+    return model
+
+
+def conv(pads, name="conv1"):
+    return helper.make_node("Conv", ["x", "w", "b"], ["c"], name=name, pads=pads, kernel_shape=[3, 3])
+
+
+def head(src="c", n=4 * 4 * 4):
+    return [helper.make_node("Flatten", [src], ["f"], name="flat", axis=1),
+            helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", transB=1)], \
+        [init("fc.weight", (3, n), 2), init("fc.bias", (3,), 3)]
+
+
+conv_inits = [init("w", (4, 1, 3, 3)), init("b", (4,), 1)]
+
+# A valid model, also the source of the truncated one.
+nodes, inits = head()
+good = save("valid", [conv([0, 0, 0, 0]), helper.make_node("Relu", ["c"], ["r"], name="relu1")] + head("r")[0], conv_inits + inits)
+data = good.SerializeToString()
+with open(os.path.join(HERE, "truncated-protobuf.onnx"), "wb") as f:
+    f.write(data[: len(data) - 37])
+os.rename(os.path.join(HERE, "valid.onnx"), os.path.join(HERE, "accepted-raw-data.onnx"))
+
+# The same model with every initializer in the typed fields (float_data), IR version 3 (the
+# initializers also listed as graph inputs), and the conv weights in Constant nodes.
+typed = [helper.make_tensor(t.name, TensorProto.FLOAT, t.dims, numpy_helper.to_array(t).flatten().tolist(), raw=False)
+         for t in conv_inits + inits]
+constants = [helper.make_node("Constant", [], [t.name], name="", value=t) for t in typed[:2]]
+graph = helper.make_graph(
+    constants + [conv([0, 0, 0, 0], name=""), helper.make_node("Relu", ["c"], ["r"], name="relu1")] + head("r")[0],
+    "typed",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 6, 6])]
+    + [helper.make_tensor_value_info(t.name, TensorProto.FLOAT, list(t.dims)) for t in typed[2:]],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], typed[2:])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)], producer_name="bpcheck-corpus")
+model.ir_version = 3
+with open(os.path.join(HERE, "accepted-typed-fields-ir3-constants.onnx"), "wb") as f:
+    f.write(model.SerializeToString())
+
+save("unsupported-op", [conv([0, 0, 0, 0]), helper.make_node("Erf", ["c"], ["e"], name="erf1")] + head("e")[0], conv_inits + inits)
+n6 = 4 * 5 * 5
+save("asymmetric-pads", [conv([1, 1, 0, 0])] + head(n=n6)[0], conv_inits + head(n=n6)[1])
+save("ceil-mode", [conv([0, 0, 0, 0]), helper.make_node("MaxPool", ["c"], ["p"], name="pool1", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)]
+     + head("p", 4 * 2 * 2)[0], conv_inits + head(n=16)[1])
+save("missing-initializer", [conv([0, 0, 0, 0])] + head()[0], conv_inits + [init("fc.bias", (3,), 3)])
+save("symbolic-per-sample-shape", [conv([0, 0, 0, 0])] + head()[0], conv_inits + inits, input_shape=("N", 1, "H", 6))
+save("avgpool-padding-not-counted", [conv([0, 0, 0, 0]),
+     helper.make_node("AveragePool", ["c"], ["p"], name="pool1", kernel_shape=[3, 3], pads=[1, 1, 1, 1])] + head("p")[0], conv_inits + inits)
+save("gemm-transA", [conv([0, 0, 0, 0]), helper.make_node("Flatten", ["c"], ["f"], name="flat", axis=1),
+     helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", transA=1, transB=1)], conv_inits + inits)
+
+# External data whose file is missing.
+ext = head()[1]
+m = save("external-data-missing", [conv([0, 0, 0, 0])] + head()[0], conv_inits + ext)
+for t in m.graph.initializer:
+    if t.name == "fc.weight":
+        t.ClearField("raw_data")
+        t.data_location = TensorProto.EXTERNAL
+        for k, v in (("location", "weights.bin"), ("offset", "0"), ("length", str(3 * 64 * 4))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+with open(os.path.join(HERE, "external-data-missing.onnx"), "wb") as f:
+    f.write(m.SerializeToString())
+print(sorted(f for f in os.listdir(HERE) if f.endswith(".onnx")))

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import ModelIO
+
+/// The malformed-ONNX corpus (Fixtures/onnx/corpus/make_onnx_corpus.py): every file gives a
+/// `ModelError` with exactly its expected message (file, node with its op type, key); the
+/// `accepted-*` files load (raw_data; typed float_data with IR 3's initializers-as-inputs and
+/// Constant-held weights) to the same tensors.
+@Suite struct ONNXCorpusTests {
+    static let directory = TestFiles.fixtures.appendingPathComponent("onnx").appendingPathComponent("corpus")
+
+    static func expectations() throws -> [String: String] {
+        try JSONDecoder().decode([String: String].self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
+    }
+
+    @Test func everyCaseGivesItsMessage() throws {
+        let cases = try Self.expectations()
+        #expect(cases.count >= 6)
+        let prefix = Self.directory.path + "/"
+        for (name, message) in cases.sorted(by: { $0.key < $1.key }) where message != "accepted" {
+            do {
+                _ = try Model(contentsOf: Self.directory.appendingPathComponent(name + ".onnx"))
+                Issue.record("\(name) loaded but should fail with: \(message)")
+            } catch let error as ModelError {
+                #expect(error.description.replacingOccurrences(of: prefix, with: "") == message, "\(name)")
+            }
+        }
+    }
+
+    @Test func typedFieldsConstantsAndIR3ReadAsRawData() throws {
+        let raw = try Model(contentsOf: Self.directory.appendingPathComponent("accepted-raw-data.onnx"))
+        let typed = try Model(contentsOf: Self.directory.appendingPathComponent("accepted-typed-fields-ir3-constants.onnx"))
+        #expect(raw.tensors == typed.tensors && raw.tensors.count == 4)
+        #expect(raw.inputShape == [1, 6, 6] && typed.inputShape == [1, 6, 6])
+        #expect(raw.nodes.map(\.op) == typed.nodes.map(\.op))
+    }
+
+    /// Every file of the corpus is listed, so a new case cannot go unchecked.
+    @Test func everyFileHasAnExpectation() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".onnx") }
+        #expect(Set(files.map { String($0.dropLast(5)) }) == Set(try Self.expectations().keys))
+    }
+}
