@@ -75,13 +75,13 @@ extension ONNXConverter {
         if let t = try a.tensor("value") {
             tensor = try decode(t, c)
         } else if let f = try a.float("value_float") {
-            tensor = HostTensor(dtype: .f32, shape: [], values: [f])
+            tensor = try HostTensor(dtype: .f32, shape: [], values: [f])
         } else if let fs = try a.floats("value_floats") {
-            tensor = HostTensor(dtype: .f32, shape: [fs.count], values: fs.map(Double.init))
+            tensor = try HostTensor(dtype: .f32, shape: [fs.count], values: fs.map(Double.init))
         } else if let i = try a.int("value_int") {
-            tensor = HostTensor(dtype: .i64, shape: [], ints: [i])
+            tensor = try HostTensor(dtype: .i64, shape: [], ints: [i])
         } else if let i = try a.ints("value_ints") {
-            tensor = HostTensor(dtype: .i64, shape: [i.count], ints: i)
+            tensor = try HostTensor(dtype: .i64, shape: [i.count], ints: i)
         } else {
             throw fail(c, "value", "a Constant needs one of value, value_float, value_floats, value_int, value_ints")
         }
@@ -105,7 +105,7 @@ extension ONNXConverter {
         var (w, wKey) = try constant(c, 1, role: "B")
         guard w.shape.count == 2 else { throw fail(c, "B", "expected B of rank 2, found shape \(w.shape)") }
         if try a.int("transB") ?? 0 == 0 {
-            w = Self.transposed(w)
+            w = try Self.transposed(w)
             wKey += ".T"
         }
         var parameters: [(role: String, key: String, tensor: HostTensor)] = [("weight", wKey, w)]
@@ -115,7 +115,7 @@ extension ONNXConverter {
             guard bias.shape == [out] || bias.shape == [1, out] else {
                 throw fail(c, "C", "expected a bias C of shape [\(out)] (or [1, \(out)]), found \(bias.shape) (broadcast biases are not supported)")
             }
-            parameters.append(("bias", bKey, HostTensor(dtype: bias.dtype, shape: [out], bytes: bias.bytes)))
+            parameters.append(("bias", bKey, try HostTensor(dtype: bias.dtype, shape: [out], bytes: bias.bytes)))
         }
         try emit(c, .linear(hasBias: parameters.count == 2), inputs: [x], parameters: parameters)
     }
@@ -127,11 +127,11 @@ extension ONNXConverter {
         guard shape(x).count == 2 else { throw fail(c, "A", "MatMul is supported for A of rank 2 only, found shape \(shape(x)) (batch 1)") }
         let (b, key) = try constant(c, 1, role: "B")
         guard b.shape.count == 2 else { throw fail(c, "B", "expected a constant B [in, out] of rank 2, found shape \(b.shape)") }
-        try emit(c, .linear(hasBias: false), inputs: [x], parameters: [("weight", key + ".T", Self.transposed(b))])
+        try emit(c, .linear(hasBias: false), inputs: [x], parameters: [("weight", key + ".T", try Self.transposed(b))])
     }
 
     /// The transpose of a 2-D tensor, element bytes moved as they are.
-    static func transposed(_ t: HostTensor) -> HostTensor {
+    static func transposed(_ t: HostTensor) throws -> HostTensor {
         let rows = t.shape[0], cols = t.shape[1], size = t.dtype.byteSize
         var out = [UInt8](repeating: 0, count: t.bytes.count)
         for i in 0..<rows {
@@ -140,7 +140,7 @@ extension ONNXConverter {
                 for k in 0..<size { out[to + k] = t.bytes[from + k] }
             }
         }
-        return HostTensor(dtype: t.dtype, shape: [cols, rows], bytes: out)
+        return try HostTensor(dtype: t.dtype, shape: [cols, rows], bytes: out)
     }
 
     // MARK: - Convolution and pooling

@@ -56,13 +56,13 @@ struct ONNXTensorDecoder {
 
         if t.dataLocation == .external {
             let bytes = try externalBytes(t, label: label, byteCount: byteCount, node: node, key: key)
-            return HostTensor(dtype: dtype, shape: shape, bytes: bytes)
+            return try HostTensor(dtype: dtype, shape: shape, bytes: bytes)
         }
         if t.hasRawData {
             guard t.rawData.count == byteCount else {
                 throw fail("\(label): shape \(shape) of \(dtype) needs \(byteCount) bytes, raw_data holds \(t.rawData.count)", node: node, key: key)
             }
-            return HostTensor(dtype: dtype, shape: shape, bytes: [UInt8](t.rawData))
+            return try HostTensor(dtype: dtype, shape: shape, bytes: [UInt8](t.rawData))
         }
         func check(_ n: Int, _ field: String) throws {
             guard n == count else { throw fail("\(label): shape \(shape) needs \(count) values, \(field) holds \(n)", node: node, key: key) }
@@ -86,7 +86,7 @@ struct ONNXTensorDecoder {
             try check(t.int32Data.count, "int32_data")
             for v in t.int32Data { HostTensor.append(UInt64(UInt16(truncatingIfNeeded: v)), 2, &out) }
         }
-        return HostTensor(dtype: dtype, shape: shape, bytes: out)
+        return try HostTensor(dtype: dtype, shape: shape, bytes: out)
     }
 
     private mutating func externalBytes(_ t: Onnx_TensorProto, label: String, byteCount: Int, node: String?, key: String) throws -> [UInt8] {
