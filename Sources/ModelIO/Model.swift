@@ -29,6 +29,8 @@ public struct Model: Sendable {
     /// The default batch, if the file has one.
     public var inputs: HostTensor?
     public var targets: HostTensor?
+    /// What reading the file left out or changed, for the user (e.g. ignored step counters).
+    public var notes: [String] = []
 
     /// A model from its parts, checked as a model file is: every node's op, inputs and tensors,
     /// every shape, the default batch.

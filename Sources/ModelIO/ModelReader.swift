@@ -84,6 +84,14 @@ struct ModelReader {
 
         // Every tensor is used, every referenced tensor exists (checked per node).
         let used = Set(nodes.flatMap { $0.parameters.map(\.tensor) })
+        // A PyTorch state_dict saved as it is carries BatchNorm's integer step counters: not
+        // parameters of the function, so dropped with a note rather than refused as unused.
+        var notes: [String] = []
+        let counters = tensors.keys.filter { $0.hasSuffix(".num_batches_tracked") && !used.contains($0) && tensors[$0]?.dtype.isFloatingPoint == false }.sorted()
+        if !counters.isEmpty {
+            for k in counters { tensors[k] = nil }
+            notes.append("ignored \(counters.count) integer tensor(s) \(counters.prefix(3).joined(separator: ", "))\(counters.count > 3 ? ", …" : "") (PyTorch's BatchNorm step counters, not parameters)")
+        }
         let unused = tensors.keys.filter { !used.contains($0) }.sorted()
         if !unused.isEmpty {
             throw fail("\(unused.count) tensor(s) no node uses: \(unused.prefix(5).joined(separator: ", "))\(unused.count > 5 ? ", …" : "") (remove them, or reference them from a node)", key: weightsFile == nil ? "tensors" : "weights")
@@ -97,8 +105,9 @@ struct ModelReader {
             inputs = try dataTensor(i, key: "data.inputs")
             targets = try dataTensor(t, key: "data.targets")
         }
-        let model = Model(unchecked: file, name: name, inputShape: inputShape, nodes: nodes, loss: loss, tensors: tensors,
+        var model = Model(unchecked: file, name: name, inputShape: inputShape, nodes: nodes, loss: loss, tensors: tensors,
                           weightsFile: weightsFile, inputs: inputs, targets: targets)
+        model.notes = notes
         try model.validate()
         return model
     }

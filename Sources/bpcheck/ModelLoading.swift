@@ -9,7 +9,9 @@ enum ModelLoading {
         let url = URL(fileURLWithPath: path)
         guard url.pathExtension.lowercased() == "onnx" else {
             if loss != nil { throw ValidationError("--loss applies to ONNX files; a model.json names its own loss") }
-            return try Model(contentsOf: url)
+            let model = try Model(contentsOf: url)
+            for note in model.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            return model
         }
         let chosen: Model.Loss
         switch loss ?? "cross_entropy" {

@@ -59,6 +59,24 @@ import ModelIO
         }
     }
 
+    /// A PyTorch state_dict saved with safetensors as it is: the BatchNorm step counters are
+    /// ignored with a note; another unused tensor is still an error.
+    @Test func stateDictStepCountersAreIgnoredWithANote() throws {
+        let nodes = [ModelNode(name: "fc", op: .linear(hasBias: false), inputs: ["input"], parameters: [("weight", "fc.weight")])]
+        let weight = try HostTensor(dtype: .f32, shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        let model = try Model(file: "m.json", name: "m", inputShape: [3], nodes: nodes, loss: .crossEntropy, tensors: ["fc.weight": weight])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bpcheck-counters-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.write(to: directory, weights: "w.safetensors")
+        let counter = try HostTensor(dtype: .i64, shape: [], ints: [7])
+        try Data(Safetensors.write(["fc.weight": weight, "bn1.num_batches_tracked": counter])).write(to: directory.appendingPathComponent("w.safetensors"))
+        let back = try Model(contentsOf: directory.appendingPathComponent("model.json"))
+        #expect(back.tensors.keys.sorted() == ["fc.weight"] && back.notes.count == 1 && back.notes[0].contains("bn1.num_batches_tracked"))
+        try Data(Safetensors.write(["fc.weight": weight, "bn1.running_mean": weight])).write(to: directory.appendingPathComponent("w.safetensors"))
+        #expect(throws: ModelError.self) { try Model(contentsOf: directory.appendingPathComponent("model.json")) }
+    }
+
     /// A model built in code is checked as a file is: a missing tensor throws, naming node and key.
     @Test func constructingAModelWithAMissingTensorThrows() throws {
         let nodes = [ModelNode(name: "fc", op: .linear(hasBias: false), inputs: ["input"], parameters: [("weight", "fc.w")])]

@@ -74,6 +74,30 @@ import ModelIO
         return (loaded, rejected, problems)
     }
 
+    /// ONNX files (protobuf, external data) under the same mutations: every mutant loads or is a
+    /// `ModelError`, none crashes or hangs, peak memory stays bounded.
+    @Test func onnxMutantsNeitherCrashNorHang() throws {
+        try MemoryHeavyTests.exclusively {
+            Self.resetPeak()
+            let before = Self.peakResidentKB()
+            let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/onnx")
+            var problems: [String] = [], outcomes = (loaded: 0, rejected: 0)
+            for (k, name) in ["lenet5-legacy.onnx", "act-legacy.onnx", "vgg-dynamo.onnx", "bn-legacy.onnx"].enumerated() {
+                let bytes = try TestFiles.bytes(directory.appendingPathComponent(name))
+                let (l, r, p) = Self.fuzz(bytes, count: 1000, seed: 400 + UInt64(k)) {
+                    _ = try ONNXReader(file: name, directory: directory).read($0)
+                }
+                outcomes.loaded += l
+                outcomes.rejected += r
+                problems += p
+            }
+            #expect(outcomes.rejected > 0 && outcomes.loaded + outcomes.rejected == 4000)
+            #expect(problems.isEmpty, "\(problems.prefix(10))")
+            let grownMB = (Self.peakResidentKB() - before) / 1024
+            #expect(grownMB < 256, "peak resident memory grew by \(grownMB) MB while fuzzing ONNX")
+        }
+    }
+
     @Test func tenThousandMutantsNeitherCrashNorHang() throws {
         // Peak memory is the process's: measured while the W2 analysis is not running.
         try MemoryHeavyTests.exclusively {
