@@ -8,11 +8,12 @@
 #   make examples  regenerate examples/ from scikit-learn's bundled digits
 #   make onnx-fixtures  regenerate the ONNX parity fixtures with PyTorch (in .venv-onnx)
 #   make onnx-proto     regenerate Sources/ModelIO/ONNX/onnx.pb.swift (tools/onnx/generate.sh)
+#   make onnx-conformance  regenerate ONNX's own node conformance cases as fixtures (onnx wheel, offline)
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test bench peer examples reports clean onnx-fixtures onnx-proto
+.PHONY: deps example test bench peer examples reports clean onnx-fixtures onnx-proto onnx-conformance
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -63,6 +64,12 @@ onnx-fixtures:
 
 onnx-proto:
 	tools/onnx/generate.sh
+
+# ONNX's node test cases for the ops bpcheck imports (onnx.backend.test, generated offline).
+onnx-conformance:
+	[ -x .venv-onnx/bin/python ] || python3 -m venv .venv-onnx
+	.venv-onnx/bin/pip install -q numpy onnx==1.23.2
+	.venv-onnx/bin/python Tests/ModelIOTests/Fixtures/onnx/conformance/make_conformance.py
 
 clean:
 	rm -rf .build
