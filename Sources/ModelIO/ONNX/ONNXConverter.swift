@@ -19,6 +19,16 @@ struct ONNXConverter {
         /// An output bpcheck does not compute (MaxPool's indices, BatchNormalization's
         /// statistics, Dropout's mask): an error if read.
         case unsupported(String)
+        /// An int64 vector computed from a tensor's shape (`Shape`, `Gather`, `Unsqueeze`,
+        /// `Concat`): what exporters write for `x.view(x.size(0), -1)` with a dynamic batch.
+        /// Folded at import; only a `Reshape` may read it.
+        case shapeVector([ShapeDim])
+    }
+
+    /// One entry of a `shapeVector`: the batch size (dynamic), or a known integer.
+    enum ShapeDim: Equatable {
+        case batch
+        case value(Int)
     }
 
     private(set) var inputShape: [Int] = []
@@ -72,6 +82,7 @@ struct ONNXConverter {
             }
         case .constant?: throw fail("the graph output '\(outputName)' is a constant", key: "graph.output")
         case .unsupported(let what)?: throw fail("the graph output '\(outputName)' is \(what), which bpcheck does not compute", key: "graph.output")
+        case .shapeVector?: throw fail("the graph output '\(outputName)' is a shape computation", key: "graph.output")
         case nil: throw fail("no node computes the graph output '\(outputName)'", key: "graph.output")
         }
     }
@@ -170,6 +181,7 @@ struct ONNXConverter {
         switch try value(c, k, role: role) {
         case .node(let n): return n
         case .constant(_, let key): throw fail(c, role, "input \(k) ('\(key)') is a constant; bpcheck's \(c.opType) reads a computed tensor there")
+        case .shapeVector: throw fail(c, role, "input \(k) ('\(inputName(c, k) ?? "")') is a shape computation; only Reshape reads one")
         case .unsupported: throw fail(c, role, "unreachable")
         }
     }
@@ -179,6 +191,7 @@ struct ONNXConverter {
         switch try value(c, k, role: role) {
         case .constant(let t, let key): return (t, key)
         case .node(let n): throw fail(c, role, "input \(k) ('\(inputName(c, k) ?? n)') is computed; bpcheck needs an initializer or a Constant there")
+        case .shapeVector: throw fail(c, role, "input \(k) ('\(inputName(c, k) ?? "")') is a shape computation; bpcheck needs an initializer or a Constant there")
         case .unsupported: throw fail(c, role, "unreachable")
         }
     }

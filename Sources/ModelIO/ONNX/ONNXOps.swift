@@ -59,6 +59,7 @@ extension ONNXConverter {
             try a.require("axis", equals: 1, default: 1, "bpcheck's flatten keeps the batch axis (axis 1 only)")
             try emit(c, .flatten, inputs: [try computed(c, 0)])
         case "Reshape": try reshape(c)
+        case "Shape", "Gather", "Unsqueeze", "Concat": try shapeComputation(c)
 
         case "Softmax", "LogSoftmax": try trailingSoftmax(c, isGraphOutput: isGraphOutput)
 
@@ -291,12 +292,67 @@ extension ONNXConverter {
         if training == 1 { note("\(c.label): training_mode 1: normalised with the batch's statistics (bpcheck batchnorm mode \"train\")") }
     }
 
+    /// `Shape`, `Gather` (axis 0 of a shape vector), `Unsqueeze` (of a scalar or vector, to a
+    /// vector) and `Concat` (axis 0) on shape vectors and int64 constants: folded into a
+    /// `shapeVector` with the batch kept symbolic (the legacy exporter's `x.view(x.size(0), -1)`
+    /// with a dynamic batch). Anything else these ops compute is an error.
+    mutating func shapeComputation(_ c: Context) throws {
+        let a = c.attributes
+        func dims(_ k: Int) throws -> [ShapeDim] {
+            switch try value(c, k, role: "input") {
+            case .shapeVector(let d): return d
+            case .constant(let t, let key):
+                guard let ints = t.ints(), t.shape.count <= 1 else {
+                    throw fail(c, "inputs", "\(c.opType) of '\(key)' (type \(t.dtype), shape \(t.shape)) is not a shape computation bpcheck folds")
+                }
+                return ints.map { .value($0) }
+            default:
+                throw fail(c, "inputs", "\(c.opType) is supported only on shape vectors (Shape → Gather → Unsqueeze → Concat → Reshape); input \(k) is a tensor")
+            }
+        }
+        let result: [ShapeDim]
+        switch c.opType {
+        case "Shape":
+            try a.only([])
+            let x = try computed(c, 0, role: "data")
+            result = [.batch] + shape(x).dropFirst().map { .value($0) }
+        case "Gather":
+            try a.only(["axis"])
+            guard try a.int("axis") ?? 0 == 0 else { throw fail(c, "axis", "Gather of a shape vector along axis 0 only") }
+            let source = try dims(0)
+            let (t, key) = try constant(c, 1, role: "indices")
+            guard let indices = t.ints(), t.shape.count <= 1 else { throw fail(c, "indices", "expected int64 indices, found '\(key)'") }
+            result = try indices.map { i in
+                let j = i < 0 ? i + source.count : i
+                guard j >= 0, j < source.count else { throw fail(c, "indices", "index \(i) is outside a shape of rank \(source.count)") }
+                return source[j]
+            }
+        case "Unsqueeze":
+            try a.only(["axes"])
+            result = try dims(0)
+        default:  // Concat
+            try a.only(["axis"])
+            guard let axis = try a.int("axis"), axis == 0 || axis == -1 else { throw fail(c, "axis", "Concat of shape vectors along axis 0 only") }
+            result = try (0..<c.proto.input.count).flatMap { try dims($0) }
+        }
+        alias(c, .shapeVector(result))
+    }
+
     /// Reshape to a flatten-like shape `[N, -1]`, `[0, -1]`, `[-1, k]` or `[N, k]` (k the
-    /// per-sample size), from a constant int64 shape.
+    /// per-sample size), from a constant int64 shape or a folded shape computation whose first
+    /// entry is the batch.
     mutating func reshape(_ c: Context) throws {
         let a = c.attributes
         try a.only(["allowzero"])
         let x = try computed(c, 0, role: "data")
+        if case .shapeVector(let d) = try value(c, 1, role: "shape") {
+            let perSample = shape(x).dropFirst().reduce(1, *)
+            guard d.count == 2, d[0] == .batch, d[1] == .value(-1) || d[1] == .value(perSample) else {
+                throw fail(c, "shape", "Reshape to a computed shape \(d.map { $0 == .batch ? "N" : "\($0)" }) is not supported: only [N, -1] or [N, \(perSample)] (a flatten)")
+            }
+            try emit(c, .flatten, inputs: [x])
+            return
+        }
         let (t, key) = try constant(c, 1, role: "shape")
         guard let target = t.ints(), t.shape.count == 1 else { throw fail(c, "shape", "expected a 1-D int64 shape, found '\(key)' of type \(t.dtype) and shape \(t.shape)") }
         // allowzero = 1 (the dynamo exporter's) makes a 0 a literal zero extent: only a shape

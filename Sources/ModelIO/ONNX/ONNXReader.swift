@@ -39,9 +39,9 @@ public struct ONNXReader {
 
     /// The ONNX op types the reader maps (docs/onnx.md).
     public static let supportedOps: [String] = [
-        "Abs", "Add", "AveragePool", "BatchNormalization", "Clip", "Constant", "Conv", "Dropout", "Elu", "Flatten", "Gemm",
-        "GlobalAveragePool", "Identity", "LeakyRelu", "LogSoftmax", "MatMul", "Max", "MaxPool", "Min", "ReduceMean", "Relu",
-        "Reshape", "Sigmoid", "Softmax", "Softplus", "Softsign", "Tanh",
+        "Abs", "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "Dropout", "Elu", "Flatten",
+        "Gather", "Gemm", "GlobalAveragePool", "Identity", "LeakyRelu", "LogSoftmax", "MatMul", "Max", "MaxPool", "Min",
+        "ReduceMean", "Relu", "Reshape", "Shape", "Sigmoid", "Softmax", "Softplus", "Softsign", "Tanh", "Unsqueeze",
     ]
 
     func fail(_ message: String, node: String? = nil, key: String? = nil) -> ModelError {

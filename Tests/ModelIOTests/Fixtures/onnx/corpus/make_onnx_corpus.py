@@ -88,4 +88,48 @@ for t in m.graph.initializer:
             e.key, e.value = k, v
 with open(os.path.join(HERE, "external-data-missing.onnx"), "wb") as f:
     f.write(m.SerializeToString())
+# More: a BOOL initializer, dilated max-pooling, a Gemm with alpha, a Reshape that is not a
+# flatten, Clip with a computed bound, an op with an unknown domain's dtype, two data inputs,
+# external data whose range leaves the file.
+bad = conv_inits + inits + [helper.make_tensor("mask", TensorProto.BOOL, [4], [True, False, True, True])]
+save("bool-initializer", [conv([0, 0, 0, 0]), helper.make_node("Dropout", ["c", "ratio", "mask"], ["d"], name="drop1")] + head("d")[0],
+     bad + [numpy_helper.from_array(np.array(0.5, dtype=np.float32), "ratio")])
+save("maxpool-dilations", [conv([0, 0, 0, 0]), helper.make_node("MaxPool", ["c"], ["p"], name="pool1", kernel_shape=[2, 2], dilations=[2, 2])]
+     + head("p", 4 * 2 * 2)[0], conv_inits + head(n=16)[1])
+save("gemm-alpha", [conv([0, 0, 0, 0]), helper.make_node("Flatten", ["c"], ["f"], name="flat", axis=1),
+     helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", alpha=0.5, transB=1)], conv_inits + inits)
+save("reshape-not-a-flatten", [conv([0, 0, 0, 0]), helper.make_node("Reshape", ["c", "shape"], ["y"], name="reshape1")],
+     conv_inits + [numpy_helper.from_array(np.array([-1, 8, 8], dtype=np.int64), "shape")])
+save("clip-computed-bound", [conv([0, 0, 0, 0]), helper.make_node("Relu", ["c"], ["r"], name="relu1"),
+     helper.make_node("Clip", ["c", "r"], ["k"], name="clip1")] + head("k")[0], conv_inits + inits)
+save("conv-3d-kernel", [helper.make_node("Conv", ["x", "w3", "b"], ["c"], name="conv1", kernel_shape=[3, 3, 3])] + head()[0],
+     [init("w3", (4, 1, 3, 3, 3)), init("b", (4,), 1)] + inits, input_shape=("N", 1, 6, 6, 6))
+m = save("two-data-inputs", [conv([0, 0, 0, 0])] + head()[0], conv_inits + inits)
+m.graph.input.append(helper.make_tensor_value_info("x2", TensorProto.FLOAT, ["N", 3]))
+with open(os.path.join(HERE, "two-data-inputs.onnx"), "wb") as f:
+    f.write(m.SerializeToString())
+m = save("external-data-out-of-range", [conv([0, 0, 0, 0])] + head()[0], conv_inits + head()[1])
+for t in m.graph.initializer:
+    if t.name == "fc.weight":
+        t.ClearField("raw_data")
+        t.data_location = TensorProto.EXTERNAL
+        for k, v in (("location", "external-data-out-of-range.bin"), ("offset", "16"), ("length", str(3 * 64 * 4))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+with open(os.path.join(HERE, "external-data-out-of-range.onnx"), "wb") as f:
+    f.write(m.SerializeToString())
+with open(os.path.join(HERE, "external-data-out-of-range.bin"), "wb") as f:
+    f.write(bytes(3 * 64 * 4))  # 16 bytes short of offset + length
+# The legacy exporter's x.view(x.size(0), -1) with a dynamic batch: Shape → Gather(0) →
+# Unsqueeze → Concat([N, -1]) → Reshape; must read as the flatten of accepted-raw-data.
+shape_nodes = [helper.make_node("Shape", ["r"], ["s"], name="shape1"),
+               helper.make_node("Constant", [], ["zero"], name="", value=numpy_helper.from_array(np.array(0, dtype=np.int64))),
+               helper.make_node("Gather", ["s", "zero"], ["n"], name="gather1", axis=0),
+               helper.make_node("Unsqueeze", ["n", "axes0"], ["n1"], name="unsqueeze1"),
+               helper.make_node("Concat", ["n1", "minus1"], ["target"], name="concat1", axis=0),
+               helper.make_node("Reshape", ["r", "target"], ["f"], name="flat"),
+               helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", transB=1)]
+save("accepted-dynamic-flatten", [conv([0, 0, 0, 0]), helper.make_node("Relu", ["c"], ["r"], name="relu1")] + shape_nodes,
+     conv_inits + inits + [numpy_helper.from_array(np.array([0], dtype=np.int64), "axes0"),
+                           numpy_helper.from_array(np.array([-1], dtype=np.int64), "minus1")])
 print(sorted(f for f in os.listdir(HERE) if f.endswith(".onnx")))
