@@ -9,11 +9,12 @@
 #   make onnx-fixtures  regenerate the ONNX parity fixtures with PyTorch (in .venv-onnx)
 #   make onnx-proto     regenerate Sources/ModelIO/ONNX/onnx.pb.swift (tools/onnx/generate.sh)
 #   make onnx-conformance  regenerate ONNX's own node conformance cases as fixtures (onnx wheel, offline)
+#   make pretrained-example  regenerate examples/mnist-cnn-pretrained (torch from the wheel on disk)
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test bench peer examples reports clean onnx-fixtures onnx-proto onnx-conformance
+.PHONY: deps example test bench peer examples reports clean onnx-fixtures onnx-proto onnx-conformance pretrained-example
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -32,6 +33,7 @@ example: deps
 reports: deps
 	$(SWIFT) build -c release --product bpcheck
 	for e in digits-mlp digits-cnn lenet5-init; do $(BPCHECK) examples/$$e/model.json --report reports/$$e.md || exit $$?; done
+	$(BPCHECK) examples/mnist-cnn-pretrained/mnist-cnn-pretrained.onnx --data examples/mnist-cnn-pretrained/data.npz --report reports/mnist-cnn-pretrained.md
 
 # Optimised: the W2 test of ThreadDeterminismTests runs performance.md's whole W2 analysis on 1
 # and on 2 threads (~40 s optimised, over 10 minutes unoptimised). The tests use only public API.
@@ -64,6 +66,13 @@ onnx-fixtures:
 
 onnx-proto:
 	tools/onnx/generate.sh
+
+# The pretrained third-party example (digit-recognizer-py 0.1.0, MIT) exported to ONNX.
+pretrained-example:
+	[ -x .venv-onnx/bin/python ] || python3 -m venv .venv-onnx
+	.venv-onnx/bin/pip install -q "$(TORCH_WHEEL)" numpy onnx==1.23.2 scikit-learn
+	.venv-onnx/bin/pip download -q digit-recognizer-py==0.1.0 --no-deps -d .build-wheels
+	.venv-onnx/bin/python examples/mnist-cnn-pretrained/make_example.py .build-wheels/digit_recognizer_py-0.1.0-py3-none-any.whl
 
 # ONNX's node test cases for the ops bpcheck imports (onnx.backend.test, generated offline).
 onnx-conformance:

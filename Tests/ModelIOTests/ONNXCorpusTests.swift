@@ -45,6 +45,21 @@ import ModelIO
         _ = try pattern.graph(batch: 5)  // any batch size
     }
 
+    /// The bundled pretrained example (digit-recognizer-py's MNIST CNN, exported by the legacy
+    /// exporter with a dynamic batch) reads as the network its class defines: 390,410
+    /// parameters (closed form: 1·32·9 + 32 + 32·64·9 + 64 + 64·128·9 + 128 + 1152·256 + 256 +
+    /// 256·10 + 10), seven nonsmooth ops, and its batch fits.
+    @Test func pretrainedExampleIsTheNetworkOfItsClass() throws {
+        let folder = Self.directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/mnist-cnn-pretrained")
+        let model = try Model(contentsOf: folder.appendingPathComponent("mnist-cnn-pretrained.onnx"))
+        #expect(model.tensors.values.reduce(0) { $0 + $1.count } == 390_410)
+        #expect(model.nodes.filter { $0.op.isNonsmooth }.count == 7 && model.inputShape == [1, 28, 28])
+        let data = try NumpyFile.readNPZ(url: folder.appendingPathComponent("data.npz"), file: "data.npz")
+        let built = try model.graph(batch: 32)
+        try model.checkBatch(inputs: data["x"]!, targets: data["y"]!, outputShape: Array(built.graph.nodes[built.output].shape.dropFirst()))
+    }
+
     /// Every file of the corpus is listed, so a new case cannot go unchecked.
     @Test func everyFileHasAnExpectation() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".onnx") }

@@ -104,6 +104,26 @@ class ActNet(nn.Module):
         return torch.softmax(self.logits(x), dim=1)
 
 
+class DepthwiseNet(nn.Module):
+    """MobileNet-style: ReLU6, depthwise 3×3 convolutions (groups = channels), pointwise 1×1
+    ones, a residual Add, a strided depthwise block, global average pooling."""
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.dw1 = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.pw1 = nn.Conv2d(8, 8, 1)
+        self.dw2 = nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8)
+        self.pw2 = nn.Conv2d(8, 16, 1)
+        self.fc = nn.Linear(16, 5)
+        self.act = nn.ReLU6()
+
+    def forward(self, x):
+        h = self.act(self.stem(x))
+        h = h + self.pw1(self.act(self.dw1(h)))
+        h = self.act(self.pw2(self.act(self.dw2(h))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
+
+
 def trained_looking(model):
     g = torch.Generator().manual_seed(7)
     with torch.no_grad():
@@ -127,6 +147,7 @@ NETWORKS = [
     ("vgg", SmallVGG(), (3, 16, 16), 10, 3, {}),
     ("bn", BNNet(), (3, 8, 8), 6, 4, {"training": torch.onnx.TrainingMode.PRESERVE, "do_constant_folding": False}),
     ("act", ActNet(), (2, 8, 8), 7, 5, {}),
+    ("depthwise", DepthwiseNet(), (3, 8, 8), 5, 4, {}),
 ]
 
 
