@@ -49,7 +49,8 @@ import TestSupport
             return [Example(op: .maxPool2d(PoolAttributes(kernel: [2, 2])), operands: [Operand(shape: [2, 2, 4, 4])], grid: true),
                     Example(op: .maxPool2d(PoolAttributes(kernel: [3, 3], stride: [2, 1], padding: [1, 1])), operands: [Operand(shape: [1, 2, 5, 4])], grid: true)]
         case .avgPool2d:
-            return [Example(op: .avgPool2d(PoolAttributes(kernel: [2, 3], stride: [1, 2], padding: [1, 1])), operands: [Operand(shape: [2, 2, 4, 5])])]
+            return [Example(op: .avgPool2d(PoolAttributes(kernel: [2, 3], stride: [1, 2], padding: [1, 1])), operands: [Operand(shape: [2, 2, 4, 5])]),
+                    Example(op: .avgPool2d(PoolAttributes(kernel: [3, 3], stride: [2, 1], padding: [1, 1], countIncludePad: false)), operands: [Operand(shape: [2, 2, 5, 4])])]
         case .relu: return [Example(op: .relu, operands: [x], kinks: [0], kinkDerivatives: (0, 1))]
         case .leakyReLU: return [Example(op: .leakyReLU(slope: 0.25), operands: [x], kinks: [0], kinkDerivatives: (0.25, 1))]
         case .relu6: return [Example(op: .relu6, operands: [Operand(shape: [2, 5], range: -2...8)], kinks: [0, 6], kinkDerivatives: (0, 1))]

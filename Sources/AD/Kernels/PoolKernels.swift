@@ -139,9 +139,11 @@ public enum PoolKernels {
     }
 
     /// Average-pooling forward: the window's real values summed row-major from +0, divided by
-    /// `kh·kw` (padding counts in the divisor, PyTorch's default).
+    /// `kh·kw` (padding counts in the divisor, PyTorch's default) or, without
+    /// `countIncludePad`, by the number of the window's positions on the input.
     @inlinable
-    public static func avgForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, y: UnsafeMutablePointer<A.Slot>) {
+    public static func avgForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, y: UnsafeMutablePointer<A.Slot>,
+                                                       countIncludePad: Bool = true) {
         let scratch = a.makeStorage([Double(g.kh * g.kw)])
         let divisor = scratch.base
         for s in 0..<g.n {
@@ -150,9 +152,11 @@ public enum PoolKernels {
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
                         let out = y + (((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox)
+                        var real = 0
                         for p in 0..<(g.kh &* g.kw) {
-                            if let o = g.windowOffset(oy, ox, p) { a.add(out, out, plane + o) }
+                            if let o = g.windowOffset(oy, ox, p) { a.add(out, out, plane + o); real &+= 1 }
                         }
+                        if !countIncludePad { a.set(divisor, Double(real)) }
                         a.divide(out, out, divisor)
                     }
                 }
@@ -161,10 +165,11 @@ public enum PoolKernels {
         withExtendedLifetime(scratch) {}
     }
 
-    /// Average-pooling backward: `q = gy ÷ (kh·kw)` added to each real position of the window,
-    /// windows in output order. `gx` must be +0 on entry.
+    /// Average-pooling backward: `q = gy ÷ d` (d as in forward) added to each real position of
+    /// the window, windows in output order. `gx` must be +0 on entry.
     @inlinable
-    public static func avgBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>) {
+    public static func avgBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>,
+                                                        countIncludePad: Bool = true) {
         let scratch = a.makeStorage([Double(g.kh * g.kw), 0])
         let divisor = scratch.base, q = scratch.base + 1
         for s in 0..<g.n {
@@ -172,6 +177,11 @@ public enum PoolKernels {
                 let plane = gx + (s &* g.c &+ c) &* g.h &* g.w
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
+                        if !countIncludePad {
+                            var real = 0
+                            for p in 0..<(g.kh &* g.kw) where g.windowOffset(oy, ox, p) != nil { real &+= 1 }
+                            a.set(divisor, Double(real))
+                        }
                         a.divide(q, gy + (((s &* g.c &+ c) &* g.oh &+ oy) &* g.ow &+ ox), divisor)
                         for p in 0..<(g.kh &* g.kw) {
                             if let o = g.windowOffset(oy, ox, p) { a.add(plane + o, plane + o, q) }

@@ -1,26 +1,38 @@
-/// Average pooling over `kernel` windows; padding counts in the divisor (PyTorch's default,
-/// `count_include_pad=True`). Smooth.
+/// Average pooling over `kernel` windows. By default padding counts in the divisor (PyTorch's
+/// default, `count_include_pad=True`); with `count_include_pad` 0 (ONNX's default) each window
+/// divides by the number of its positions on the input. Smooth.
 public struct AvgPool2D: Primitive {
     public var window: PoolAttributes
 
     public init(_ attributes: PoolAttributes) { window = attributes }
 
     public static let name = "avgpool2d"
-    public static let schema = PrimitiveSchema(attributes: PoolAttributes.keys)
-    public static func read(_ r: any AttributeReader) throws -> AvgPool2D { AvgPool2D(try PoolAttributes.read(r, op: name)) }
-    public var attributes: [(key: String, value: AttributeValue)] { window.attributes }
+    public static let schema = PrimitiveSchema(attributes: PoolAttributes.keys + ["count_include_pad"])
+    public static func read(_ r: any AttributeReader) throws -> AvgPool2D {
+        var w = try PoolAttributes.read(r, op: name)
+        if let include = try r.integer("count_include_pad") {
+            guard include == 0 || include == 1 else { throw r.error("count_include_pad", "expected 0 or 1, found \(include)") }
+            w.countIncludePad = include == 1
+        }
+        return AvgPool2D(w)
+    }
+    /// `count_include_pad` is written only when 0 (files without it mean 1).
+    public var attributes: [(key: String, value: AttributeValue)] {
+        window.attributes + (window.countIncludePad ? [] : [("count_include_pad", .integer(0))])
+    }
     public var op: Op { .avgPool2d(window) }
     public func outputShape(_ s: ShapeCheck) throws -> [Int] { try window.outputShape(s) }
 
     @inlinable
     public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws {
         let a = io.arithmetic, x = io.inputs[0], g = window.geometry(x.shape)
-        io.write { p in PoolKernels.avgForward(a, g, x: x.slots, y: p) }
+        let include = window.countIncludePad
+        io.write { p in PoolKernels.avgForward(a, g, x: x.slots, y: p, countIncludePad: include) }
     }
 
     @inlinable
     public func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>) {
         guard let gx = io.slots(0) else { return }
-        PoolKernels.avgBackward(io.arithmetic, window.geometry(io.inputs[0].shape), gy: io.gy.slots, gx: gx)
+        PoolKernels.avgBackward(io.arithmetic, window.geometry(io.inputs[0].shape), gy: io.gy.slots, gx: gx, countIncludePad: window.countIncludePad)
     }
 }

@@ -4,12 +4,16 @@ public struct PoolAttributes: Sendable, Equatable {
     public var kernel: [Int]
     public var stride: [Int]
     public var padding: [Int]
+    /// Average pooling only: whether padded positions count in the divisor (PyTorch's default,
+    /// `count_include_pad=True`; ONNX's default is 0). Max-pooling ignores it.
+    public var countIncludePad: Bool
 
     /// `stride` defaults to `kernel`, as in PyTorch.
-    public init(kernel: [Int], stride: [Int]? = nil, padding: [Int] = [0, 0]) {
+    public init(kernel: [Int], stride: [Int]? = nil, padding: [Int] = [0, 0], countIncludePad: Bool = true) {
         self.kernel = kernel
         self.stride = stride ?? kernel
         self.padding = padding
+        self.countIncludePad = countIncludePad
     }
 
     static let keys = ["kernel", "stride", "padding"]

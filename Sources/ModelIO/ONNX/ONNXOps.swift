@@ -187,12 +187,11 @@ extension ONNXConverter {
     mutating func averagePool(_ c: Context) throws {
         let a = c.attributes
         try a.only(["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"])
-        let w = try window(c)
-        // ONNX's default is 0 (padding not counted), PyTorch's and bpcheck's 1; equal when unpadded.
+        var w = try window(c)
+        // ONNX's default is 0 (padding not counted), PyTorch's and model.json's 1; equal when unpadded.
         let include = try a.int("count_include_pad") ?? 0
-        if include != 1 && w.padding != [0, 0] {
-            throw fail(c, "count_include_pad", "count_include_pad = \(include) with pads \(w.padding) is not supported: bpcheck's avgpool2d counts the padding in the divisor (count_include_pad = 1, PyTorch's default; ONNX's default is 0)")
-        }
+        guard include == 0 || include == 1 else { throw fail(c, "count_include_pad", "expected 0 or 1, found \(include)") }
+        w.countIncludePad = include == 1 || w.padding == [0, 0]
         try emit(c, .avgPool2d(w), inputs: [try computed(c, 0, role: "X")])
     }
 
