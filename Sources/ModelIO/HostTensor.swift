@@ -72,7 +72,8 @@ public struct HostTensor: Equatable, Sendable {
     public init(dtype: DType, shape: [Int], bytes: [UInt8]) throws {
         guard let n = HostTensor.elementCount(shape), case (let size, false) = n.multipliedReportingOverflow(by: dtype.byteSize),
               size == bytes.count else {
-            throw HostTensorError(message: "shape \(shape) of \(dtype) needs \(HostTensor.elementCount(shape).map { "\($0 * dtype.byteSize)" } ?? "too many") bytes, found \(bytes.count)")
+            let needed = HostTensor.elementCount(shape).map { $0.multipliedReportingOverflow(by: dtype.byteSize) }
+            throw HostTensorError(message: "shape \(shape) of \(dtype) needs \(needed.flatMap { $0.overflow ? nil : "\($0.partialValue)" } ?? "too many") bytes, found \(bytes.count)")
         }
         self.dtype = dtype
         self.shape = shape

@@ -80,11 +80,15 @@ struct AnalyzeCommand: ParsableCommand {
         guard let inputs = loaded.inputs, let targets = loaded.targets else {
             throw ModelError(file: model, key: "data", message: "no batch: the model has no 'data'; give one with --data")
         }
-        let samples = inputs.shape[0]
+        guard let samples = inputs.shape.first else {
+            throw ModelError(file: data ?? model, key: "data.inputs", message: "expected a batch [N, …], found a scalar")
+        }
         let size = batchSize ?? samples
         guard size >= 1, size <= samples else { throw ValidationError("--batch-size \(size) does not fit the \(samples) samples of the data") }
-        guard (batches ?? 1) >= 1, (batches ?? 0) * size <= samples else {
-            throw ValidationError("--batches \(batches ?? 0) of \(size) need \((batches ?? 0) * size) samples; the data holds \(samples)")
+        // Both numbers are the user's: their product may not fit an Int.
+        let needed = (batches ?? 0).multipliedReportingOverflow(by: size)
+        guard (batches ?? 1) >= 1, !needed.overflow, needed.partialValue <= samples else {
+            throw ValidationError("--batches \(batches ?? 0) of \(size) need \(needed.overflow ? "more" : "\(needed.partialValue)") samples; the data holds \(samples)")
         }
         var analysis = Analysis(model: loaded, precisions: names, reference: options, convention: c, alternative: alternative,
                                 arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)

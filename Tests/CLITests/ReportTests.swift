@@ -71,6 +71,8 @@ import Testing
         let otherData = BPCheckProcess.repositoryRoot.appendingPathComponent("examples/digits-cnn/data.npz").path
         let mismatch = try BPCheckProcess.run([model, "--report", report, "--data", otherData])
         #expect(mismatch.status == 2 && mismatch.stderr.contains("key 'data.inputs': expected shape [N] + [2]"), "\(mismatch.stderr)")
+        let huge = try BPCheckProcess.run([model, "--report", report, "--batches", "9223372036854775807"])
+        #expect(huge.status == 2 && huge.stderr.contains("--batches"), "\(huge.stderr)")  // no overflow trap
         let unwritable = try BPCheckProcess.run([model, "--report", "/proc/no-such-dir/r.md"])
         #expect(unwritable.status == 2 && unwritable.stderr.contains("cannot write the report"))
     }

@@ -109,3 +109,11 @@ import ModelIO
         #expect(throws: HostTensorError.self) { try HostTensor(dtype: .f32, shape: [], values: [1]).samples(0..<1) }
     }
 }
+
+/// Sizes from a file or a caller that do not fit an `Int` are errors, not overflows.
+@Suite struct HugeSizeTests {
+    @Test func aShapeBeyondIntIsAnError() {
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .f64, shape: [1 << 61], bytes: []) }
+        #expect(throws: HostTensorError.self) { try HostTensor(dtype: .f64, shape: [1 << 40, 1 << 40], bytes: []) }
+    }
+}

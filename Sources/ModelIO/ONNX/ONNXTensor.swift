@@ -118,7 +118,9 @@ struct ONNXTensorDecoder {
         let n = length ?? byteCount
         guard n == byteCount else { throw fail("\(label): external data length \(n) does not fit its \(byteCount) bytes", node: node, key: key) }
         guard offset <= bytes.count, n <= bytes.count - offset else {
-            throw fail("\(label): external data \(offset)..<\(offset + n) lies past the end of '\(location)' (\(bytes.count) bytes)", node: node, key: key)
+            // No `offset + n` here: both come from the file, and their sum may not fit an Int.
+            let end = offset.addingReportingOverflow(n)
+            throw fail("\(label): external data \(offset)..<\(end.overflow ? "∞" : "\(end.partialValue)") lies past the end of '\(location)' (\(bytes.count) bytes)", node: node, key: key)
         }
         return Array(bytes[offset..<(offset + n)])
     }

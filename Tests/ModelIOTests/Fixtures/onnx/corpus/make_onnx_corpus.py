@@ -132,4 +132,15 @@ shape_nodes = [helper.make_node("Shape", ["r"], ["s"], name="shape1"),
 save("accepted-dynamic-flatten", [conv([0, 0, 0, 0]), helper.make_node("Relu", ["c"], ["r"], name="relu1")] + shape_nodes,
      conv_inits + inits + [numpy_helper.from_array(np.array([0], dtype=np.int64), "axes0"),
                            numpy_helper.from_array(np.array([-1], dtype=np.int64), "minus1")])
+# An external-data offset that no Int holds with its length: an error, not an overflow.
+m = save("external-data-huge-offset", [conv([0, 0, 0, 0])] + head()[0], conv_inits + head()[1])
+for t in m.graph.initializer:
+    if t.name == "fc.weight":
+        t.ClearField("raw_data")
+        t.data_location = TensorProto.EXTERNAL
+        for k, v in (("location", "external-data-out-of-range.bin"), ("offset", str(2 ** 63 - 1)), ("length", str(3 * 64 * 4))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+with open(os.path.join(HERE, "external-data-huge-offset.onnx"), "wb") as f:
+    f.write(m.SerializeToString())
 print(sorted(f for f in os.listdir(HERE) if f.endswith(".onnx")))
