@@ -38,6 +38,20 @@ def head(src="c", n=4 * 4 * 4):
         [init("fc.weight", (3, n), 2), init("fc.bias", (3,), 3)]
 
 
+def external(name, location, offset):
+    """The valid model with fc.weight moved to external data at `location`, `offset`."""
+    m = save(name, [conv([0, 0, 0, 0])] + head()[0], conv_inits + head()[1])
+    for t in m.graph.initializer:
+        if t.name == "fc.weight":
+            t.ClearField("raw_data")
+            t.data_location = TensorProto.EXTERNAL
+            for k, v in (("location", location), ("offset", str(offset)), ("length", str(3 * 64 * 4))):
+                e = t.external_data.add()
+                e.key, e.value = k, v
+    with open(os.path.join(HERE, name + ".onnx"), "wb") as f:
+        f.write(m.SerializeToString())
+
+
 conv_inits = [init("w", (4, 1, 3, 3)), init("b", (4,), 1)]
 
 # A valid model, also the source of the truncated one.
@@ -77,17 +91,8 @@ save("gemm-transA", [conv([0, 0, 0, 0]), helper.make_node("Flatten", ["c"], ["f"
      helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", transA=1, transB=1)], conv_inits + inits)
 
 # External data whose file is missing.
-ext = head()[1]
-m = save("external-data-missing", [conv([0, 0, 0, 0])] + head()[0], conv_inits + ext)
-for t in m.graph.initializer:
-    if t.name == "fc.weight":
-        t.ClearField("raw_data")
-        t.data_location = TensorProto.EXTERNAL
-        for k, v in (("location", "weights.bin"), ("offset", "0"), ("length", str(3 * 64 * 4))):
-            e = t.external_data.add()
-            e.key, e.value = k, v
-with open(os.path.join(HERE, "external-data-missing.onnx"), "wb") as f:
-    f.write(m.SerializeToString())
+external("external-data-missing", "weights.bin", 0)
+
 # More: a BOOL initializer, dilated max-pooling, a Gemm with alpha, a Reshape that is not a
 # flatten, Clip with a computed bound, an op with an unknown domain's dtype, two data inputs,
 # external data whose range leaves the file.
@@ -108,16 +113,7 @@ m = save("two-data-inputs", [conv([0, 0, 0, 0])] + head()[0], conv_inits + inits
 m.graph.input.append(helper.make_tensor_value_info("x2", TensorProto.FLOAT, ["N", 3]))
 with open(os.path.join(HERE, "two-data-inputs.onnx"), "wb") as f:
     f.write(m.SerializeToString())
-m = save("external-data-out-of-range", [conv([0, 0, 0, 0])] + head()[0], conv_inits + head()[1])
-for t in m.graph.initializer:
-    if t.name == "fc.weight":
-        t.ClearField("raw_data")
-        t.data_location = TensorProto.EXTERNAL
-        for k, v in (("location", "external-data-out-of-range.bin"), ("offset", "16"), ("length", str(3 * 64 * 4))):
-            e = t.external_data.add()
-            e.key, e.value = k, v
-with open(os.path.join(HERE, "external-data-out-of-range.onnx"), "wb") as f:
-    f.write(m.SerializeToString())
+external("external-data-out-of-range", "external-data-out-of-range.bin", 16)
 with open(os.path.join(HERE, "external-data-out-of-range.bin"), "wb") as f:
     f.write(bytes(3 * 64 * 4))  # 16 bytes short of offset + length
 # The legacy exporter's x.view(x.size(0), -1) with a dynamic batch: Shape → Gather(0) →
@@ -133,14 +129,5 @@ save("accepted-dynamic-flatten", [conv([0, 0, 0, 0]), helper.make_node("Relu", [
      conv_inits + inits + [numpy_helper.from_array(np.array([0], dtype=np.int64), "axes0"),
                            numpy_helper.from_array(np.array([-1], dtype=np.int64), "minus1")])
 # An external-data offset that no Int holds with its length: an error, not an overflow.
-m = save("external-data-huge-offset", [conv([0, 0, 0, 0])] + head()[0], conv_inits + head()[1])
-for t in m.graph.initializer:
-    if t.name == "fc.weight":
-        t.ClearField("raw_data")
-        t.data_location = TensorProto.EXTERNAL
-        for k, v in (("location", "external-data-out-of-range.bin"), ("offset", str(2 ** 63 - 1)), ("length", str(3 * 64 * 4))):
-            e = t.external_data.add()
-            e.key, e.value = k, v
-with open(os.path.join(HERE, "external-data-huge-offset.onnx"), "wb") as f:
-    f.write(m.SerializeToString())
+external("external-data-huge-offset", "external-data-out-of-range.bin", 2 ** 63 - 1)
 print(sorted(f for f in os.listdir(HERE) if f.endswith(".onnx")))
