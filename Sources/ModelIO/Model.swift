@@ -118,9 +118,6 @@ public struct Model: Sendable {
         }
     }
 
-    /// `graph(batch:)`, by its earlier name.
-    public func builtGraph(batch: Int) throws -> ModelGraph { try graph(batch: batch) }
-
     /// The AD graph for a batch of `batch` samples: a leaf `input`, a leaf per tensor (named by
     /// its key), the nodes, and `loss` (with the leaf `targets` for MSE, labels `targets` for
     /// cross-entropy).

@@ -82,7 +82,7 @@ struct ModelReader {
         case let other: throw fail("unknown loss \(other.map(describe) ?? "(missing op)") (expected cross_entropy or mse)", key: "loss.op")
         }
 
-        // Every tensor is used, every referenced tensor exists (checked per node).
+        // The tensors the nodes use (each checked to exist as its node was read).
         let used = Set(nodes.flatMap { $0.parameters.map(\.tensor) })
         // A PyTorch state_dict saved as it is carries BatchNorm's integer step counters: not
         // parameters of the function, so dropped with a note rather than refused as unused.
@@ -92,10 +92,7 @@ struct ModelReader {
             for k in counters { tensors[k] = nil }
             notes.append("ignored \(counters.count) integer tensor(s) \(counters.prefix(3).joined(separator: ", "))\(counters.count > 3 ? ", …" : "") (PyTorch's BatchNorm step counters, not parameters)")
         }
-        let unused = tensors.keys.filter { !used.contains($0) }.sorted()
-        if !unused.isEmpty {
-            throw fail("\(unused.count) tensor(s) no node uses: \(unused.prefix(5).joined(separator: ", "))\(unused.count > 5 ? ", …" : "") (remove them, or reference them from a node)", key: weightsFile == nil ? "tensors" : "weights")
-        }
+        // Tensors no node uses are refused by `Model.validate()`, below.
 
         var inputs: HostTensor?, targets: HostTensor?
         if let data = document["data"] {

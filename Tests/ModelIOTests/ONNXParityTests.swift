@@ -36,7 +36,7 @@ import ModelIO
         let x = try #require(arrays["x"]), y = try #require(arrays["y"])
         let model = try Model(contentsOf: directory.appendingPathComponent(export))
         #expect(model.inputShape == Array(x.shape.dropFirst()), "\(export)")
-        let built = try model.builtGraph(batch: x.shape[0])
+        let built = try model.graph(batch: x.shape[0])
         let feed = model.feed(inputs: x, targets: y)
 
         let a = FixedArithmetic<Double>()

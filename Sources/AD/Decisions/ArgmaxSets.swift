@@ -43,7 +43,9 @@ public struct ArgmaxSets: SiteRecord {
         default: ties[site] != nil ? .kink : .smooth
         }
     }
-    public func sameDecision(_ site: Int, as other: ArgmaxSets) -> Bool { set(site) == other.set(site) && first[site] == other.first[site] }
+    /// Same first arg-max and same tied set (no array is built: classification calls this for
+    /// every untied site).
+    public func sameDecision(_ site: Int, as other: ArgmaxSets) -> Bool { first[site] == other.first[site] && ties[site] == other.ties[site] }
     public mutating func fillUndecided(from other: ArgmaxSets) {
         for site in 0..<count where !isDecided(site) { replace(site, from: other) }
     }

@@ -14,10 +14,8 @@ public struct Flatten: Primitive {
     }
 
     @inlinable
-    public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws { io.output = io.inputs[0].reshaped(io.node.shape) }
+    public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws { io.passInput() }
 
     @inlinable
-    public func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>) {
-        if io.needs(0) { io.gradients[0] = io.gy.reshaped(io.inputs[0].shape) }
-    }
+    public func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>) { io.passGradient() }
 }

@@ -218,6 +218,10 @@ public struct ForwardIO<A: ScalarArithmetic> {
         return r
     }
 
+    /// The output is operand 0's values under the node's shape, shared, not copied (flatten,
+    /// identity).
+    @inlinable public mutating func passInput() { output = inputs[0].reshaped(node.shape) }
+
     /// Runs `body` on the output's slots.
     @inlinable public mutating func write<R>(_ body: (Ref) throws -> R) rethrows -> R {
         try output.withMutableSlots(body)
@@ -260,6 +264,11 @@ public struct BackwardIO<A: ScalarArithmetic> {
         self.convention = convention
         self.record = record
         self.labels = labels
+    }
+
+    /// Operand 0's gradient is `gy` under its shape, shared (flatten, identity).
+    @inlinable public mutating func passGradient() {
+        if needs(0) { gradients[0] = gy.reshaped(inputs[0].shape) }
     }
 
     /// Whether operand `k`'s gradient is needed.
