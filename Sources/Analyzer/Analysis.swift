@@ -66,8 +66,6 @@ public struct Analysis: Sendable {
     /// - Throws: what the source throws (for a model file's network: `ModelError` when there is
     ///   no batch or it does not fit the model); `ExecutionError` or `ConventionError` for an impossible option.
     public func run() throws -> AnalysisResult {
-        try convention.validate()
-        try alternative.validate()
         try validateOptions()
         let built: ModelGraph, feed: Feed, name: String
         switch source {
@@ -122,6 +120,8 @@ public struct Analysis: Sendable {
 
     /// Options a caller may get wrong, checked before anything runs (no trap on them later).
     func validateOptions() throws {
+        try convention.validate()
+        try alternative.validate()
         let range = PrecisionName.mpfrMinBits...PrecisionName.mpfrMaxBits
         for (name, bits) in [("reference.initialBits", reference.initialBits), ("reference.capBits", reference.capBits),
                              ("reference.gradientBits", reference.gradientBits)] where !range.contains(bits) {
