@@ -5,11 +5,13 @@ and gradients for ONNXParityTests.swift.
 
 For each network NAME and exporter E (legacy: torch.onnx.export(dynamo=False); dynamo: the
 default exporter, when onnxscript imports):
-  NAME-E.onnx (+ NAME-E.onnx.data: dynamo writes external data)
+  NAME-E.onnx (+ NAME-E.onnx.data: dynamo writes external data); NAME-legacyOPSET.onnx, a
+              legacy export at another opset than 17 (LEGACY_OPSETS: gelu at 20, for the Gelu op)
   NAME.npz    x (float32 batch), y (int64 labels), and g:<param> the float64 gradient of the
               mean cross-entropy w.r.t. each parameter (model.double(): the float32 weights cast
               up, the point bpcheck's f64 run of the file's f32 weights computes at)
-  NAME.json   loss_f64, loss_f32 (torch's float32 forward), parameters, exports
+  NAME.json   loss_f64, loss_f32 (torch's float32 forward), parameters, exports; for the
+              networks in OPS_LISTED also ops: each export file's sorted distinct op_types
 Weights are seeded and "trained-looking" (nonzero biases, BatchNorm statistics away from 0/1):
 exporters special-case zero biases.
 """
@@ -124,11 +126,61 @@ class DepthwiseNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
 
 
+class GeluNet(nn.Module):
+    """GELU exact (erf) and tanh-approximated, LeakyReLU, ELU, average pooling without
+    count_include_pad (the border windows divide by the cells they cover)."""
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.GELU(), nn.AvgPool2d(2),
+            nn.Conv2d(8, 8, 3, padding=1), nn.LeakyReLU(0.1), nn.ELU(),
+            nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False))
+        self.classifier = nn.Sequential(nn.Linear(8 * 4 * 4, 16), nn.GELU(approximate="tanh"), nn.Linear(16, 5))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+class BranchNet(nn.Module):
+    """What a user's CNN exports besides layers: input normalisation (x - mean) / std with
+    per-channel buffers, an asymmetric ZeroPad2d before an unpadded conv, a conv padded (1, 2),
+    two branches concatenated on channels, PReLU per channel and with one slope, clamp,
+    ceil_mode max-pooling on an odd size, products and differences of computed tensors,
+    multiplication and division by scalars."""
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1))
+        self.pad = nn.ZeroPad2d((0, 1, 0, 1))
+        self.conv1 = nn.Conv2d(3, 6, 3)
+        self.prelu1 = nn.PReLU(num_parameters=6)
+        self.conv_a = nn.Conv2d(6, 4, 3, padding=1)
+        self.conv_b = nn.Conv2d(6, 4, (3, 5), padding=(1, 2))
+        self.prelu2 = nn.PReLU()
+        self.conv2 = nn.Conv2d(8, 8, 2)
+        self.pool = nn.MaxPool2d(2, ceil_mode=True)
+        self.conv3 = nn.Conv2d(8, 8, 1)
+        self.fc = nn.Linear(8 * 4 * 4, 6)
+
+    def forward(self, x):
+        h = (x - self.mean) / self.std                           # 3×9×9
+        h = self.prelu1(self.conv1(self.pad(h)))                 # pad to 10×10, conv3 → 6×8×8
+        h = torch.cat([self.conv_a(h), self.conv_b(h)], 1)       # 8×8×8
+        h = torch.clamp(self.prelu2(h), -0.5, 1.5)
+        h = self.pool(self.conv2(h) * 0.5)                       # 8×7×7 → ceil → 8×4×4
+        h = h * torch.sigmoid(h)
+        h = (self.conv3(h) - h) / 3.0
+        return self.fc(torch.flatten(h, 1))
+
+
 def trained_looking(model):
     g = torch.Generator().manual_seed(7)
+    prelu = {f"{m}.weight" if m else "weight" for m, mod in model.named_modules() if isinstance(mod, nn.PReLU)}
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if name.endswith("bias"):
+            if name in prelu:  # PReLU slopes (0.25 by default)
+                p.copy_(0.1 + 0.1 * torch.rand(p.shape, generator=g))
+            elif name.endswith("bias"):
                 p.copy_(0.2 * torch.rand(p.shape, generator=g) - 0.1)
             elif p.dim() == 1:  # BatchNorm weight
                 p.copy_(1 + 0.2 * torch.randn(p.shape, generator=g))
@@ -148,12 +200,25 @@ NETWORKS = [
     ("bn", BNNet(), (3, 8, 8), 6, 4, {"training": torch.onnx.TrainingMode.PRESERVE, "do_constant_folding": False}),
     ("act", ActNet(), (2, 8, 8), 7, 5, {}),
     ("depthwise", DepthwiseNet(), (3, 8, 8), 5, 4, {}),
+    ("gelu", GeluNet(), (3, 8, 8), 5, 4, {}),
+    ("branch", BranchNet(), (3, 9, 9), 6, 4, {}),
 ]
+# Further legacy exports at another opset: NAME-legacyOPSET.onnx (opset 20 has the Gelu op).
+LEGACY_OPSETS = {"gelu": [20]}
+# Networks whose NAME.json lists each export's distinct op_types under "ops" (the networks
+# before them keep their committed .json byte-identical).
+OPS_LISTED = {"gelu", "branch"}
 
 
 def loss_of(model, x, y):
     out = model.logits(x) if hasattr(model, "logits") else model(x)
     return F.cross_entropy(out, y)
+
+
+def ops_of(path):
+    """The distinct op_types of an ONNX file's graph (not of the functions it may define)."""
+    import onnx
+    return sorted({node.op_type for node in onnx.load(path, load_external_data=False).graph.node})
 
 
 def main():
@@ -168,16 +233,17 @@ def main():
         x = torch.randn((batch,) + shape, generator=g)
         y = torch.randint(0, classes, (batch,), generator=g)
         exports = []
-        for exporter in exporters:
+        for exporter in exporters + [f"legacy{opset}" for opset in LEGACY_OPSETS.get(name, [])]:
             if exporter == "dynamo" and name == "bn":
                 continue  # dynamo folds eval BatchNorm into the convs: another network
             path = os.path.join(HERE, f"{name}-{exporter}.onnx")
             for stale in (path, path + ".data"):
                 if os.path.exists(stale):
                     os.remove(stale)
-            if exporter == "legacy":
+            if exporter.startswith("legacy"):
+                opset = int(exporter[len("legacy"):] or 17)
                 torch.onnx.export(model, (x,), path, dynamo=False, input_names=["x"], output_names=["out"],
-                                  dynamic_axes={"x": {0: "N"}} if name != "lenet5" else None, opset_version=17, **options)
+                                  dynamic_axes={"x": {0: "N"}} if name != "lenet5" else None, opset_version=opset, **options)
             else:
                 torch.onnx.export(model, (x,), path, dynamo=True, input_names=["x"], output_names=["out"],
                                   dynamic_shapes=({0: torch.export.Dim("N")},) if name == "mlp" else None)
@@ -191,9 +257,11 @@ def main():
         for (pname, _), gr in zip(params, grads):
             arrays["g:" + pname] = gr.numpy()
         np.savez(os.path.join(HERE, f"{name}.npz"), **arrays)
+        info = {"loss_f64": loss.item(), "loss_f32": loss32, "parameters": [p for p, _ in params], "exports": exports}
+        if name in OPS_LISTED:
+            info["ops"] = {e: ops_of(os.path.join(HERE, e)) for e in exports}
         with open(os.path.join(HERE, f"{name}.json"), "w") as f:
-            json.dump({"loss_f64": loss.item(), "loss_f32": loss32, "parameters": [p for p, _ in params],
-                       "exports": exports}, f, indent=1, sort_keys=True)
+            json.dump(info, f, indent=1, sort_keys=True)
             f.write("\n")
         model.float()
         print(name, exports, f"loss {loss.item():.6f}")
