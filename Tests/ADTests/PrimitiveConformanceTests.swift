@@ -72,7 +72,21 @@ import TestSupport
             return [Example(op: .batchNorm(eps: 1e-5, training: false), operands: [Operand(shape: [2, 3, 2, 2])] + stats),
                     Example(op: .batchNorm(eps: 1e-3, training: true), operands: [Operand(shape: [4, 3])] + stats)]
         case .flatten: return [Example(op: .flatten, operands: [Operand(shape: [2, 3, 2, 2])])]
-        case .add: return [Example(op: .add, operands: [x, x])]
+        case .add, .sub, .mul, .div:
+            // Two tensors; a constant per sample position, per channel, and a single value.
+            let y = op == .div ? Operand(shape: [2, 5], range: 0.5...2) : x
+            let perSample = Operand(shape: [5], range: y.range), channel = Operand(shape: [3], range: y.range), one = Operand(shape: [1], range: y.range)
+            return [Example(op: op, operands: [x, y]), Example(op: op, operands: [x, perSample]),
+                    Example(op: op, operands: [Operand(shape: [2, 3, 2, 2]), channel]), Example(op: op, operands: [Operand(shape: [2, 3, 2]), one])]
+        case .concat:
+            return [Example(op: .concat, operands: [Operand(shape: [2, 2, 3]), Operand(shape: [2, 3, 3]), Operand(shape: [2, 1, 3])])]
+        case .pad: return [Example(op: .pad([1, 0, 2, 1]), operands: [Operand(shape: [2, 2, 3, 3])])]
+        case .prelu:
+            return [Example(op: .prelu, operands: [Operand(shape: [2, 3, 2, 2]), Operand(shape: [3], range: 0.05...0.5)], kinks: [0]),
+                    Example(op: .prelu, operands: [x, Operand(shape: [1], range: 0.05...0.5)], kinks: [0])]
+        case .clip:
+            return [Example(op: .clip(min: -0.5, max: 1.5), operands: [x], kinks: [-0.5, 1.5], kinkDerivatives: (0, 1)),
+                    Example(op: .clip(min: 0, max: .infinity), operands: [x], kinks: [0], kinkDerivatives: (0, 1))]
         case .identity: return [Example(op: .identity, operands: [x])]
         case .crossEntropy: return [Example(op: .crossEntropy(labels: "y"), operands: [Operand(shape: [3, 4])])]
         case .mse: return [Example(op: .mse, operands: [x, x])]
@@ -85,6 +99,7 @@ import TestSupport
         .avgPool2d(PoolAttributes(kernel: [2, 2])), .relu, .leakyReLU(slope: 0.01), .relu6, .hardtanh(min: -1, max: 1), .abs,
         .elu(alpha: 1), .maximum, .minimum, .tanh, .sigmoid, .softplus, .softsign, .gelu(approximate: false),
         .batchNorm(eps: 1e-5, training: false), .flatten, .add, .identity, .crossEntropy(labels: "y"), .mse,
+        .sub, .mul, .div, .concat, .pad([0, 0, 0, 0]), .prelu, .clip(min: 0, max: 1),
     ]
     static let examples = templates.flatMap(example(of:))
 
@@ -282,8 +297,8 @@ import TestSupport
         for key in p.attributes.map(\.key) { #expect(type.schema.attributes.contains(key)) }
     }
 
-    /// One operand too many: an error naming the node and `inputs`.
-    @Test(arguments: examples)
+    /// One operand too many: an error naming the node and `inputs` (concat takes any number).
+    @Test(arguments: examples.filter { $0.op != .concat })
     func wrongArityNamesNodeAndKey(_ e: Example) throws {
         var graph = Graph()
         var ids: [NodeID] = []

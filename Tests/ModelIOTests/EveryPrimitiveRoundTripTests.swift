@@ -21,9 +21,12 @@ import ModelIO
             n("softsign", .softsign, ["softplus"]), n("gelu", .gelu(approximate: true), ["softsign"]), n("gelu2", .gelu(approximate: false), ["gelu"]),
             n("max", .maximum, ["gelu2", "bn"]), n("min", .minimum, ["max", "conv"]), n("add", .add, ["min", "relu"]),
             n("id", .identity, ["add"]),
-            n("maxpool", .maxPool2d(PoolAttributes(kernel: [2, 2], stride: [1, 2], padding: [1, 0])), ["id"]),
+            n("sub", .sub, ["id"], [("constant", "k.c")]), n("mul", .mul, ["sub", "id"]), n("div", .div, ["mul"], [("constant", "k.s")]),
+            n("clip", .clip(min: -1, max: 2), ["div"]), n("prelu", .prelu, ["clip"], [("weight", "pr.w")]), n("pad", .pad([1, 0, 0, 0]), ["prelu"]),
+            n("maxpool", .maxPool2d(PoolAttributes(kernel: [2, 2], stride: [1, 2], padding: [1, 0], ceilMode: true)), ["pad"]),
             n("avgpool", .avgPool2d(PoolAttributes(kernel: [2, 1], stride: [1, 1])), ["maxpool"]),
-            n("flat", .flatten, ["avgpool"]),
+            n("cat", .concat, ["avgpool", "avgpool"]),
+            n("flat", .flatten, ["cat"]),
             n("fc", .linear(hasBias: true), ["flat"], [("weight", "fc.w"), ("bias", "fc.b")]),
             n("fc2", .linear(hasBias: false), ["fc"], [("weight", "fc2.w")]),
         ]
@@ -35,9 +38,11 @@ import ModelIO
             try! HostTensor(dtype: .f32, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in g.uniform(lo, hi) })
         }
         var tensors = ["conv.w": tensor([4, 1, 3, 2]), "conv.b": tensor([4]), "bn.w": tensor([4]), "bn.b": tensor([4]),
-                       "bn.m": tensor([4]), "bn.v": tensor([4], 0.5, 2), "fc2.w": tensor([3, 5]), "fc.b": tensor([5])]
-        // conv [N, 4, 4, 3] → maxpool [N, 4, 5, 1] → avgpool [N, 4, 4, 1]: 16 features.
-        tensors["fc.w"] = tensor([5, 16])
+                       "bn.m": tensor([4]), "bn.v": tensor([4], 0.5, 2), "fc2.w": tensor([3, 5]), "fc.b": tensor([5]),
+                       "k.c": tensor([4]), "k.s": tensor([1], 0.5, 2), "pr.w": tensor([4], 0.05, 0.5)]
+        // conv [N, 4, 4, 3] → pad [N, 4, 5, 3] → maxpool (ceil) [N, 4, 6, 2] → avgpool [N, 4, 5, 2]
+        // → concat [N, 8, 5, 2]: 80 features.
+        tensors["fc.w"] = tensor([5, 80])
         let model = try Model(file: "all.json", name: "every-primitive", inputShape: [2, 4, 4], nodes: Self.nodes(), loss: .crossEntropy,
                               tensors: tensors, inputs: tensor([3, 2, 4, 4]), targets: HostTensor(dtype: .i64, shape: [3], ints: [0, 2, 1]))
         let nodePrimitives = Op.primitiveTypes.filter { !($0 is any LossPrimitive.Type) }.map { $0.name }

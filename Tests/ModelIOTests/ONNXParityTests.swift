@@ -15,10 +15,13 @@ import ModelIO
         let loss_f32: Double
         let parameters: [String]
         let exports: [String]
+        /// Per export, torch parameter name → the initializer holding its values, where the
+        /// exporter renamed it (PReLU slopes).
+        let renamed: [String: [String: String]]?
     }
 
     static let directory = TestFiles.fixtures.appendingPathComponent("onnx")
-    static let networks = ["mlp", "lenet5", "vgg", "bn", "act", "depthwise"]
+    static let networks = ["mlp", "lenet5", "vgg", "bn", "act", "depthwise", "gelu", "branch"]
 
     static func relativeL2(_ x: [Double], _ y: [Double]) -> Double {
         var diff = 0.0, norm = 0.0
@@ -42,12 +45,14 @@ import ModelIO
         let a = FixedArithmetic<Double>()
         let run = try Execution(graph: built.graph, arithmetic: a, feed: feed)
         let loss = try #require(run.value(built.loss).doubles(a).first)
-        let leaves = expected.parameters.compactMap { built.parameters[$0] }
-        #expect(leaves.count == expected.parameters.count, "\(export): parameters \(expected.parameters.filter { built.parameters[$0] == nil }) not in the model (has \(built.parameters.keys.sorted()))")
+        let renamed = expected.renamed?[export] ?? [:]
+        let key = { (name: String) in renamed[name] ?? name }
+        let leaves = expected.parameters.compactMap { built.parameters[key($0)] }
+        #expect(leaves.count == expected.parameters.count, "\(export): parameters \(expected.parameters.filter { built.parameters[key($0)] == nil }) not in the model (has \(built.parameters.keys.sorted()))")
         let gradients = try run.backward(convention: .pytorch, wrt: leaves)
         var worst = 0.0
         for name in expected.parameters {
-            guard let id = built.parameters[name], let g = gradients[id] else { continue }
+            guard let id = built.parameters[key(name)], let g = gradients[id] else { continue }
             let want = try #require(arrays["g:\(name)"], "\(network).npz has no g:\(name)")
             #expect(g.shape == want.shape, "\(export) \(name)")
             let e = relativeL2(g.doubles(a), want.doubles())

@@ -6,8 +6,9 @@
 /// asked of the primitive. Adding a primitive: its file, a case here, its line in `accept` and
 /// in `primitiveTypes` (docs/adding-an-op.md).
 ///
-/// Every kink lives in exactly one primitive (`relu`, `leakyReLU`, `hardtanh`/`relu6`, `abs`,
-/// `elu`, `maximum`, `minimum`, `maxPool2d`); no nonsmooth op is built from another.
+/// Every kink lives in exactly one primitive (`relu`, `leakyReLU`, `prelu`, `hardtanh`/`relu6`,
+/// `clip`, `abs`, `elu`, `maximum`, `minimum`, `maxPool2d`); no nonsmooth op is built from
+/// another.
 public enum Op: Sendable, Equatable {
     /// A real-valued leaf fed at run time: the batch, or a real-valued target.
     case input
@@ -53,6 +54,20 @@ public enum Op: Sendable, Equatable {
     case flatten
     /// `Add`.
     case add
+    /// `Sub`.
+    case sub
+    /// `Mul`.
+    case mul
+    /// `Div`.
+    case div
+    /// `Concat` (channel axis).
+    case concat
+    /// `Pad` (`[top, left, bottom, right]` zeros).
+    case pad([Int])
+    /// `PReLU`. **Nonsmooth at 0.**
+    case prelu
+    /// `Clip`. **Nonsmooth at each bound.**
+    case clip(min: Double, max: Double)
     /// `Identity` (also what `dropout` is in a deterministic analysis).
     case identity
     /// `CrossEntropy`.
@@ -86,6 +101,13 @@ public enum Op: Sendable, Equatable {
         case .batchNorm(let eps, let training): return try visitor.visit(BatchNorm(eps: eps, training: training))
         case .flatten: return try visitor.visit(Flatten())
         case .add: return try visitor.visit(Add())
+        case .sub: return try visitor.visit(Sub())
+        case .mul: return try visitor.visit(Mul())
+        case .div: return try visitor.visit(Div())
+        case .concat: return try visitor.visit(Concat())
+        case .pad(let pads): return try visitor.visit(Pad(pads: pads))
+        case .prelu: return try visitor.visit(PReLU())
+        case .clip(let lo, let hi): return try visitor.visit(Clip(min: lo, max: hi))
         case .identity: return try visitor.visit(Identity())
         case .crossEntropy(let labels): return try visitor.visit(CrossEntropy(labels: labels))
         case .mse: return try visitor.visit(MSE())
@@ -98,6 +120,7 @@ public enum Op: Sendable, Equatable {
         Linear.self, Conv2D.self, ReLU.self, LeakyReLU.self, Abs.self, ReLU6.self, Hardtanh.self, MaxPool2D.self,
         AvgPool2D.self, Maximum.self, Minimum.self, Tanh.self, Sigmoid.self, Softplus.self, GELU.self, BatchNorm.self,
         Flatten.self, Add.self, Identity.self, CrossEntropy.self, MSE.self, Softsign.self, ELU.self,
+        Sub.self, Mul.self, Div.self, Concat.self, Pad.self, PReLU.self, Clip.self,
     ]
 
     /// The primitive type spelled `name` in model files.

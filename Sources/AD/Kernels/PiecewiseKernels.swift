@@ -62,7 +62,11 @@ public enum PiecewiseKernels {
                     case .relu: a.hull(yi, xi, zero)
                     case .leakyReLU: a.multiply(yi, slope, xi); a.hull(yi, yi, xi)
                     case .abs: a.negate(yi, xi); a.hull(yi, yi, xi)
-                    case .hardtanh: a.hull(yi, xi, lo); a.hull(yi, yi, hi)
+                    case .hardtanh(let l, let h):
+                        // An absent (infinite) bound of clip is never reached: not in the hull.
+                        a.copy(yi, xi)
+                        if l.isFinite { a.hull(yi, yi, lo) }
+                        if h.isFinite { a.hull(yi, yi, hi) }
                     }
                     continue
                 }

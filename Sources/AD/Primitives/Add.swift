@@ -1,21 +1,11 @@
-/// Elementwise sum of two inputs of the same shape; each operand's gradient is `gy`.
-public struct Add: Primitive {
+/// `x + y`: two inputs of one shape (residual connections), or an input and a broadcast
+/// `constant` (`ElementwiseBinaryPrimitive`). Both gradients are `gy` (a broadcast constant's
+/// summed).
+public struct Add: ElementwiseBinaryPrimitive {
     public init() {}
     public static let name = "add"
-    public static let schema = PrimitiveSchema()
-    public static func read(_ r: any AttributeReader) throws -> Add { Add() }
     public var op: Op { .add }
-    public func outputShape(_ s: ShapeCheck) throws -> [Int] { try s.sameShapeBinary() }
-
-    @inlinable
-    public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws {
-        let a = io.arithmetic, x = io.inputs[0], y = io.inputs[1], count = io.count
-        io.write { p in for i in 0..<count { a.add(p + i, x.slots + i, y.slots + i) } }
-    }
-
-    @inlinable
-    public func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>) {
-        if io.needs(0) { io.gradients[0] = io.gy }
-        if io.needs(1) { io.gradients[1] = io.gy }
-    }
+    public static var gradientXIsIncoming: Bool { true }
+    @inlinable public static func combine<A: ScalarArithmetic>(_ a: A, _ r: A.Ref, _ x: A.Ref, _ y: A.Ref) { a.add(r, x, y) }
+    @inlinable public static func gradientY<A: ScalarArithmetic>(_ a: A, _ r: A.Ref, gy: A.Ref, x: A.Ref, y: A.Ref, out: A.Ref) { a.copy(r, gy) }
 }

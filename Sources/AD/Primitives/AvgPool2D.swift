@@ -21,7 +21,11 @@ public struct AvgPool2D: Primitive {
         window.attributes + (window.countIncludePad ? [] : [("count_include_pad", .integer(0))])
     }
     public var op: Op { .avgPool2d(window) }
-    public func outputShape(_ s: ShapeCheck) throws -> [Int] { try window.outputShape(s) }
+    public func outputShape(_ s: ShapeCheck) throws -> [Int] {
+        guard window.dilation == [1, 1] else { throw s.fail("dilation", "avgpool2d has no dilation (found \(window.dilation))") }
+        guard !window.ceilMode else { throw s.fail("ceil_mode", "avgpool2d rounds its output size down (ceil_mode 0 only)") }
+        return try window.outputShape(s)
+    }
 
     @inlinable
     public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws {

@@ -12,7 +12,7 @@ public struct MaxPool2D: NonsmoothPrimitive {
     public init(_ attributes: PoolAttributes) { window = attributes }
 
     public static let name = "maxpool2d"
-    public static let schema = PrimitiveSchema(attributes: PoolAttributes.keys)
+    public static let schema = PrimitiveSchema(attributes: PoolAttributes.maxPoolKeys)
     public static func read(_ r: any AttributeReader) throws -> MaxPool2D { MaxPool2D(try PoolAttributes.read(r, op: name)) }
     public var attributes: [(key: String, value: AttributeValue)] { window.attributes }
     public var op: Op { .maxPool2d(window) }

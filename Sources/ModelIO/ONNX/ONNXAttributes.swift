@@ -72,12 +72,20 @@ struct ONNXAttributes {
         return v
     }
 
+    /// `pads` `[top, left, bottom, right]` (each ≥ 0; zeros when absent).
+    func pads() throws -> [Int] {
+        guard let p = try ints("pads") else { return [0, 0, 0, 0] }
+        guard p.count == 4 else { throw fail("pads", "expected 4 values [top, left, bottom, right], found \(p)") }
+        guard p.allSatisfy({ $0 >= 0 }) else { throw fail("pads", "expected non-negative pads, found \(p)") }
+        return p
+    }
+
     /// `pads` `[top, left, bottom, right]` as bpcheck's symmetric `[h, w]` padding.
     func symmetricPads() throws -> [Int] {
         guard let p = try ints("pads") else { return [0, 0] }
         guard p.count == 4 else { throw fail("pads", "expected 4 values [top, left, bottom, right], found \(p)") }
         guard p[0] == p[2], p[1] == p[3] else {
-            throw fail("pads", "asymmetric padding \(p) ([top, left, bottom, right]) is not supported: bpcheck pads top = bottom and left = right")
+            throw fail("pads", "asymmetric padding \(p) ([top, left, bottom, right]) is not supported for \(opType) (top = bottom and left = right; a Conv's is read as a Pad node)")
         }
         guard p.allSatisfy({ $0 >= 0 }) else { throw fail("pads", "expected non-negative pads, found \(p)") }
         return [p[0], p[1]]

@@ -35,6 +35,8 @@ struct ONNXConverter {
     private(set) var nodes: [ModelNode] = []
     private(set) var tensors: [String: HostTensor] = [:]
     private(set) var notes: [String] = []
+    /// Nodes evaluated at import (`foldConstantNode`), named in one note.
+    var foldedNodes: [String] = []
 
     private var values: [String: Value] = [:]
     var decoder: ONNXTensorDecoder
@@ -71,8 +73,16 @@ struct ONNXConverter {
         guard graph.output.count == 1, let outputName = graph.output.first?.name else {
             throw fail("expected one graph output, found \(graph.output.count) (\(graph.output.map(\.name).joined(separator: ", ")))", key: "graph.output")
         }
-        for (index, proto) in graph.node.enumerated() {
-            try convert(proto, index: index, graphOutput: outputName)
+        let gelu = ONNXGELUPattern(graph) { scalarConstant($0) }
+        for (index, proto) in graph.node.enumerated() where !gelu.absorbed.contains(index) {
+            if let match = gelu.matches[index] {
+                try convertGELU(proto, index: index, match)
+            } else {
+                try convert(proto, index: index, graphOutput: outputName)
+            }
+        }
+        if !foldedNodes.isEmpty {
+            note("\(foldedNodes.count) node\(foldedNodes.count == 1 ? "" : "s") of constants folded at import: \(foldedNodes.joined(separator: ", "))")
         }
         switch values[outputName] {
         case .node(let name)?:
@@ -165,6 +175,9 @@ struct ONNXConverter {
     func inputName(_ c: Context, _ k: Int) -> String? {
         k < c.proto.input.count && !c.proto.input[k].isEmpty ? c.proto.input[k] : nil
     }
+
+    /// What the value `name` stands for, if it is defined yet.
+    func valueIfKnown(_ name: String) -> Value? { values[name] }
 
     func value(_ c: Context, _ k: Int, role: String) throws -> Value {
         guard let name = inputName(c, k) else { throw fail(c, role, "\(c.opType) needs input \(k) (\(role))") }
@@ -273,5 +286,33 @@ struct ONNXConverter {
         }
         guard !proto.output.isEmpty, !proto.output[0].isEmpty else { throw fail(c, "output", "the node has no output") }
         try mapNode(c, isGraphOutput: proto.output[0] == graphOutput)
+    }
+
+    /// The last node of a GELU written out (`ONNXGELUPattern`): one `gelu` of its input.
+    mutating func convertGELU(_ proto: Onnx_NodeProto, index: Int, _ match: ONNXGELUPattern.Match) throws {
+        let name = uniqueName(proto, index: index)
+        let c = Context(name: name, proto: proto, attributes: ONNXAttributes(proto, node: "\(name) (\(proto.opType))", file: file))
+        var input = Onnx_NodeProto()
+        input.input = [match.x]
+        let xc = Context(name: name, proto: input, attributes: c.attributes)
+        try emit(c, .gelu(approximate: match.approximate), inputs: [try computed(xc, 0, role: "x")])
+        let names = match.nodes.map { graph.node[$0] }.map { $0.name.isEmpty ? $0.opType : "\($0.name) (\($0.opType))" }
+        let formula = match.approximate ? "x·½·(1 + tanh(√(2/π)·(x + 0.044715·x³)))" : "x·½·(1 + erf(x ÷ √2))"
+        note("\(name): the \(match.approximate ? "tanh-approximate" : "exact") GELU written as \(formula) (\(names.joined(separator: ", "))) read as one gelu node")
+    }
+
+    /// The value `name` as a scalar float constant (an initializer or a Constant node's
+    /// output), nil otherwise or when it does not decode.
+    func scalarConstant(_ name: String) -> Double? {
+        var decoder = self.decoder
+        if let t = graph.initializer.first(where: { $0.name == name }) {
+            guard let v = try? decoder.decode(t, node: nil, key: "graph.initializer"), v.count == 1, v.dtype.isFloatingPoint else { return nil }
+            return v.doubles()[0]
+        }
+        guard let n = graph.node.first(where: { $0.opType == "Constant" && $0.output.first == name }) else { return nil }
+        if let a = n.attribute.first(where: { $0.name == "value_float" }), a.type == .float { return Double(a.f) }
+        guard let a = n.attribute.first(where: { $0.name == "value" }), a.hasT,
+              let v = try? decoder.decode(a.t, node: nil, key: "value"), v.count == 1, v.dtype.isFloatingPoint else { return nil }
+        return v.doubles()[0]
     }
 }

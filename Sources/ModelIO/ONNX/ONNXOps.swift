@@ -7,6 +7,10 @@ import Foundation
 extension ONNXConverter {
     mutating func mapNode(_ c: Context, isGraphOutput: Bool) throws {
         let a = c.attributes
+        if isConstantSubgraph(c) {
+            try foldConstantNode(c)
+            return
+        }
         switch c.opType {
         case "Constant":
             try a.only(["value", "value_float", "value_floats", "value_int", "value_ints"])
@@ -47,11 +51,16 @@ extension ONNXConverter {
             }
             let x = try computed(c, 0), y = try computed(c, 1, role: "inputs[1]")
             try emit(c, c.opType == "Max" ? .maximum : .minimum, inputs: [x, y])
-        case "Add":
-            try a.only([])
-            guard c.proto.input.count == 2 else { throw fail(c, "input", "Add needs two inputs, found \(c.proto.input.count)") }
-            let x = try computed(c, 0), y = try computed(c, 1, role: "inputs[1]")
-            try emit(c, .add, inputs: [x, y])
+        case "Add", "Sub", "Mul", "Div": try arithmetic(c)
+        case "PRelu": try prelu(c)
+        case "Gelu":
+            try a.only(["approximate"])
+            let approximate = try a.string("approximate") ?? "none"
+            guard approximate == "none" || approximate == "tanh" else { throw fail(c, "approximate", "expected \"none\" or \"tanh\", found \"\(approximate)\"") }
+            try emit(c, .gelu(approximate: approximate == "tanh"), inputs: [try computed(c, 0)])
+        case "Erf":
+            throw fail(c, "op_type", "Erf is supported only inside the exact GELU pattern x·½·(1 + erf(x ÷ √2)), read as one gelu node")
+        case "Pad": try pad(c)
 
         case "BatchNormalization": try batchNorm(c)
         case "Flatten":
@@ -59,6 +68,8 @@ extension ONNXConverter {
             try a.require("axis", equals: 1, default: 1, "bpcheck's flatten keeps the batch axis (axis 1 only)")
             try emit(c, .flatten, inputs: [try computed(c, 0)])
         case "Reshape": try reshape(c)
+        case "Concat" where c.proto.input.contains(where: { if case .node? = valueIfKnown($0) { return true } else { return false } }):
+            try concat(c)
         case "Shape", "Gather", "Unsqueeze", "Concat": try shapeComputation(c)
 
         case "Softmax", "LogSoftmax": try trailingSoftmax(c, isGraphOutput: isGraphOutput)
@@ -95,12 +106,15 @@ extension ONNXConverter {
 
     // MARK: - Linear layers
 
+    /// `Y = α·(A·B′) + β·C` with A computed `[N, K]` (transA 0: the batch is A's first axis),
+    /// B constant (transB either way), C an optional constant broadcast over Y. With α = β = 1
+    /// one `linear` (bias C); otherwise `linear` without bias, then `mul` by α, then `add` of
+    /// β·C (folded: ONNX's float32 product, see `fold`), each rounded as ONNX writes it.
     mutating func gemm(_ c: Context) throws {
         let a = c.attributes
         try a.only(["alpha", "beta", "transA", "transB"])
-        try a.require("transA", equals: 0, default: 0, "bpcheck's linear computes x Wᵀ + b with x = A untransposed")
+        try a.require("transA", equals: 0, default: 0, "A is the batch [N, K] (batch axis first); a transposed computed A is not supported")
         let alpha = try a.float("alpha") ?? 1, beta = try a.float("beta") ?? 1
-        guard alpha == 1 else { throw fail(c, "alpha", "alpha = \(alpha) is not supported (alpha = 1 only)") }
         let x = try computed(c, 0, role: "A")
         guard shape(x).count == 2 else { throw fail(c, "A", "Gemm needs A of rank 2, found shape \(shape(x)) (batch 1)") }
         var (w, wKey) = try constant(c, 1, role: "B")
@@ -109,16 +123,38 @@ extension ONNXConverter {
             w = try Self.transposed(w)
             wKey += ".T"
         }
-        var parameters: [(role: String, key: String, tensor: HostTensor)] = [("weight", wKey, w)]
-        if let (bias, bKey) = try optionalConstant(c, 2, role: "C") {
-            guard beta == 1 else { throw fail(c, "beta", "beta = \(beta) is not supported (beta = 1 only)") }
-            let out = w.shape[0]
-            guard bias.shape == [out] || bias.shape == [1, out] else {
-                throw fail(c, "C", "expected a bias C of shape [\(out)] (or [1, \(out)]), found \(bias.shape) (broadcast biases are not supported)")
-            }
-            parameters.append(("bias", bKey, try HostTensor(dtype: bias.dtype, shape: [out], bytes: bias.bytes)))
+        guard w.shape[1] == shape(x)[1] else {
+            throw fail(c, "B", "B holds \(w.shape[1]) inputs per output, A has \(shape(x)[1]) features")
         }
-        try emit(c, .linear(hasBias: parameters.count == 2), inputs: [x], parameters: parameters)
+        let out = w.shape[0]
+        let bias = try optionalConstant(c, 2, role: "C")
+        if alpha == 1 && beta == 1, let (b, bKey) = bias, b.shape == [out] || b.shape == [1, out] {
+            try emit(c, .linear(hasBias: true), inputs: [x], parameters: [("weight", wKey, w), ("bias", bKey, try HostTensor(dtype: b.dtype, shape: [out], bytes: b.bytes))])
+            return
+        }
+        if alpha == 1 && bias == nil {
+            try emit(c, .linear(hasBias: false), inputs: [x], parameters: [("weight", wKey, w)])
+            return
+        }
+        var last = "\(c.name)/matmul"
+        let isLast = { (step: Int) in step == (bias == nil || beta == 0 ? 1 : 2) }
+        try emit(c, .linear(hasBias: false), inputs: [x], parameters: [("weight", wKey, w)], name: alpha == 1 ? last : last)
+        if alpha != 1 {
+            let scaled = isLast(1) ? c.name : "\(c.name)/alpha"
+            try emit(c, .mul, inputs: [last], parameters: [("constant", "\(c.name).alpha", try HostTensor(dtype: .f32, shape: [], values: [alpha]))], name: scaled)
+            last = scaled
+        }
+        if let (b, bKey) = bias, beta != 0 {
+            var term = b, key = bKey
+            if beta != 1 {
+                term = try fold(c, .mul, b, try HostTensor(dtype: .f32, shape: [], values: [beta]), keys: (bKey, "beta"))
+                key = "\(c.name).beta_C"
+            }
+            try emit(c, .add, inputs: [last], parameters: [("constant", key, try broadcastConstant(c, term, key, over: last, role: "C"))])
+        } else if last != c.name {
+            // α = 1 with β = 0 or no C: the product is the output.
+            try emit(c, .identity, inputs: [last])
+        }
     }
 
     /// `x · B` with a constant `B [in, out]`: a linear layer with weight `Bᵀ` (key `B.T`).
@@ -156,24 +192,32 @@ extension ONNXConverter {
         if let k = try a.ints("kernel_shape"), k != Array(w.shape[2...]) {
             throw fail(c, "kernel_shape", "kernel_shape \(k) does not match W's spatial shape \(Array(w.shape[2...]))")
         }
-        let op = Op.conv2d(Conv2D(stride: try a.pair("strides", default: [1, 1]) ?? [1, 1], padding: try a.symmetricPads(),
+        // Asymmetric pads: a zero `pad` node, then the convolution unpadded (the same sums:
+        // padded positions are zeros either way).
+        let p = try a.pads()
+        let symmetric = p[0] == p[2] && p[1] == p[3]
+        var input = x
+        if !symmetric {
+            input = "\(c.name)/pad"
+            try emit(c, .pad(p), inputs: [x], name: input)
+        }
+        let op = Op.conv2d(Conv2D(stride: try a.pair("strides", default: [1, 1]) ?? [1, 1], padding: symmetric ? [p[0], p[1]] : [0, 0],
                                   dilation: try a.pair("dilations", default: [1, 1]) ?? [1, 1], groups: try a.int("group") ?? 1))
         var parameters: [(role: String, key: String, tensor: HostTensor)] = [("weight", wKey, w)]
         if let (b, bKey) = try optionalConstant(c, 2, role: "B") { parameters.append(("bias", bKey, b)) }
-        try emit(c, op, inputs: [x], parameters: parameters)
+        try emit(c, op, inputs: [input], parameters: parameters)
     }
 
-    /// kernel_shape, strides (ONNX's default 1, not the kernel), symmetric pads; ceil_mode 0,
-    /// dilations 1.
+    /// kernel_shape, strides (ONNX's default 1, not the kernel), symmetric pads, dilations,
+    /// ceil_mode.
     func window(_ c: Context) throws -> PoolAttributes {
         let a = c.attributes
         try a.noAutoPad()
         guard let kernel = try a.pair("kernel_shape", default: nil) else { throw fail(c, "kernel_shape", "\(c.opType) needs kernel_shape") }
-        try a.require("ceil_mode", equals: 0, default: 0, "bpcheck's pooling rounds the output size down (ceil_mode 0 only)")
-        if let d = try a.ints("dilations"), d.contains(where: { $0 != 1 }) {
-            throw fail(c, "dilations", "dilations \(d) are not supported (1 only)")
-        }
-        return PoolAttributes(kernel: kernel, stride: try a.pair("strides", default: [1, 1]), padding: try a.symmetricPads())
+        let ceil = try a.int("ceil_mode") ?? 0
+        guard ceil == 0 || ceil == 1 else { throw fail(c, "ceil_mode", "expected 0 or 1, found \(ceil)") }
+        return PoolAttributes(kernel: kernel, stride: try a.pair("strides", default: [1, 1]), padding: try a.symmetricPads(),
+                              dilation: try a.pair("dilations", default: [1, 1]) ?? [1, 1], ceilMode: ceil == 1)
     }
 
     mutating func maxPool(_ c: Context) throws {
@@ -188,11 +232,24 @@ extension ONNXConverter {
         let a = c.attributes
         try a.only(["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"])
         var w = try window(c)
+        let x = try computed(c, 0, role: "X")
+        guard w.dilation == [1, 1] else { throw fail(c, "dilations", "dilations \(w.dilation) are not supported for AveragePool (1 only)") }
+        if w.ceilMode {
+            // Accepted where rounding up adds no window (the divisor of a window hanging over
+            // the edge differs between PyTorch and ONNX versions).
+            var floor = w
+            floor.ceilMode = false
+            let s = shape(x)
+            guard s.count == 4, floor.outputExtents(s) == w.outputExtents(s) else {
+                throw fail(c, "ceil_mode", "ceil_mode 1 that adds a window hanging over the edge is not supported for AveragePool")
+            }
+            w = floor
+        }
         // ONNX's default is 0 (padding not counted), PyTorch's and model.json's 1; equal when unpadded.
         let include = try a.int("count_include_pad") ?? 0
         guard include == 0 || include == 1 else { throw fail(c, "count_include_pad", "expected 0 or 1, found \(include)") }
         w.countIncludePad = include == 1 || w.padding == [0, 0]
-        try emit(c, .avgPool2d(w), inputs: [try computed(c, 0, role: "X")])
+        try emit(c, .avgPool2d(w), inputs: [x])
     }
 
     /// The mean over H and W as one avgpool2d window of the whole (static) spatial size.
@@ -236,12 +293,9 @@ extension ONNXConverter {
         try emit(c, op, inputs: [try computed(c, 0)])
     }
 
-    /// Clip with constant bounds. ONNX Clip is PyTorch's clamp, whose gradient passes at the
-    /// bounds (x == min or x == max); bpcheck maps it to relu6 / hardtanh / relu, whose
-    /// derivative there is the convention's choice (`hardtanh_prime_at_bounds`, PyTorch's 0;
-    /// `relu_prime_at_zero`). nn.ReLU6 and nn.Hardtanh export as Clip too and match exactly;
-    /// torch.clamp differs only at sites exactly on a bound. A dedicated clip primitive with
-    /// its own convention key is a later step.
+    /// Clip with constant bounds (inputs from opset 11, attributes before): bpcheck's `clip`,
+    /// whose derivative at the bounds is its own convention choice (`clip_prime_at_bounds`;
+    /// nn.ReLU6, nn.Hardtanh and torch.clamp all export as Clip and disagree there).
     mutating func clip(_ c: Context) throws {
         let a = c.attributes
         try a.only(opset < 11 ? ["min", "max"] : [])
@@ -261,15 +315,15 @@ extension ONNXConverter {
                 if k == 1 { lo = bound } else { hi = bound }
             }
         }
-        let op: Op
-        switch (lo, hi) {
-        case (0, 6): op = .relu6
-        case (0, .infinity): op = .relu
-        case _ where lo.isFinite && hi.isFinite && lo < hi: op = .hardtanh(min: lo, max: hi)
-        default:
-            throw fail(c, "min", "Clip to [\(lo), \(hi)] is not supported (finite bounds min < max, or min 0 without max)")
+        guard lo < hi, lo != .infinity, hi != -.infinity else {
+            throw fail(c, "min", "Clip to [\(lo), \(hi)] is not supported (min < max)")
         }
-        try emit(c, op, inputs: [x])
+        if !lo.isFinite && !hi.isFinite {
+            alias(c, .node(x))  // no bound: the identity
+            note("\(c.label): a Clip without bounds is the identity")
+            return
+        }
+        try emit(c, .clip(min: lo, max: hi), inputs: [x])
     }
 
     // MARK: - Normalisation and shapes

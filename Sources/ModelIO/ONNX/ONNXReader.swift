@@ -39,9 +39,12 @@ public struct ONNXReader {
 
     /// The ONNX op types the reader maps (docs/onnx.md).
     public static let supportedOps: [String] = [
-        "Abs", "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "Dropout", "Elu", "Flatten",
-        "Gather", "Gemm", "GlobalAveragePool", "Identity", "LeakyRelu", "LogSoftmax", "MatMul", "Max", "MaxPool", "Min",
-        "ReduceMean", "Relu", "Reshape", "Shape", "Sigmoid", "Softmax", "Softplus", "Softsign", "Tanh", "Unsqueeze",
+        "Abs", "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "Div", "Dropout", "Elu",
+        "Flatten", "Gather", "Gelu", "Gemm", "GlobalAveragePool", "Identity", "LeakyRelu", "LogSoftmax", "MatMul", "Max",
+        "MaxPool", "Min", "Mul", "PRelu", "Pad", "ReduceMean", "Relu", "Reshape", "Shape", "Sigmoid", "Softmax", "Softplus",
+        "Softsign", "Sub", "Tanh", "Unsqueeze",
+        // Only on constants (folded at import), or inside a pattern read as one op.
+        "Cast", "ConstantOfShape", "Erf", "Neg", "Reciprocal", "Slice", "Sqrt", "Squeeze", "Transpose",
     ]
 
     func fail(_ message: String, node: String? = nil, key: String? = nil) -> ModelError {

@@ -221,6 +221,27 @@ def ops_of(path):
     return sorted({node.op_type for node in onnx.load(path, load_external_data=False).graph.node})
 
 
+def renamed_parameters(model, path):
+    import onnx
+    import onnx.numpy_helper
+    m = onnx.load(path)
+    inits = {t.name: onnx.numpy_helper.to_array(t).reshape(-1) for t in m.graph.initializer}
+    for n in m.graph.node:
+        if n.op_type == "Constant":
+            for a in n.attribute:
+                if a.name == "value":
+                    inits[n.output[0]] = onnx.numpy_helper.to_array(a.t).reshape(-1)
+    out = {}
+    for pname, p in model.named_parameters():
+        if pname in inits:
+            continue
+        values = p.detach().float().numpy().reshape(-1)
+        hits = [k for k, v in inits.items() if v.shape == values.shape and np.array_equal(v, values)]
+        if len(hits) == 1:
+            out[pname] = hits[0]
+    return out
+
+
 def main():
     try:
         import onnxscript  # noqa: F401  (the dynamo exporter needs it)
@@ -260,6 +281,10 @@ def main():
         info = {"loss_f64": loss.item(), "loss_f32": loss32, "parameters": [p for p, _ in params], "exports": exports}
         if name in OPS_LISTED:
             info["ops"] = {e: ops_of(os.path.join(HERE, e)) for e in exports}
+            # Parameters an exporter renames (PReLU slopes become onnx::PRelu_N / val_N): the
+            # initializer holding the same values, per export.
+            renamed = {e: renamed_parameters(model, os.path.join(HERE, e)) for e in exports}
+            info["renamed"] = {e: r for e, r in renamed.items() if r}
         with open(os.path.join(HERE, f"{name}.json"), "w") as f:
             json.dump(info, f, indent=1, sort_keys=True)
             f.write("\n")

@@ -26,7 +26,7 @@ from onnx.backend.test.case.node import collect_testcases
 
 OPS = {"Relu", "LeakyRelu", "Elu", "Abs", "Tanh", "Sigmoid", "Softplus", "Softsign", "Max", "Min", "Add", "Conv",
        "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul", "BatchNormalization", "Flatten", "Reshape",
-       "Identity", "Dropout", "Clip", "ReduceMean"}
+       "Identity", "Dropout", "Clip", "ReduceMean", "Sub", "Mul", "Div", "PRelu", "Gelu", "Pad", "Concat"}
 
 
 def main():

@@ -78,11 +78,31 @@ model.ir_version = 3
 with open(os.path.join(HERE, "accepted-typed-fields-ir3-constants.onnx"), "wb") as f:
     f.write(model.SerializeToString())
 
-save("unsupported-op", [conv([0, 0, 0, 0]), helper.make_node("Erf", ["c"], ["e"], name="erf1")] + head("e")[0], conv_inits + inits)
+save("unsupported-op", [conv([0, 0, 0, 0]), helper.make_node("HardSwish", ["c"], ["e"], name="hs1")] + head("e")[0], conv_inits + inits)
+save("erf-alone", [conv([0, 0, 0, 0]), helper.make_node("Erf", ["c"], ["e"], name="erf1")] + head("e")[0], conv_inits + inits)
 n6 = 4 * 5 * 5
-save("asymmetric-pads", [conv([1, 1, 0, 0])] + head(n=n6)[0], conv_inits + head(n=n6)[1])
-save("ceil-mode", [conv([0, 0, 0, 0]), helper.make_node("MaxPool", ["c"], ["p"], name="pool1", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)]
+# Asymmetric pads: a Conv's read as a zero Pad node (accepted), a MaxPool's an error.
+save("accepted-conv-asymmetric-pads", [conv([1, 1, 0, 0])] + head(n=n6)[0], conv_inits + head(n=n6)[1])
+save("asymmetric-pads", [conv([0, 0, 0, 0]), helper.make_node("MaxPool", ["c"], ["p"], name="pool1", kernel_shape=[2, 2], strides=[2, 2],
+                                                               pads=[1, 1, 0, 0])] + head("p", 4 * 2 * 2)[0], conv_inits + head(n=16)[1])
+# ceil_mode: MaxPool's accepted; an AveragePool's that adds a window hanging over the edge is not.
+save("accepted-maxpool-ceil-mode", [conv([0, 0, 0, 0]), helper.make_node("MaxPool", ["c"], ["p"], name="pool1", kernel_shape=[3, 3],
+                                                                        strides=[2, 2], ceil_mode=1)] + head("p", 4 * 2 * 2)[0], conv_inits + head(n=16)[1])
+save("ceil-mode", [conv([0, 0, 0, 0]), helper.make_node("AveragePool", ["c"], ["p"], name="pool1", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)]
      + head("p", 4 * 2 * 2)[0], conv_inits + head(n=16)[1])
+save("pad-reflect", [conv([0, 0, 0, 0]), helper.make_node("Pad", ["c", "pads"], ["p"], name="pad1", mode="reflect")] + head("p", 4 * 5 * 5)[0],
+     conv_inits + head(n=4 * 5 * 5)[1] + [numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 1, 1], dtype=np.int64), "pads")])
+save("pad-channels", [conv([0, 0, 0, 0]), helper.make_node("Pad", ["c", "pads"], ["p"], name="pad1")] + head("p", 5 * 4 * 4)[0],
+     conv_inits + head(n=5 * 4 * 4)[1] + [numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 1, 0, 0], dtype=np.int64), "pads")])
+save("prelu-computed-slope", [conv([0, 0, 0, 0]), helper.make_node("Relu", ["c"], ["r"], name="relu1"),
+     helper.make_node("PRelu", ["c", "r"], ["k"], name="prelu1")] + head("k")[0], conv_inits + inits)
+save("div-constant-by-tensor", [conv([0, 0, 0, 0]), helper.make_node("Div", ["one", "c"], ["k"], name="div1")] + head("k")[0],
+     conv_inits + inits + [numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one")])
+save("mul-broadcast-computed", [conv([0, 0, 0, 0]), helper.make_node("ReduceMean", ["c", "axes"], ["m"], name="mean1", keepdims=1),
+     helper.make_node("Mul", ["c", "m"], ["k"], name="mul1")] + head("k")[0],
+     conv_inits + inits + [numpy_helper.from_array(np.array([2, 3], dtype=np.int64), "axes")])
+save("concat-spatial", [conv([0, 0, 0, 0]), helper.make_node("Concat", ["c", "c"], ["k"], name="cat1", axis=2)] + head("k", 4 * 8 * 4)[0],
+     conv_inits + head(n=4 * 8 * 4)[1])
 save("missing-initializer", [conv([0, 0, 0, 0])] + head()[0], conv_inits + [init("fc.bias", (3,), 3)])
 save("symbolic-per-sample-shape", [conv([0, 0, 0, 0])] + head()[0], conv_inits + inits, input_shape=("N", 1, "H", 6))
 save("avgpool-padding-not-counted", [conv([0, 0, 0, 0]),
@@ -99,10 +119,10 @@ external("external-data-missing", "weights.bin", 0)
 bad = conv_inits + inits + [helper.make_tensor("mask", TensorProto.BOOL, [4], [True, False, True, True])]
 save("bool-initializer", [conv([0, 0, 0, 0]), helper.make_node("Dropout", ["c", "ratio", "mask"], ["d"], name="drop1")] + head("d")[0],
      bad + [numpy_helper.from_array(np.array(0.5, dtype=np.float32), "ratio")])
-save("maxpool-dilations", [conv([0, 0, 0, 0]), helper.make_node("MaxPool", ["c"], ["p"], name="pool1", kernel_shape=[2, 2], dilations=[2, 2])]
+save("avgpool-dilations", [conv([0, 0, 0, 0]), helper.make_node("AveragePool", ["c"], ["p"], name="pool1", kernel_shape=[2, 2], dilations=[2, 2])]
      + head("p", 4 * 2 * 2)[0], conv_inits + head(n=16)[1])
-save("gemm-alpha", [conv([0, 0, 0, 0]), helper.make_node("Flatten", ["c"], ["f"], name="flat", axis=1),
-     helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", alpha=0.5, transB=1)], conv_inits + inits)
+save("accepted-gemm-alpha-beta", [conv([0, 0, 0, 0]), helper.make_node("Flatten", ["c"], ["f"], name="flat", axis=1),
+     helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="fc", alpha=0.5, beta=2.0, transB=1)], conv_inits + inits)
 save("reshape-not-a-flatten", [conv([0, 0, 0, 0]), helper.make_node("Reshape", ["c", "shape"], ["y"], name="reshape1")],
      conv_inits + [numpy_helper.from_array(np.array([-1, 8, 8], dtype=np.int64), "shape")])
 save("clip-computed-bound", [conv([0, 0, 0, 0]), helper.make_node("Relu", ["c"], ["r"], name="relu1"),
