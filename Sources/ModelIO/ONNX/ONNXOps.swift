@@ -136,15 +136,15 @@ extension ONNXConverter {
             try emit(c, .linear(hasBias: false), inputs: [x], parameters: [("weight", wKey, w)])
             return
         }
+        let addsC = bias != nil && beta != 0
         var last = "\(c.name)/matmul"
-        let isLast = { (step: Int) in step == (bias == nil || beta == 0 ? 1 : 2) }
-        try emit(c, .linear(hasBias: false), inputs: [x], parameters: [("weight", wKey, w)], name: alpha == 1 ? last : last)
+        try emit(c, .linear(hasBias: false), inputs: [x], parameters: [("weight", wKey, w)], name: last)
         if alpha != 1 {
-            let scaled = isLast(1) ? c.name : "\(c.name)/alpha"
+            let scaled = addsC ? "\(c.name)/alpha" : c.name
             try emit(c, .mul, inputs: [last], parameters: [("constant", "\(c.name).alpha", try HostTensor(dtype: .f32, shape: [], values: [alpha]))], name: scaled)
             last = scaled
         }
-        if let (b, bKey) = bias, beta != 0 {
+        if let (b, bKey) = bias, addsC {
             var term = b, key = bKey
             if beta != 1 {
                 term = try fold(c, .mul, b, try HostTensor(dtype: .f32, shape: [], values: [beta]), keys: (bKey, "beta"))
