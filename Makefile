@@ -8,6 +8,7 @@
 #   make peer      set up the JAX peer in .venv-peer
 #   make examples  regenerate examples/ from scikit-learn's bundled digits
 #   make onnx-fixtures  regenerate the ONNX parity fixtures with PyTorch (in .venv-onnx)
+#   make jax-fixtures   regenerate the ONNX parity fixtures exported from JAX (jax2onnx, in .venv-peer)
 #   make onnx-proto     regenerate Sources/ModelIO/ONNX/onnx.pb.swift (tools/onnx/generate.sh)
 #   make onnx-conformance  regenerate ONNX's own node conformance cases as fixtures (onnx wheel, offline)
 #   make pretrained-example  regenerate examples/mnist-cnn-pretrained (torch from the wheel on disk)
@@ -15,7 +16,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test test-pytorch bench peer examples reports clean onnx-fixtures onnx-proto onnx-conformance pretrained-example
+.PHONY: deps example test test-pytorch bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -72,6 +73,12 @@ onnx-fixtures:
 	[ -x .venv-onnx/bin/python ] || python3 -m venv .venv-onnx
 	.venv-onnx/bin/pip install -q "$(TORCH_WHEEL)" numpy onnx==1.23.2 onnxscript==0.7.2
 	cd Tests/ModelIOTests/Fixtures/onnx && ../../../../.venv-onnx/bin/python make_onnx_fixtures.py
+
+# JAX networks exported by jax2onnx, JAX's float64 gradients as the oracle (.venv-peer of make peer).
+jax-fixtures:
+	[ -x .venv-peer/bin/python ] || python3 -m venv .venv-peer
+	.venv-peer/bin/pip install -q "jax[cpu]==0.10.2" jax2onnx==0.17.1 onnx==1.23.2 numpy
+	cd Tests/ModelIOTests/Fixtures/onnx && ../../../../.venv-peer/bin/python make_jax_fixtures.py
 
 onnx-proto:
 	tools/onnx/generate.sh

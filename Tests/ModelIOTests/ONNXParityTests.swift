@@ -21,7 +21,7 @@ import ModelIO
     }
 
     static let directory = TestFiles.fixtures.appendingPathComponent("onnx")
-    static let networks = ["mlp", "lenet5", "vgg", "bn", "act", "depthwise", "gelu", "branch"]
+    static let networks = ["mlp", "lenet5", "vgg", "bn", "act", "depthwise", "gelu", "branch", "jax-mlp", "jax-cnn"]
 
     static func relativeL2(_ x: [Double], _ y: [Double]) -> Double {
         var diff = 0.0, norm = 0.0

@@ -23,6 +23,11 @@ struct ONNXConverter {
         /// `Concat`): what exporters write for `x.view(x.size(0), -1)` with a dynamic batch.
         /// Folded at import; only a `Reshape` may read it.
         case shapeVector([ShapeDim])
+        /// A computed tensor with `axes` leading unit axes added (`Unsqueeze` of axis 0):
+        /// jax2onnx's max-pooling lifts `[N, C, H, W]` to `[1, 1, N, C, H, W]`, pools with
+        /// kernel `[1, 1, kh, kw]` and squeezes back. Only a pool or a `Squeeze` of the same
+        /// axes may read it.
+        case lifted(String, axes: Int)
     }
 
     /// One entry of a `shapeVector`: the batch size (dynamic), or a known integer.
@@ -93,6 +98,7 @@ struct ONNXConverter {
         case .constant?: throw fail("the graph output '\(outputName)' is a constant", key: "graph.output")
         case .unsupported(let what)?: throw fail("the graph output '\(outputName)' is \(what), which bpcheck does not compute", key: "graph.output")
         case .shapeVector?: throw fail("the graph output '\(outputName)' is a shape computation", key: "graph.output")
+        case .lifted?: throw fail("the graph output '\(outputName)' has unit axes added in front (Unsqueeze), which bpcheck does not compute", key: "graph.output")
         case nil: throw fail("no node computes the graph output '\(outputName)'", key: "graph.output")
         }
     }
@@ -195,6 +201,7 @@ struct ONNXConverter {
         case .node(let n): return n
         case .constant(_, let key): throw fail(c, role, "input \(k) ('\(key)') is a constant; bpcheck's \(c.opType) reads a computed tensor there")
         case .shapeVector: throw fail(c, role, "input \(k) ('\(inputName(c, k) ?? "")') is a shape computation; only Reshape reads one")
+        case .lifted: throw fail(c, role, "input \(k) ('\(inputName(c, k) ?? "")') has unit axes added in front (Unsqueeze); only a pool over the original axes or a Squeeze of them may read it")
         case .unsupported: throw fail(c, role, "unreachable")
         }
     }
@@ -204,7 +211,7 @@ struct ONNXConverter {
         switch try value(c, k, role: role) {
         case .constant(let t, let key): return (t, key)
         case .node(let n): throw fail(c, role, "input \(k) ('\(inputName(c, k) ?? n)') is computed; bpcheck needs an initializer or a Constant there")
-        case .shapeVector: throw fail(c, role, "input \(k) ('\(inputName(c, k) ?? "")') is a shape computation; bpcheck needs an initializer or a Constant there")
+        case .shapeVector, .lifted: throw fail(c, role, "input \(k) ('\(inputName(c, k) ?? "")') is computed; bpcheck needs an initializer or a Constant there")
         case .unsupported: throw fail(c, role, "unreachable")
         }
     }

@@ -70,7 +70,9 @@ extension ONNXConverter {
         case "Reshape": try reshape(c)
         case "Concat" where c.proto.input.contains(where: { if case .node? = valueIfKnown($0) { return true } else { return false } }):
             try concat(c)
-        case "Shape", "Gather", "Unsqueeze", "Concat": try shapeComputation(c)
+        case "Unsqueeze" where isTensor(c, 0): try liftOrSqueeze(c)
+        case "Squeeze" where isTensor(c, 0): try liftOrSqueeze(c)
+        case "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat": try shapeComputation(c)
 
         case "Softmax", "LogSoftmax": try trailingSoftmax(c, isGraphOutput: isGraphOutput)
 
@@ -132,7 +134,8 @@ extension ONNXConverter {
             try emit(c, .linear(hasBias: true), inputs: [x], parameters: [("weight", wKey, w), ("bias", bKey, try HostTensor(dtype: b.dtype, shape: [out], bytes: b.bytes))])
             return
         }
-        if alpha == 1 && bias == nil {
+        if alpha == 1 && (bias == nil || beta == 0) {
+            // No C, or β = 0 (jax2onnx writes C = 0 with β = 0): the product alone.
             try emit(c, .linear(hasBias: false), inputs: [x], parameters: [("weight", wKey, w)])
             return
         }
@@ -223,9 +226,79 @@ extension ONNXConverter {
     mutating func maxPool(_ c: Context) throws {
         try c.attributes.only(["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"])
         try c.attributes.require("storage_order", equals: 0, default: 0, "row-major indices only")
+        if case .lifted(let x, let axes)? = inputName(c, 0).flatMap(valueIfKnown) {
+            try liftedMaxPool(c, x, axes: axes)
+            return
+        }
         let w = try window(c)
         try emit(c, .maxPool2d(w), inputs: [try computed(c, 0, role: "X")])
         markExtraOutputs(c, "Indices output")
+    }
+
+    /// A MaxPool over `[1, …, 1, N, C, H, W]` (`axes` unit axes added in front) whose kernel,
+    /// strides, pads and dilations are trivial on N and C: a `maxpool2d` of the original tensor,
+    /// its output lifted the same way (for the `Squeeze` that follows).
+    mutating func liftedMaxPool(_ c: Context, _ x: String, axes: Int) throws {
+        let a = c.attributes
+        try a.noAutoPad()
+        guard axes == 2, shape(x).count == 4 else {
+            throw fail(c, "X", "a MaxPool over a tensor with \(axes) unit axes added in front is supported for [1, 1, N, C, H, W] only (jax2onnx's max-pooling of [N, C, H, W])")
+        }
+        func four(_ key: String, _ fallback: Int) throws -> [Int] {
+            let v = try a.ints(key) ?? [Int](repeating: fallback, count: key == "pads" ? 8 : 4)
+            guard v.count == (key == "pads" ? 8 : 4) else { throw fail(c, key, "expected \(key == "pads" ? 8 : 4) values for a pool over N, C, H, W, found \(v)") }
+            return v
+        }
+        let kernel = try four("kernel_shape", 1), strides = try four("strides", 1), dilations = try four("dilations", 1), pads = try four("pads", 0)
+        guard kernel[0] == 1, kernel[1] == 1, strides[0] == 1, strides[1] == 1, dilations[0] == 1, dilations[1] == 1,
+              pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0 else {
+            throw fail(c, "kernel_shape", "a MaxPool over the batch or channel axes (kernel \(kernel), strides \(strides), pads \(pads)) is not supported")
+        }
+        guard pads[2] == pads[6], pads[3] == pads[7] else {
+            throw fail(c, "pads", "asymmetric padding \(pads) is not supported for MaxPool (top = bottom and left = right)")
+        }
+        let ceil = try a.int("ceil_mode") ?? 0
+        guard ceil == 0 || ceil == 1 else { throw fail(c, "ceil_mode", "expected 0 or 1, found \(ceil)") }
+        let w = PoolAttributes(kernel: Array(kernel[2...]), stride: Array(strides[2...]), padding: [pads[2], pads[3]],
+                               dilation: Array(dilations[2...]), ceilMode: ceil == 1)
+        try emit(c, .maxPool2d(w), inputs: [x])
+        alias(c, .lifted(c.name, axes: axes))
+        markExtraOutputs(c, "Indices output")
+    }
+
+    /// `Unsqueeze` of axis 0 of a computed tensor (lifted, for a pool), or the `Squeeze` of
+    /// those axes back.
+    mutating func liftOrSqueeze(_ c: Context) throws {
+        try c.attributes.only(["axes"])
+        var axes = try c.attributes.ints("axes")
+        if let (t, key) = try optionalConstant(c, 1, role: "axes") {
+            guard let v = t.ints() else { throw fail(c, "axes", "expected int64 axes, found '\(key)'") }
+            axes = v
+        }
+        let input = try value(c, 0, role: "data")
+        // Unit axes inserted anywhere among the first k + m positions keep them all units.
+        func leading(_ k: Int) -> Bool {
+            guard let axes, !axes.isEmpty, Set(axes).count == axes.count else { return false }
+            return axes.allSatisfy { $0 >= 0 && $0 < k + axes.count }
+        }
+        switch input {
+        case .node(let x) where c.opType == "Unsqueeze" && leading(0):
+            alias(c, .lifted(x, axes: axes!.count))
+        case .lifted(let x, let k) where c.opType == "Unsqueeze" && leading(k):
+            alias(c, .lifted(x, axes: k + axes!.count))
+        case .lifted(let x, let k) where c.opType == "Squeeze" && axes.map(Set.init) == Set(0..<k):
+            alias(c, .node(x))
+        default:
+            throw fail(c, "axes", "\(c.opType) of a computed tensor (axes \(axes.map { "\($0)" } ?? "none")) is supported only as the unit axes jax2onnx adds in front of a pooled tensor and removes after it")
+        }
+    }
+
+    /// Whether input `k` is a computed tensor (plain or lifted).
+    func isTensor(_ c: Context, _ k: Int) -> Bool {
+        switch inputName(c, k).flatMap(valueIfKnown) {
+        case .node?, .lifted?: return true
+        default: return false
+        }
     }
 
     mutating func averagePool(_ c: Context) throws {
@@ -380,7 +453,8 @@ extension ONNXConverter {
                 guard j >= 0, j < source.count else { throw fail(c, "indices", "index \(i) is outside a shape of rank \(source.count)") }
                 return source[j]
             }
-        case "Unsqueeze":
+        case "Unsqueeze", "Squeeze":
+            // Of a scalar or a vector, to a vector (a shape vector has no other axes).
             try a.only(["axes"])
             result = try dims(0)
         default:  // Concat
