@@ -259,7 +259,8 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             referenceBifurcationPerTensor: referenceBifurcationPerTensor,
             error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
             kinkDistances: kinkDistances(p), gradients: analysis.keepsGradients ? gradients : [:],
-            referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits)
+            referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits,
+            referenceGradientWidth: reference.gradientWidth.isNaN ? nil : reference.gradientWidth)
     }
 
     /// The histogram of distances to the nearest kink at P, in epsilons of P (each nonsmooth

@@ -132,8 +132,13 @@ public struct PrecisionResult: Sendable, Codable, Equatable {
     /// The reference's precision at this point, and how many sites it left undecided.
     public let referenceBits: Int
     public let referenceEscalations: [Int]
-    /// The precision of R's backward passes (`ReferenceOptions.gradientBits`).
+    /// The precision of R's backward passes (`ReferenceOptions.gradientBits`, or higher where
+    /// that was too wide).
     public let referenceGradientBits: Int
+    /// The widest relative enclosure of R's gradients (`CertifiedReference.gradientWidth`):
+    /// at most `2⁻¹⁰⁰` unless the reference's cap was reached first; nil where not measured (no
+    /// gradient, or NaN in it).
+    public let referenceGradientWidth: Double?
 
     /// The kink-caused relative error (0 when ‖g_R‖ = 0 and nothing differs).
     public var kinkCausedError: Double { error.kink ?? (error.absoluteKink == 0 ? 0 : .infinity) }
@@ -165,7 +170,7 @@ extension PrecisionResult {
     enum CodingKeys: String, CodingKey {
         case precision, classifiedSites, counts, perLayer, samplesAffected, siteCount, bifurcation, referenceBifurcation
         case referenceBifurcationPerTensor, error, perTensor, flagged, flagRule, rangeEvents, kinkDistances
-        case referenceBits, referenceEscalations, referenceGradientBits
+        case referenceBits, referenceEscalations, referenceGradientBits, referenceGradientWidth
     }
 
     public init(from decoder: any Decoder) throws {
@@ -189,6 +194,7 @@ extension PrecisionResult {
         referenceBits = try c.decode(Int.self, forKey: .referenceBits)
         referenceEscalations = try c.decode([Int].self, forKey: .referenceEscalations)
         referenceGradientBits = try c.decode(Int.self, forKey: .referenceGradientBits)
+        referenceGradientWidth = try c.decodeIfPresent(Double.self, forKey: .referenceGradientWidth)
     }
 
     /// Equal in everything encoded (gradients are not compared).
@@ -201,6 +207,7 @@ extension PrecisionResult {
             && l.flagged == r.flagged && l.flagRule == r.flagRule && l.rangeEvents == r.rangeEvents && l.kinkDistances == r.kinkDistances
             && l.referenceBits == r.referenceBits && l.referenceEscalations == r.referenceEscalations
             && l.referenceGradientBits == r.referenceGradientBits
+            && l.referenceGradientWidth?.bitPattern == r.referenceGradientWidth?.bitPattern
     }
 
     static func same(_ a: [String: Double], _ b: [String: Double]) -> Bool {

@@ -13,9 +13,11 @@ public struct ReferenceOptions: Sendable, Equatable {
     public var capBits: Int
     /// The precision of R's backward passes (at most the forward's). Backward decides nothing:
     /// it only needs enclosures of `g_R` far narrower than any precision's error, and 128-bit
-    /// intervals cost half the 256-bit ones. Checked after the fact: every enclosure must be
-    /// narrower than `2⁻¹⁰⁰ ×` its tensor's largest midpoint (f64's errors are ~2⁻⁵³), or the
-    /// backward passes are repeated at the forward's precision.
+    /// intervals cost half the 256-bit ones. Checked after every backward pass: every enclosure
+    /// must be narrower than `2⁻¹⁰⁰ ×` its tensor's largest midpoint (f64's errors are ~2⁻⁵³),
+    /// or the backward passes are repeated at the forward's precision, then higher up the
+    /// ladder (the forward re-run there, forced onto R's decisions) to the cap; the width
+    /// reached is reported (`CertifiedReference.gradientWidth`) whether or not it met the bound.
     public var gradientBits: Int
 
     public init(initialBits: Int = 256, capBits: Int = 4096, gradientBits: Int = 128) {
@@ -43,9 +45,18 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
     public let escalations: [Int]
     /// Sites left undecided at the top of the ladder.
     public let undecidedSites: Int
-    /// The precision of the backward passes (`ReferenceOptions.gradientBits`, or `bits` when the
-    /// narrower enclosures were too wide).
+    /// The precision of the backward passes (`ReferenceOptions.gradientBits`, or higher when the
+    /// enclosures were too wide there).
     public let gradientBits: Int
+    /// The widest relative enclosure of `g_R` and `g_R′`: the largest over their tensors of
+    /// (widest enclosure) ÷ (largest |midpoint|) — 0 when every value is exact, +∞ for a nonzero
+    /// width in an all-zero tensor, NaN when none was computed. `≤ 2⁻¹⁰⁰`
+    /// (`Self.requiredGradientWidth`) unless the ladder's cap was reached first.
+    public let gradientWidth: Double
+    /// The bound every backward pass is checked against.
+    public static var requiredGradientWidth: Double { 0x1p-100 }
+    /// The point R ran at (kept to re-run the forward higher up the ladder for the backward).
+    let feed: Feed
     /// `g_R` and `g_R′`: backprop in R under C and under C′, computed once per reference
     /// (f32 and f64 share their point and so these passes); nil when no gradient was asked.
     public var gradient: Gradients<E>? { gradients?[0] }
@@ -76,40 +87,50 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
             let open = undecided(execution.decisions)
             guard open != 0, let next = arithmetic.nextRung else {
                 return Self(execution: execution, bits: arithmetic.bits, escalations: tried, undecidedSites: open,
-                            gradientBits: arithmetic.bits, gradients: nil)
+                            gradientBits: arithmetic.bits, gradientWidth: .nan, feed: feed, gradients: nil)
             }
             tried.append(arithmetic.bits)
             arithmetic = next
         }
     }
 
-    /// Whether every enclosure of `g` is narrower than 2⁻¹⁰⁰ × its tensor's largest |midpoint|
-    /// (zero width where the tensor is all zeros).
-    static func narrow(_ g: Gradients<E>, in a: E) -> Bool {
+    /// The widest relative enclosure of `g` (see `gradientWidth`).
+    static func relativeWidth(_ g: Gradients<E>, in a: E) -> Double {
+        var worst = 0.0
         for t in g.tensors.values {
             var largest = 0.0, widest = 0.0
             for i in 0..<t.count {
                 largest = max(largest, abs(a.double(t.slots + i)))
                 widest = max(widest, a.width(t.slots + i))
             }
-            if !(widest <= 0x1p-100 * largest) && widest != 0 { return false }
+            if widest.isNaN { return .nan }
+            if widest != 0 { worst = max(worst, largest == 0 ? .infinity : widest / largest) }
         }
-        return true
+        return worst
     }
 
     /// This run with `g_R` (`conventions[0]`) and `g_R′` (`conventions[1]`) with respect to `wrt`,
-    /// from one shared backward pass at `gradientBits` bits (at most the forward's; checked
-    /// narrow, else repeated at the forward's precision).
+    /// from one shared backward pass at `gradientBits` bits (at most the forward's). Every
+    /// backward pass is checked: while an enclosure is wider than `requiredGradientWidth` of its
+    /// tensor's largest midpoint, the passes are repeated at the forward's precision, then up
+    /// `E`'s ladder with the forward re-run there forced onto R's decisions; at the top the
+    /// width reached is kept as it is (`gradientWidth` says so).
     func differentiated(gradientBits requested: Int, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> Self {
+        let forward = execution.arithmetic
         var gradientBits = min(requested, bits)
-        var gradients = try (gradientBits < bits ? execution.converted(to: execution.arithmetic.withPrecision(bits: gradientBits)) : execution)
-            .backward(conventions: conventions, wrt: wrt)
-        if gradientBits < bits && !gradients.allSatisfy({ Self.narrow($0, in: execution.arithmetic.withPrecision(bits: gradientBits)) }) {
-            gradientBits = bits
-            gradients = try execution.backward(conventions: conventions, wrt: wrt)
+        var run = gradientBits < bits ? execution.converted(to: forward.withPrecision(bits: gradientBits)) : execution
+        var gradients = try run.backward(conventions: conventions, wrt: wrt)
+        var width = gradients.map { Self.relativeWidth($0, in: run.arithmetic) }.max() ?? 0
+        var next: E? = gradientBits < bits ? forward : forward.nextRung
+        while width > Self.requiredGradientWidth, let rung = next {  // NaN (NaN inputs): no rung narrows it
+            run = rung.bits == bits ? execution : try Execution(graph: execution.graph, arithmetic: rung, feed: feed, forcing: execution.decisions)
+            gradientBits = rung.bits
+            gradients = try run.backward(conventions: conventions, wrt: wrt)
+            width = gradients.map { Self.relativeWidth($0, in: run.arithmetic) }.max() ?? 0
+            next = rung.nextRung
         }
         return Self(execution: execution, bits: bits, escalations: escalations, undecidedSites: undecidedSites,
-                    gradientBits: gradientBits, gradients: gradients)
+                    gradientBits: gradientBits, gradientWidth: width, feed: feed, gradients: gradients)
     }
 
     /// `differentiated(gradientBits:…)` at `options.gradientBits`.

@@ -53,7 +53,8 @@ public enum ReportJSON {
                          ("bifurcation", .object([("changed", .bool(b.bifurcation.changed)), ("relative", num(b.bifurcation.relative))])),
                          ("reference_bifurcation", .object([("changed", .bool(b.referenceBifurcation.changed)), ("relative", num(b.referenceBifurcation.relative))])),
                          ("error", .object(errors(b.error))), ("reference_bits", int(b.referenceBits)),
-                         ("reference_gradient_bits", int(b.referenceGradientBits))])
+                         ("reference_gradient_bits", int(b.referenceGradientBits)),
+                         ("reference_gradient_width", num(b.referenceGradientWidth))])
             })
             let events = s.rangeEvents
             precisions.append((s.precision.description, .object([

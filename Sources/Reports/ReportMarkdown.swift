@@ -81,11 +81,26 @@ public enum ReportMarkdown {
         let bits = Set(summaries.flatMap { $0.batches.map(\.referenceBits) }).sorted()
         let escalated = summaries.flatMap { $0.batches.filter { !$0.referenceEscalations.isEmpty } }.count
         let gradientBits = Set(summaries.flatMap { $0.batches.map(\.referenceGradientBits) }).sorted()
-        out += "- Reference: MPFR intervals from \(context.reference.initialBits) bits, cap \(context.reference.capBits); precisions used: \(bits.map(String.init).joined(separator: ", ")) bits; \(escalated) batch-precision pair(s) needed more than the initial precision. Backward passes (g_R, g_R′) in \(gradientBits.map(String.init).joined(separator: ", "))-bit intervals, each enclosure narrower than 2⁻¹⁰⁰ of its tensor's largest component.\n\n"
+        out += "- Reference: MPFR intervals from \(context.reference.initialBits) bits, cap \(context.reference.capBits); precisions used: \(bits.map(String.init).joined(separator: ", ")) bits; \(escalated) batch-precision pair(s) needed more than the initial precision. Backward passes (g_R, g_R′) in \(gradientBits.map(String.init).joined(separator: ", "))-bit intervals, \(Self.gradientWidthStatement(summaries.flatMap { $0.batches.map(\.referenceGradientWidth) })).\n\n"
 
         out += "## Reproduce\n\n```sh\n\(context.command)\n```\n\n"
         out += "- \(context.bpcheckVersion); MPFR \(MPFRLibrary.mpfrVersion), GMP \(MPFRLibrary.gmpVersion).\n"
         for h in context.hashes { out += "- `\(h.file)` SHA-256 `\(h.sha256)`\n" }
         return out
+    }
+}
+
+extension ReportMarkdown {
+    /// What the reference's backward widths were, as measured after every backward pass: the
+    /// bound met (with the widest relative enclosure), or how many batch-precision pairs missed
+    /// it at the top of the ladder.
+    public static func gradientWidthStatement(_ widths: [Double?]) -> String {
+        let bound = CertifiedReference<MPFRIntervalArithmetic>.requiredGradientWidth
+        let measured = widths.compactMap { $0 }
+        guard let widest = measured.max() else { return "enclosure widths not measured (no finite gradient)" }
+        let missed = measured.filter { $0 > bound }.count
+        let w = String(format: "%.2g", widest)
+        if missed == 0 { return "each enclosure narrower than 2⁻¹⁰⁰ of its tensor's largest component (checked after every pass; widest \(w))" }
+        return "**enclosures wider than 2⁻¹⁰⁰ of their tensor's largest component in \(missed) batch-precision pair(s), at the top of the reference's ladder** (widest \(w)): g_R is less precise there than elsewhere; raise `--reference-cap`"
     }
 }

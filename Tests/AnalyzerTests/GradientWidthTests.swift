@@ -1,0 +1,65 @@
+import AD
+import Testing
+import TestSupport
+import Analyzer
+import Precision
+import Reports
+
+/// R's backward passes are checked after every pass, retries included: a network deep enough
+/// that 128-bit intervals are too wide climbs until the widths meet 2⁻¹⁰⁰, and where the cap
+/// stops it first the width reached is reported as failing — never the claim that it held.
+@Suite struct GradientWidthTests {
+    /// `depth` steps of the logistic map `h ← (4h)·(1 − h)` (two linear layers and a product)
+    /// and an MSE loss: the map is chaotic (it doubles distances on average) and interval
+    /// multiplication of two enclosures that depend on the same `h` overestimates, so the
+    /// relative widths of the forward and backward enclosures grow by more than a bit per step.
+    static func deep(_ depth: Int) throws -> (Graph, Feed, [NodeID]) {
+        var g = Graph(), feed = Feed()
+        var rng = SeededGenerator(seed: 31)
+        var h = try g.input("x", shape: [2, 3])
+        feed.values["x"] = (0..<6).map { _ in rng.uniform(0.1, 0.9) }
+        var params: [NodeID] = []
+        for k in 0..<depth {
+            let w4 = try g.parameter("four\(k)", shape: [3, 3]), z = try g.parameter("zero\(k)", shape: [3])
+            let wm = try g.parameter("minus\(k)", shape: [3, 3]), one = try g.parameter("one\(k)", shape: [3])
+            feed.values["four\(k)"] = (0..<9).map { $0 % 4 == 0 ? 4 : 0 }
+            feed.values["zero\(k)"] = [0, 0, 0]
+            feed.values["minus\(k)"] = (0..<9).map { $0 % 4 == 0 ? -1 : 0 }
+            feed.values["one\(k)"] = [1, 1, 1]
+            params += [w4, wm]
+            let a = try g.apply("a\(k)", .linear(hasBias: true), [h, w4, z])
+            let c = try g.apply("c\(k)", .linear(hasBias: true), [h, wm, one])
+            h = try g.apply("h\(k)", .mul, [a, c])
+        }
+        let t = try g.parameter("target", shape: [2, 3])
+        feed.values["target"] = [Double](repeating: 0.25, count: 6)
+        try g.apply("loss", .mse, [h, t])
+        return (g, feed, params)
+    }
+
+    @Test func theWidthIsCheckedAfterTheRetryAndAFailureIsReported() throws {
+        let (g, feed, params) = try Self.deep(40)
+        // 128-bit backward first: too wide, so it climbs; the width then meets the bound.
+        let climbed = try ReferenceRun.run(graph: g, feed: feed, options: ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128), wrt: params)
+        print("deep: backward at \(climbed.gradientBits) bits, widest relative enclosure \(climbed.gradientWidth)")
+        #expect(climbed.gradientBits > 128)
+        #expect(climbed.gradientWidth <= ReferenceRun.requiredGradientWidth)
+        // A forward at 128 bits: the backward climbs above it, the forward re-run up the ladder.
+        let above = try ReferenceRun.run(graph: g, feed: feed, options: ReferenceOptions(initialBits: 128, capBits: 1024, gradientBits: 128), wrt: params)
+        print("deep, forward at 128: backward at \(above.gradientBits) bits, widest relative enclosure \(above.gradientWidth)")
+        #expect(above.bits == 128 && above.gradientBits > 128 && above.gradientWidth <= ReferenceRun.requiredGradientWidth)
+        // The same g_R, whichever way it was reached (midpoints to 1e-25 relative).
+        for id in params {
+            let u = climbed.gradient![id]!.doubles(climbed.execution.arithmetic), v = above.gradient![id]!.doubles(above.execution.arithmetic)
+            #expect(zip(u, v).allSatisfy { abs($0 - $1) <= 1e-25 * max(abs($0), 1e-300) }, "\(g.nodes[id].name)")
+        }
+        // A cap of 128 bits: nothing to climb to; the width reached is kept and reported.
+        let capped = try ReferenceRun.run(graph: g, feed: feed, options: ReferenceOptions(initialBits: 128, capBits: 128, gradientBits: 128), wrt: params)
+        print("deep, capped: backward at \(capped.gradientBits) bits, widest relative enclosure \(capped.gradientWidth)")
+        #expect(capped.gradientBits == 128)
+        #expect(capped.gradientWidth > ReferenceRun.requiredGradientWidth)
+        let statement = ReportMarkdown.gradientWidthStatement([capped.gradientWidth])
+        #expect(statement.contains("wider than 2⁻¹⁰⁰") && !statement.contains("each enclosure narrower"), "\(statement)")
+        #expect(ReportMarkdown.gradientWidthStatement([climbed.gradientWidth]).contains("each enclosure narrower"))
+    }
+}
