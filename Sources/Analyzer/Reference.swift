@@ -83,7 +83,9 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
         var arithmetic = start
         var tried: [Int] = []
         while true {
-            let execution = try Execution(graph: graph, arithmetic: arithmetic, feed: feed)
+            // Ties the enclosures cannot prove are proven when both values are computed alike.
+            let rung = arithmetic
+            let execution = try Execution(graph: graph, arithmetic: rung, feed: feed, proveTies: { rung.isPoint($0) })
             let open = undecided(execution.decisions)
             guard open != 0, let next = arithmetic.nextRung else {
                 return Self(execution: execution, bits: arithmetic.bits, escalations: tried, undecidedSites: open,

@@ -13,6 +13,8 @@ public final class Execution<A: ScalarArithmetic> {
 
     /// The computation.
     public let graph: Graph
+    /// Proves ties between identical computations (the reference's forward: `proveTies`).
+    @usableFromInline let prover: TieProver<A>?
     /// The precision's arithmetic.
     public let arithmetic: A
     /// The arithmetic model (accumulation options).
@@ -48,7 +50,9 @@ public final class Execution<A: ScalarArithmetic> {
     /// for points that `Double` cannot hold, such as a finite-difference step in MPFR.
     @inlinable
     public init(graph: Graph, arithmetic: A, feed: Feed, tensors: [String: Tensor<A>] = [:],
-                model: ArithmeticModel = .default, forcing: DecisionSet? = nil) throws {
+                model: ArithmeticModel = .default, forcing: DecisionSet? = nil,
+                proveTies isPoint: ((UnsafeMutablePointer<A.Slot>) -> Bool)? = nil) throws {
+        self.prover = isPoint.map { TieProver(graph: graph, arithmetic: arithmetic, isPoint: $0) }
         self.graph = graph
         self.arithmetic = arithmetic
         self.model = model
@@ -89,6 +93,7 @@ public final class Execution<A: ScalarArithmetic> {
 
     private init(converting source: Execution<A>, to other: A) {
         graph = source.graph
+        prover = nil
         arithmetic = other
         model = source.model
         labels = source.labels
@@ -130,6 +135,12 @@ public final class Execution<A: ScalarArithmetic> {
         var visitor = ForwardVisitor(io: ForwardIO(arithmetic: arithmetic, accumulation: model.accumulation, node: node,
                                                    inputs: node.inputs.map { values[$0] },
                                                    output: Tensor(zeros: node.shape, arithmetic), labels: labels, forcing: record))
+        if let prover, record == nil, node.op.isNonsmooth {
+            prover.values = values
+            prover.decisions = decisions
+            let operands = node.inputs
+            visitor.io.sameValue = { a, i, b, j in prover.equal(operands[a], i, operands[b], j) }
+        }
         _ = try node.op.accept(&visitor)
         if let r = visitor.io.record { _decisions[node.id] = r }
         return (visitor.io.output, visitor.io.flushed)

@@ -105,9 +105,12 @@ public enum PiecewiseKernels {
     /// `maximum` (or, with `isMaximum == false`, `minimum`) of two tensors: code 0 when a < b,
     /// 1 when equal, 2 when a > b. At a tie the output is `a` (equal to `b`); a forced tie
     /// outputs the larger (smaller) of this precision's two values.
+    /// `same(i)`, when given, proves `a[i] = b[i]` over ℝ where the arithmetic cannot
+    /// (identical computations, `TieProver`): a tie.
     @inlinable
     public static func binaryForward<A: ScalarArithmetic>(_ arith: A, isMaximum: Bool, a: UnsafeMutablePointer<A.Slot>, b: UnsafeMutablePointer<A.Slot>,
-                                                          y: UnsafeMutablePointer<A.Slot>, count: Int, forced: PieceCodes?) -> PieceCodes {
+                                                          y: UnsafeMutablePointer<A.Slot>, count: Int, forced: PieceCodes?,
+                                                          same: ((Int) -> Bool)? = nil) -> PieceCodes {
         var codes = forced?.codes ?? [UInt8](repeating: 0, count: count)
         let pickA: UInt8 = isMaximum ? 2 : 0
         for i in 0..<count {
@@ -116,7 +119,7 @@ public enum PiecewiseKernels {
                 codes[i] = order.map { UInt8($0 + 1) } ?? Piece.undefined
             }
             if forced == nil && order == nil && arith.classify(a + i) != .nan && arith.classify(b + i) != .nan {
-                codes[i] = Piece.undecided
+                codes[i] = same?(i) == true ? 1 : Piece.undecided
             }
             let c = codes[i]
             if c == Piece.undefined || c == Piece.undecided {

@@ -8,9 +8,12 @@ public enum PoolKernels {
     /// maximum). With `forced`, each site's arg-max set is taken from `forced` and the output is
     /// the maximum, in this precision, over that set: the selected smooth piece.
     /// A window holding a NaN outputs NaN and records no decision (first = −1).
+    /// `same(p, q)`, when given, proves two input elements (flat indices) equal over ℝ where
+    /// the arithmetic cannot (identical computations, `TieProver`): such a pair is a tie.
     @inlinable
     public static func maxForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>,
-                                                       y: UnsafeMutablePointer<A.Slot>, forced: ArgmaxSets?) -> ArgmaxSets {
+                                                       y: UnsafeMutablePointer<A.Slot>, forced: ArgmaxSets?,
+                                                       same: ((Int, Int) -> Bool)? = nil) -> ArgmaxSets {
         let sites = g.n * g.c * g.oh * g.ow
         var first = [Int32](repeating: -1, count: sites)
         var ties: [Int: [Int32]] = [:]
@@ -54,6 +57,24 @@ public enum PoolKernels {
                         if nan >= 0 {
                             a.copy(y + site, slot(nan))  // NaN in, NaN out; no decision
                             continue
+                        }
+                        if undecided {
+                            // The arithmetic left an order open: the maximum is still proven when the
+                            // entries no other entry is proven above are all proven equal (by the
+                            // arithmetic, or by `same`: identical computations).
+                            let entries = (0..<(g.kh &* g.kw)).filter { g.windowOffset(oy, ox, $0) != nil }.map { Int32($0) }
+                            let base = (s &* g.c &+ c) &* g.h &* g.w
+                            func equal(_ p: Int32, _ q: Int32) -> Bool {
+                                if a.compare(slot(p), slot(q)) == 0 { return true }
+                                guard let same else { return false }
+                                return same(base + g.windowOffset(oy, ox, Int(p))!, base + g.windowOffset(oy, ox, Int(q))!)
+                            }
+                            let candidates = entries.filter { e in !entries.contains { f in f != e && a.compare(slot(f), slot(e)) == 1 } }
+                            if let c0 = candidates.first, candidates.dropFirst().allSatisfy({ equal($0, c0) }) {
+                                best = c0
+                                tied = candidates
+                                undecided = false
+                            }
                         }
                         if undecided {
                             // Enclose the maximum: the hull of the window's values.

@@ -51,3 +51,14 @@ public struct BatchNorm: Primitive {
         io.gradients[4] = nil
     }
 }
+
+extension BatchNorm {
+    /// Eval mode: one operand element and its channel's four parameters (training mode depends
+    /// on the whole batch: nil).
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        guard !training else { return nil }
+        let x = c.shapes[0], inner = x.count == 4 ? x[2] * x[3] : 1
+        let ci = (i / inner) % x[1], cj = (j / inner) % x[1]
+        return [(0, i, j)] + (1...4).map { ($0, ci, cj) }
+    }
+}

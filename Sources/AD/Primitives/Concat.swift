@@ -53,3 +53,22 @@ public struct Concat: Primitive {
         }
     }
 }
+
+extension Concat {
+    /// Two elements from the same operand: their elements there.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        let n = c.output[0], block = c.output.reduce(1, *) / n
+        func locate(_ e: Int) -> (k: Int, index: Int) {
+            var offset = e % block
+            for (k, s) in c.shapes.enumerated() {
+                let size = s.reduce(1, *) / n
+                if offset < size { return (k, (e / block) * size + offset) }
+                offset -= size
+            }
+            return (-1, -1)
+        }
+        let u = locate(i), v = locate(j)
+        guard u.k >= 0, u.k == v.k else { return nil }
+        return [(u.k, u.index, v.index)]
+    }
+}

@@ -86,3 +86,32 @@ public enum ConvGeometry {
         return span < 0 ? 0 : span / s + 1
     }
 }
+
+extension Conv2D {
+    /// The same receptive field layout (padding at the same positions): the input and weight
+    /// elements in the kernel's summation order, and the bias.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        let g = geometry(c.shapes[0], c.shapes[1])
+        func site(_ e: Int) -> (s: Int, o: Int, oy: Int, ox: Int) {
+            (e / (g.o * g.oh * g.ow), (e / (g.oh * g.ow)) % g.o, (e / g.ow) % g.oh, e % g.ow)
+        }
+        let u = site(i), v = site(j)
+        var pairs: [(Int, Int, Int)] = []
+        let kk = g.kh * g.kw
+        for ci in 0..<g.cg {
+            for p in 0..<kk {
+                let a = g.windowOffset(u.oy, u.ox, p), b = g.windowOffset(v.oy, v.ox, p)
+                switch (a, b) {
+                case (nil, nil): continue
+                case let (a?, b?):
+                    let channelU = (u.o / g.og) * g.cg + ci, channelV = (v.o / g.og) * g.cg + ci
+                    pairs.append((0, (u.s * g.c + channelU) * g.h * g.w + a, (v.s * g.c + channelV) * g.h * g.w + b))
+                    pairs.append((1, (u.o * g.cg + ci) * kk + p, (v.o * g.cg + ci) * kk + p))
+                default: return nil
+                }
+            }
+        }
+        if c.shapes.count == 3 { pairs.append((2, u.o, v.o)) }
+        return pairs
+    }
+}

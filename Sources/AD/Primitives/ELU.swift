@@ -95,3 +95,11 @@ public struct ELU: NonsmoothPrimitive {
         render(inputs[0].slots + site)
     }
 }
+
+extension ELU {
+    /// The same decided piece of one operand element.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        guard let (r, s) = c.records(PieceCodes.self), r[i] == s[j], Piece.isDecided(r[i]) else { return nil }
+        return [(0, i, j)]
+    }
+}

@@ -97,3 +97,11 @@ extension ElementwiseBinaryPrimitive {
         }
     }
 }
+
+extension ElementwiseBinaryPrimitive {
+    /// One element of each operand (the constant's broadcast element).
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        guard let b = Broadcast(c.shapes[1], over: c.shapes[0]) else { return nil }
+        return [(0, i, j), (1, b.index(i), b.index(j))]
+    }
+}

@@ -22,8 +22,9 @@ extension ElementwiseExtremumPrimitive {
     public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws {
         let arith = io.arithmetic, a = io.inputs[0], b = io.inputs[1], count = io.count, isMaximum = isMaximum
         let forced = try io.forced(PieceCodes.self, sites: count)
+        let same = io.sameValue.map { prove in { (i: Int) in prove(0, i, 1, i) } }
         let codes = io.write { p in
-            PiecewiseKernels.binaryForward(arith, isMaximum: isMaximum, a: a.slots, b: b.slots, y: p, count: count, forced: forced)
+            PiecewiseKernels.binaryForward(arith, isMaximum: isMaximum, a: a.slots, b: b.slots, y: p, count: count, forced: forced, same: same)
         }
         io.record = .pieces(codes)
     }
@@ -46,5 +47,14 @@ extension ElementwiseExtremumPrimitive {
 
     public func siteOperands<A: ScalarArithmetic>(_ site: Int, inputs: [Tensor<A>], output: Tensor<A>, render: (A.Ref) -> String) -> String {
         "a = \(render(inputs[0].slots + site)), b = \(render(inputs[1].slots + site))"
+    }
+}
+
+extension ElementwiseExtremumPrimitive {
+    /// The same decided order: the operand element selected (at a tie, `a`, equal to `b`).
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        guard let (r, s) = c.records(PieceCodes.self), r[i] == s[j], Piece.isDecided(r[i]) else { return nil }
+        let takesB = r[i] == 1 ? false : (r[i] == 0) == isMaximum
+        return [(takesB ? 1 : 0, i, j)]
     }
 }

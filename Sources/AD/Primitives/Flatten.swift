@@ -19,3 +19,8 @@ public struct Flatten: Primitive {
     @inlinable
     public func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>) { io.passGradient() }
 }
+
+extension Flatten {
+    /// The operand element itself.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? { [(0, i, j)] }
+}

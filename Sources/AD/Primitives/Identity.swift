@@ -25,3 +25,8 @@ public struct Identity: Primitive {
     @inlinable
     public func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>) { io.passGradient() }
 }
+
+extension Identity {
+    /// The operand element itself.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? { [(0, i, j)] }
+}

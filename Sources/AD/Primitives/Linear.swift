@@ -47,3 +47,19 @@ public struct Linear: Primitive {
         }
     }
 }
+
+extension Linear {
+    /// The input rows and weight rows, in summation order, and the bias.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        let inputs = c.shapes[0][1], outputs = c.shapes[1][0]
+        let (si, oi) = (i / outputs, i % outputs), (sj, oj) = (j / outputs, j % outputs)
+        var pairs: [(Int, Int, Int)] = []
+        pairs.reserveCapacity(2 * inputs + 1)
+        for k in 0..<inputs {
+            pairs.append((0, si * inputs + k, sj * inputs + k))
+            pairs.append((1, oi * inputs + k, oj * inputs + k))
+        }
+        if hasBias { pairs.append((2, oi, oj)) }
+        return pairs
+    }
+}

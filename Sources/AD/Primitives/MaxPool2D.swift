@@ -29,7 +29,8 @@ public struct MaxPool2D: NonsmoothPrimitive {
     public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws {
         let a = io.arithmetic, x = io.inputs[0], g = window.geometry(x.shape)
         let forced = try io.forced(ArgmaxSets.self, sites: io.count)
-        let sets = io.write { p in PoolKernels.maxForward(a, g, x: x.slots, y: p, forced: forced) }
+        let same = io.sameValue.map { prove in { (p: Int, q: Int) in prove(0, p, 0, q) } }
+        let sets = io.write { p in PoolKernels.maxForward(a, g, x: x.slots, y: p, forced: forced, same: same) }
         io.record = .argmax(sets)
     }
 
@@ -67,5 +68,19 @@ public struct MaxPool2D: NonsmoothPrimitive {
 
     public func siteOperands<A: ScalarArithmetic>(_ site: Int, inputs: [Tensor<A>], output: Tensor<A>, render: (A.Ref) -> String) -> String {
         "max " + render(output.slots + site)
+    }
+}
+
+extension MaxPool2D {
+    /// Decided windows: the input element at each one's (first) arg-max.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        guard let (r, s) = c.records(ArgmaxSets.self), r.isDecided(i), s.isDecided(j) else { return nil }
+        let g = window.geometry(c.shapes[0])
+        func input(_ site: Int, _ p: Int) -> Int? {
+            let ox = site % g.ow, oy = (site / g.ow) % g.oh, plane = site / (g.ow * g.oh)
+            return g.windowOffset(oy, ox, p).map { plane * g.h * g.w + $0 }
+        }
+        guard let u = input(i, Int(r.first[i])), let v = input(j, Int(s.first[j])) else { return nil }
+        return [(0, u, v)]
     }
 }

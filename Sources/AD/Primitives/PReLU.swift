@@ -103,3 +103,12 @@ public struct PReLU: NonsmoothPrimitive {
         render(inputs[0].slots + site)
     }
 }
+
+extension PReLU {
+    /// The same decided piece of one operand element, and the slope it is multiplied by.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        guard let (r, s) = c.records(PieceCodes.self), r[i] == s[j], Piece.isDecided(r[i]) else { return nil }
+        let x = c.shapes[0], inner = x.dropFirst(2).reduce(1, *), perChannel = c.shapes[1] != [1]
+        return [(0, i, j), (1, perChannel ? (i / inner) % x[1] : 0, perChannel ? (j / inner) % x[1] : 0)]
+    }
+}

@@ -59,3 +59,17 @@ public struct Pad: Primitive {
         }
     }
 }
+
+extension Pad {
+    /// Two interior elements: their source elements (padding is exact zero: a point).
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        let x = c.shapes[0], o = c.output
+        func source(_ e: Int) -> Int? {
+            let col = e % o[3] - pads[1], row = (e / o[3]) % o[2] - pads[0], plane = e / (o[2] * o[3])
+            guard row >= 0, row < x[2], col >= 0, col < x[3] else { return nil }
+            return (plane * x[2] + row) * x[3] + col
+        }
+        guard let u = source(i), let v = source(j) else { return nil }
+        return [(0, u, v)]
+    }
+}

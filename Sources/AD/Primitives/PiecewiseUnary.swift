@@ -39,3 +39,11 @@ extension PiecewiseUnaryPrimitive {
         render(inputs[0].slots + site)
     }
 }
+
+extension PiecewiseUnaryPrimitive {
+    /// The same decided piece of one operand element.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
+        guard let (r, s) = c.records(PieceCodes.self), r[i] == s[j], Piece.isDecided(r[i]) else { return nil }
+        return [(0, i, j)]
+    }
+}

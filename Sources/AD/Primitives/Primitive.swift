@@ -24,10 +24,18 @@ public protocol Primitive: Sendable, Equatable {
     /// Writes the gradient contribution to each needed input into `io.gradients` (fresh +0
     /// tensors where needed, nil where not) from `io.gy`.
     func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>)
+    /// For the reference's proofs of ties between identical computations (`TieProver`): the
+    /// operand elements from which output element `i` of one node and output element `j` of
+    /// another node of the same op (or of the same node) are computed by the same operations
+    /// in the same order, as `(operand, element of the first's operand, element of the
+    /// second's)` — the two outputs are equal over ℝ when every pair is — or nil when they are
+    /// not computed alike. The default, nil, proves nothing.
+    func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]?
 }
 
 extension Primitive {
     public var attributes: [(key: String, value: AttributeValue)] { [] }
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? { nil }
     /// Whether the primitive is a loss (a scalar output meant to be differentiated).
     public var isLoss: Bool { self is any LossPrimitive }
 }
@@ -189,6 +197,10 @@ public struct ForwardIO<A: ScalarArithmetic> {
     public var record: DecisionRecord?
     /// Products flushed to zero (linear, conv2d).
     public var flushed = 0
+    /// In the reference (`Execution(…, proveTies:)`): whether element `i` of operand `a` and
+    /// element `j` of operand `b` are proven equal over ℝ (`TieProver`), for the ties the
+    /// arithmetic cannot prove; nil elsewhere.
+    public var sameValue: ((_ a: Int, _ i: Int, _ b: Int, _ j: Int) -> Bool)?
 
     @inlinable
     public init(arithmetic: A, accumulation: ArithmeticModel.Accumulation, node: Node, inputs: [Tensor<A>], output: Tensor<A>,

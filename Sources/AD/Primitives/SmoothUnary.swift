@@ -21,3 +21,8 @@ extension SmoothUnaryPrimitive {
         SmoothKernels.backward(io.arithmetic, kind, x: io.inputs[0].slots, y: io.output.slots, gy: io.gy.slots, gx: gx, count: io.gy.count)
     }
 }
+
+extension SmoothUnaryPrimitive {
+    /// One operand element, the same formula.
+    public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? { [(0, i, j)] }
+}
