@@ -81,21 +81,24 @@ public struct Analysis: Sendable {
         // independent deterministic computation stored by index, so results do not depend on
         // `threads`.
         let names = precisions.reduce(into: [PrecisionName]()) { if !$0.contains($1) { $0.append($1) } }
+        // A point is the rounded feed and the graph with its attributes rounded to P (R computes
+        // with P's slopes, bounds and eps).
         let points = names.map { roundedFeed($0, feed) }
-        var distinct: [Feed] = []
-        let pointIndex = points.map { point in
-            if let i = distinct.firstIndex(where: { Self.samePoint($0, point) }) { return i }
-            distinct.append(point)
+        let graphs = names.map { roundedAttributes($0, built) }
+        var distinct: [(feed: Feed, graph: ModelGraph)] = []
+        let pointIndex = zip(points, graphs).map { point, g in
+            if let i = distinct.firstIndex(where: { Self.samePoint($0.feed, point) && $0.graph.graph.nodes == g.graph.nodes }) { return i }
+            distinct.append((point, g))
             return distinct.count - 1
         }
-        let graph = built.graph, options = reference, distinctPoints = distinct
+        let options = reference, distinctPoints = distinct
         let conventions = [convention, alternative], ids = built.parameters.keys.sorted().map { built.parameters[$0]! }
         // Tasks, in this order: R's forward at each distinct point (decisions), R's backward
         // there (g_R, g_R′), then each precision, which needs its point's full reference.
         var tasks: [TaskGraph.Task] = []
         for i in distinct.indices {
             tasks.append(TaskGraph.Task(dependencies: []) { _ in
-                UncheckedBox(try ReferenceRun.decide(graph: graph, feed: distinctPoints[i], options: options))
+                UncheckedBox(try ReferenceRun.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
             })
         }
         for i in distinct.indices {
@@ -106,7 +109,7 @@ public struct Analysis: Sendable {
         }
         for j in names.indices {
             tasks.append(TaskGraph.Task(dependencies: [distinct.count + pointIndex[j]]) { inputs in
-                try analyze(names[j], built, points[j], (inputs[0] as! UncheckedBox<ReferenceRun>).value)
+                try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<ReferenceRun>).value)
             })
         }
         let outputs = try TaskGraph(tasks).run(threads: threads)
@@ -157,6 +160,18 @@ public struct Analysis: Sendable {
             }
         }
         return try! p.withArithmetic(Round(feed: feed))  // Round never throws
+    }
+
+    /// `built` with its attributes rounded to `p`, each once from its value (`Graph.roundingAttributes`).
+    func roundedAttributes(_ p: PrecisionName, _ built: ModelGraph) -> ModelGraph {
+        struct Round: ArithmeticVisitor {
+            let built: ModelGraph
+            func visit<A: ScalarArithmetic>(_ a: A) -> ModelGraph {
+                let g = built.graph.roundingAttributes { v in a.doubles(a.makeStorage([v]))[0] }
+                return ModelGraph(graph: g, input: built.input, parameters: built.parameters, output: built.output, loss: built.loss, targets: built.targets)
+            }
+        }
+        return try! p.withArithmetic(Round(built: built))  // Round never throws
     }
 
     /// Whether two points are the same bits (f32 weights give f32 and f64 one point, one R).

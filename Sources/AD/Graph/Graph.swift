@@ -116,3 +116,14 @@ public struct GraphError: Error, Equatable, CustomStringConvertible {
         "node '\(node)'" + (key.map { ", \($0)" } ?? "") + ": " + message
     }
 }
+
+extension Graph {
+    /// The same graph with every node's real-valued attributes rounded by `round` (the
+    /// attributes of the point analysed at a precision: `Op.roundingAttributes`). Shapes and
+    /// ids are unchanged.
+    public func roundingAttributes(_ round: @escaping (Double) -> Double) -> Graph {
+        var g = self
+        g.nodes = nodes.map { Node(id: $0.id, name: $0.name, op: $0.op.roundingAttributes(round), inputs: $0.inputs, shape: $0.shape) }
+        return g
+    }
+}

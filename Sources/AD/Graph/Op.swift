@@ -153,6 +153,18 @@ public enum Op: Sendable, Equatable {
     public var isLoss: Bool { primitive?.isLoss ?? false }
 }
 
+extension Op {
+    /// This op with its real-valued attributes rounded by `round` (`Primitive.roundingAttributes`).
+    public func roundingAttributes(_ round: @escaping (Double) -> Double) -> Op {
+        struct Rounding: PrimitiveVisitor {
+            let round: (Double) -> Double
+            func visit<P: Primitive>(_ primitive: P) -> Op { primitive.roundingAttributes(round).op }
+        }
+        var v = Rounding(round: round)
+        return (try? accept(&v)).flatMap { $0 } ?? self  // leaves: unchanged; the visitor never throws
+    }
+}
+
 /// Generic code run on a statically typed primitive (`Op.accept`).
 public protocol PrimitiveVisitor {
     associatedtype Result

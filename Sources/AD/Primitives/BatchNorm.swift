@@ -62,3 +62,7 @@ extension BatchNorm {
         return [(0, i, j)] + (1...4).map { ($0, ci, cj) }
     }
 }
+
+extension BatchNorm {
+    public func roundingAttributes(_ round: (Double) -> Double) -> BatchNorm { BatchNorm(eps: round(eps), training: training) }
+}

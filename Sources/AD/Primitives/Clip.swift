@@ -57,3 +57,10 @@ public struct Clip: PiecewiseUnaryPrimitive {
         inputs[0].map { Swift.min(Swift.abs($0 - min), Swift.abs($0 - max)) }
     }
 }
+
+extension Clip {
+    /// Absent bounds stay infinite.
+    public func roundingAttributes(_ round: (Double) -> Double) -> Clip {
+        Clip(min: min.isFinite ? round(min) : min, max: max.isFinite ? round(max) : max)
+    }
+}

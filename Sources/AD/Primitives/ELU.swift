@@ -103,3 +103,7 @@ extension ELU {
         return [(0, i, j)]
     }
 }
+
+extension ELU {
+    public func roundingAttributes(_ round: (Double) -> Double) -> ELU { ELU(alpha: round(alpha)) }
+}

@@ -47,3 +47,7 @@ public struct Hardtanh: PiecewiseUnaryPrimitive {
         inputs[0].map { Swift.min(Swift.abs($0 - min), Swift.abs($0 - max)) }
     }
 }
+
+extension Hardtanh {
+    public func roundingAttributes(_ round: (Double) -> Double) -> Hardtanh { Hardtanh(min: round(min), max: round(max)) }
+}

@@ -30,3 +30,7 @@ public struct LeakyReLU: PiecewiseUnaryPrimitive {
 
     public func derivatives(_ c: DerivativeConvention) -> [Double] { [slope, c.derivative(Self.atZero, standard: slope), 1] }
 }
+
+extension LeakyReLU {
+    public func roundingAttributes(_ round: (Double) -> Double) -> LeakyReLU { LeakyReLU(slope: round(slope)) }
+}

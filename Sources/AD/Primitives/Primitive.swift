@@ -31,11 +31,17 @@ public protocol Primitive: Sendable, Equatable {
     /// second's)` — the two outputs are equal over ℝ when every pair is — or nil when they are
     /// not computed alike. The default, nil, proves nothing.
     func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]?
+    /// This primitive with each real-valued attribute (a slope, a bound, eps) replaced by
+    /// `round(value)`: the attributes of the point analysed at a precision P, each rounded
+    /// once to P, which the reference R then uses as they are (analysis.md, "Precise rules").
+    /// The default (no real-valued attribute): `self`.
+    func roundingAttributes(_ round: (Double) -> Double) -> Self
 }
 
 extension Primitive {
     public var attributes: [(key: String, value: AttributeValue)] { [] }
     public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? { nil }
+    public func roundingAttributes(_ round: (Double) -> Double) -> Self { self }
     /// Whether the primitive is a loss (a scalar output meant to be differentiated).
     public var isLoss: Bool { self is any LossPrimitive }
 }
