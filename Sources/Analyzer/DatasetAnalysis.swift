@@ -29,6 +29,18 @@ public struct DatasetAnalysis: Sendable {
         }
         return DatasetResult(batches: results)
     }
+
+    /// Runs the batches `indices` only (a shard, or what a resumed run has left), in that order,
+    /// handing each result to `each` as it is done. Each batch's numbers are those of `run()`.
+    public func run(batches indices: [Int], each: (Int, AnalysisResult) throws -> Void) throws {
+        let count = try batches.batchCount
+        for b in indices {
+            guard (0..<count).contains(b) else { throw AnalysisOptionError(message: "batch \(b) is not one of the \(count) batches") }
+            var analysis = template
+            analysis.source = try template.source.batch(b, of: batches)
+            try each(b, try analysis.run())
+        }
+    }
 }
 
 /// Per-batch results and the shares of batches in each bifurcation zone.

@@ -16,6 +16,8 @@ public struct ReportContext: Sendable {
     public var alternative: DerivativeConvention
     public var arithmeticModel: ArithmeticModel
     public var flagRule: FlagRule
+    /// What the reader must know first (a merge of only some batches), shown at the top.
+    public var notes: [String] = []
 
     public init(modelName: String, command: String, bpcheckVersion: String, hashes: [(file: String, sha256: String)],
                 reference: ReferenceOptions, convention: DerivativeConvention, alternative: DerivativeConvention,

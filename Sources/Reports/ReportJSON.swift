@@ -81,6 +81,7 @@ public enum ReportJSON {
         return .object([
             ("schema", .string(schema)),
             ("model", .string(context.modelName)),
+        ] + (context.notes.isEmpty ? [] : [("notes", .array(context.notes.map { .string($0) }))]) + [
             ("batches", int(summaries.first?.batches.count ?? 0)),
             ("bpcheck_version", .string(context.bpcheckVersion)),
             ("mpfr_version", .string(MPFRLibrary.mpfrVersion)),

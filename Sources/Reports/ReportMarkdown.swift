@@ -29,6 +29,7 @@ public enum ReportMarkdown {
     public static func render(_ context: ReportContext, _ summaries: [PrecisionSummary], figures: (errors: String, kinks: String)) -> String {
         let batches = summaries.first?.batches.count ?? 0
         var out = "# bpcheck report: \(context.modelName)\n\n"
+        for note in context.notes { out += "> **\(note)**\n\n" }
         out += summaries.map { "- " + verdict($0) }.joined(separator: "\n") + "\n\n"
         out += "\(batches) batch\(batches == 1 ? "" : "es") analysed; convention C: \(context.convention); alternative C′: \(context.alternative). "
         out += "Errors are relative L2 norms against the certified reference's gradient ‖g_R‖₂\(batches > 1 ? " (worst batch)" : "").\n\n"

@@ -46,6 +46,10 @@ struct AnalyzeCommand: ParsableCommand {
     var saveGradients: String?
     @Option(help: "Exit 1 when a precision is flagged: 'flagged' (kink-caused error > rounding error) or 'kink-error=TOL' (kink-caused relative error > TOL).")
     var failOn: FailOn?
+    @Option(help: "A share of the batches: K/N (shard K of N, 0-based: the batches b with b mod N = K), or auto (a Slurm job array's task, or auto/N with Kubernetes' JOB_COMPLETION_INDEX). Needs --results.")
+    var shard: ShardOption?
+    @Option(help: "Write each batch's result to DIR/batch-NNNNNN.json (skipping those already there for the same run); bpcheck merge DIR… makes the report. docs/cluster.md.")
+    var results: String?
     @Option(help: "Threads for the precisions and references (default: every core); the numbers do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -60,6 +64,9 @@ struct AnalyzeCommand: ParsableCommand {
         _ = try conventions()
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, found \(batchSize)") }
         if let batches, batches < 1 { throw ValidationError("--batches must be at least 1, found \(batches)") }
+        if let shard, results == nil {
+            throw ValidationError("--shard \(shard.argument) needs --results DIR (each shard writes its batches there; bpcheck merge joins them)")
+        }
     }
 
     func run() throws {
@@ -94,6 +101,25 @@ struct AnalyzeCommand: ParsableCommand {
                                 arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)
         analysis.threads = threads
         let progress = Progress(enabled: isatty(2) != 0)
+        if let results {
+            // A share of the batches, one result file each; the report comes from bpcheck merge
+            // (or here, when this run covers every batch).
+            let shard = try (self.shard ?? ShardOption(argument: "0/1")!).resolve()
+            let total = batches ?? (samples / size)
+            let manifest = RunManifest(model: loaded.name, hashes: try ReportBundle.hashes(model: model, weightsFile: loaded.weightsFile, dataFile: data),
+                                       loss: loss, precisions: names, reference: options, convention: c, alternative: alternative,
+                                       arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule,
+                                       batchSize: size, batches: total, bpcheckVersion: BPCheckVersion.full)
+            let dataset = try DatasetAnalysis(analysis, inputs: inputs, targets: targets, batchSize: size, batches: total)
+            let directory = URL(fileURLWithPath: results)
+            let done = try ShardRun(directory: directory, manifest: manifest, command: Self.commandLine(dropping: ["--shard", "--results"]))
+                .run(dataset, shard: shard, progress: progress)
+            print("shard \(shard): \(done.analysed) batch\(done.analysed == 1 ? "" : "es") analysed, \(done.skipped) already done, in \(results)")
+            if shard.count == 1 {
+                try ResultSet(directories: [directory]).writeReport(report: report, json: json, allowPartial: false, failOn: failOn != nil)
+            }
+            return
+        }
         let result = try DatasetAnalysis(analysis, inputs: inputs, targets: targets, batchSize: size, batches: batches ?? (samples / size)).run {
             progress.batch($0, $1)
         }
@@ -134,8 +160,15 @@ struct AnalyzeCommand: ParsableCommand {
         return (c, c.flipped)
     }
 
-    static func commandLine() -> String {
-        (["bpcheck"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    static func commandLine(dropping options: Set<String> = []) -> String {
+        var args: [String] = [], skip = false
+        for a in CommandLine.arguments.dropFirst() {
+            if skip { skip = false; continue }
+            if options.contains(a) { skip = true; continue }
+            if let eq = a.firstIndex(of: "="), options.contains(String(a[..<eq])) { continue }
+            args.append(a)
+        }
+        return (["bpcheck"] + args).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
     }
 }
 
