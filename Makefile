@@ -2,6 +2,7 @@
 #
 #   make example   build bpcheck and analyse a bundled example: reports/digits-cnn.md (+ .json, .svg)
 #   make test      build and run every test (installs MPFR/GMP when missing)
+#   make test-slurm   a real one-node Slurm (Debian's slurm-wlm): sharded job array, merge, cancel and resume
 #   make test-pytorch  run the README's "From PyTorch" commands verbatim (torch wheel in .venv-readme)
 #   make reports   regenerate reports/ for every bundled example (lenet5-init takes ~3 minutes)
 #   make bench     release-mode benchmark of performance.md (with JAX's figures after make peer)
@@ -16,7 +17,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test test-pytorch bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
+.PHONY: deps example test test-pytorch test-slurm bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -46,6 +47,10 @@ test: deps
 # (Tests/CLITests/Fixtures/readme-pytorch/run.sh): bpcheck's f64 gradient against torch's float64
 # autograd. torch 2.13.0+cpu from the wheel on disk, numpy and onnx 1.23.2 in .venv-readme
 # (VENV=... to use another venv).
+test-slurm:
+	$(SWIFT) build -c release --product bpcheck
+	bash Tests/CLITests/Fixtures/slurm/run.sh
+
 test-pytorch: deps
 	$(SWIFT) build -c release --product bpcheck
 	BPCHECK=$(BPCHECK) Tests/CLITests/Fixtures/readme-pytorch/run.sh
