@@ -25,13 +25,16 @@ public enum ReportBundle {
         let stem = reportURL.deletingPathExtension().lastPathComponent
         let directory = reportURL.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let figures = (errors: "\(stem)-errors.svg", kinks: "\(stem)-kinks.svg")
+        let figures = (errors: "\(stem)-errors.svg", kinks: "\(stem)-kinks.svg", dataset: "\(stem)-dataset.svg")
         try Data(ReportFigures.errorDecomposition(summaries).utf8).write(to: directory.appendingPathComponent(figures.errors))
         try Data(ReportFigures.kinkDistances(summaries).utf8).write(to: directory.appendingPathComponent(figures.kinks))
+        if (summaries.first?.batches.count ?? 0) > 1 {
+            try Data(ReportFigures.datasetShares(summaries).utf8).write(to: directory.appendingPathComponent(figures.dataset))
+        }
         try Data(ReportMarkdown.render(context, summaries, figures: figures).utf8).write(to: reportURL)
         let jsonURL = jsonPath.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent(stem + ".json")
         try Data((JSONWriter.write(ReportJSON.document(context, summaries)) + "\n").utf8).write(to: jsonURL)
-        return Written(report: reportPath, json: jsonURL.relativePath, figures: figures)
+        return Written(report: reportPath, json: jsonURL.relativePath, figures: (figures.errors, figures.kinks))
     }
 
     /// The (file, SHA-256) pairs a report prints: the model file, its weights file (a path

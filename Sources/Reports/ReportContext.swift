@@ -58,6 +58,20 @@ public struct PrecisionSummary: Sendable {
     public var bifurcationShare: Double { Double(batches.filter { $0.bifurcation.changed }.count) / Double(batches.count) }
     public var referenceBifurcationShare: Double { Double(batches.filter { $0.referenceBifurcation.changed }.count) / Double(batches.count) }
     public var maxBifurcation: Double? { batches.compactMap(\.bifurcation.relative).max() }
+    /// The first batch (index) whose gradient at P changes with the convention, and over ℝ.
+    public var firstBifurcatingBatch: Int? { batches.firstIndex { $0.bifurcation.changed } }
+    public var firstReferenceBifurcatingBatch: Int? { batches.firstIndex { $0.referenceBifurcation.changed } }
+    /// The indices of the flagged batches.
+    public var flaggedBatchIndices: [Int] { batches.indices.filter { batches[$0].flagged } }
+    /// The median and the largest over batches of the kink-caused and of the rounding relative
+    /// errors (nil where no batch has one).
+    public var kinkErrorSpread: (median: Double, max: Double)? { Self.spread(batches.compactMap(\.error.kink)) }
+    public var roundingErrorSpread: (median: Double, max: Double)? { Self.spread(batches.compactMap(\.error.rounding)) }
+    static func spread(_ v: [Double]) -> (median: Double, max: Double)? {
+        let s = v.sorted()
+        guard let last = s.last else { return nil }
+        return (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2, last)
+    }
     public var maxReferenceBifurcation: Double? { batches.compactMap(\.referenceBifurcation.relative).max() }
     public var rangeEvents: [String: RangeEvents] {
         var out: [String: RangeEvents] = [:]

@@ -40,6 +40,34 @@ public enum ReportFigures {
         return out + "</svg>\n"
     }
 
+    /// Dataset mode: per precision, the share of batches in the bifurcation zone at P (g_P ≠ g_P′)
+    /// and over ℝ (g_R ≠ g_R′), 0–100%.
+    public static func datasetShares(_ summaries: [PrecisionSummary]) -> String {
+        let width = 120 + 110 * summaries.count, height = 300
+        let top = 30.0, bottom = 240.0
+        func y(_ share: Double) -> Double { bottom - share * (bottom - top) }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        let n = summaries.first?.batches.count ?? 0
+        out += "<text x=\"10\" y=\"18\" font-size=\"13\">Share of the \(n) batches in the bifurcation zone</text>\n"
+        for p in stride(from: 0, through: 100, by: 25) {
+            let yy = y(Double(p) / 100)
+            out += "<line x1=\"70\" x2=\"\(width - 10)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#ddd\"/><text x=\"10\" y=\"\(fmt(yy + 4))\">\(p)%</text>\n"
+        }
+        for (i, s) in summaries.enumerated() {
+            let x0 = 90.0 + Double(i) * 110
+            for (k, (share, color, label)) in [(s.bifurcationShare, "#ff7f0e", "at P"), (s.referenceBifurcationShare, "#2ca02c", "over ℝ")].enumerated() {
+                let x = x0 + Double(k) * 38, yy = y(share)
+                out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(yy))\" width=\"32\" height=\"\(fmt(bottom - yy))\" fill=\"\(color)\"><title>\(label): \(Int((share * 100).rounded()))%</title></rect>\n"
+                out += "<text x=\"\(fmt(x + 16))\" y=\"\(fmt(yy - 3))\" text-anchor=\"middle\" font-size=\"9\">\(Int((share * 100).rounded()))%</text>\n"
+            }
+            out += "<text x=\"\(fmt(x0 + 35))\" y=\"\(fmt(bottom + 16))\" text-anchor=\"middle\">\(escape(s.precision.description))</text>\n"
+        }
+        out += "<rect x=\"90\" y=\"\(fmt(bottom + 30))\" width=\"10\" height=\"10\" fill=\"#ff7f0e\"/><text x=\"104\" y=\"\(fmt(bottom + 39))\">g_P ≠ g_P′ (the precision's bifurcation zone)</text>\n"
+        out += "<rect x=\"340\" y=\"\(fmt(bottom + 30))\" width=\"10\" height=\"10\" fill=\"#2ca02c\"/><text x=\"354\" y=\"\(fmt(bottom + 39))\">g_R ≠ g_R′ (over ℝ at P's point)</text>\n"
+        return out + "</svg>\n"
+    }
+
     /// One row of bars per precision: how many nonsmooth inputs lie how far from their kink, in
     /// epsilons of that precision (log-scaled counts).
     public static func kinkDistances(_ summaries: [PrecisionSummary]) -> String {

@@ -68,6 +68,11 @@ public enum ReportJSON {
                                          ("share_of_batches", num(s.bifurcationShare))])),
                 ("reference_bifurcation", .object([("changed", .bool(s.referenceBifurcationShare > 0)), ("relative", num(s.maxReferenceBifurcation)),
                                                    ("share_of_batches", num(s.referenceBifurcationShare))])),
+            ] + (s.batches.count > 1 ? [
+                ("dataset", .object([("first_bifurcating_batch", s.firstBifurcatingBatch.map(int) ?? .null),
+                                     ("first_reference_bifurcating_batch", s.firstReferenceBifurcatingBatch.map(int) ?? .null),
+                                     ("flagged_batches", .array(s.flaggedBatchIndices.map(int)))])),
+            ] : []) + [
                 ("error", .object(errors(w.error) + [("per_tensor", perTensor)])),
                 ("range_events", .object(events.keys.sorted().map { ($0, Self.events(events[$0]!)) })),
                 ("kink_distance_histogram", .object([("unit", .string("epsilon of \(s.precision)")),

@@ -26,7 +26,7 @@ public enum ReportMarkdown {
     }
 
     /// The report. `figures` are the SVG file names written beside it.
-    public static func render(_ context: ReportContext, _ summaries: [PrecisionSummary], figures: (errors: String, kinks: String)) -> String {
+    public static func render(_ context: ReportContext, _ summaries: [PrecisionSummary], figures: (errors: String, kinks: String, dataset: String)) -> String {
         let batches = summaries.first?.batches.count ?? 0
         var out = "# bpcheck report: \(context.modelName)\n\n"
         for note in context.notes { out += "> **\(note)**\n\n" }
@@ -72,6 +72,8 @@ public enum ReportMarkdown {
             out += "\n*Gradient error it carries*: ‖g_P − g_P with only this site forced to R's decision‖ / ‖g_R‖, measured for the most severe sites of each batch (— where not measured).\n\n"
         }
 
+        if batches > 1 { out += dataset(summaries, figure: figures.dataset) }
+
         out += "## Figures\n\n![Gradient error: kink-caused vs rounding](\(figures.errors))\n\n![Distance of nonsmooth inputs from their kinks](\(figures.kinks))\n\n"
 
         out += "## Method\n\n"
@@ -103,5 +105,30 @@ extension ReportMarkdown {
         let w = String(format: "%.2g", widest)
         if missed == 0 { return "each enclosure narrower than 2⁻¹⁰⁰ of its tensor's largest component (checked after every pass; widest \(w))" }
         return "**enclosures wider than 2⁻¹⁰⁰ of their tensor's largest component in \(missed) batch-precision pair(s), at the top of the reference's ladder** (widest \(w)): g_R is less precise there than elsewhere; raise `--reference-cap`"
+    }
+}
+
+extension ReportMarkdown {
+    /// The data set at a glance (the papers' question): per precision, the share of batches in
+    /// the bifurcation zone at P and over ℝ, the first batch in it, the flagged batches, and how
+    /// the kink-caused and rounding errors spread over the batches.
+    static func dataset(_ summaries: [PrecisionSummary], figure: String) -> String {
+        func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+        func g(_ x: Double) -> String { String(format: "%.3g", x) }
+        func spread(_ s: (median: Double, max: Double)?) -> String { s.map { "\(g($0.median)) / \(g($0.max))" } ?? "n/a" }
+        func list(_ v: [Int]) -> String { v.isEmpty ? "none" : v.prefix(20).map(String.init).joined(separator: ", ") + (v.count > 20 ? ", … (\(v.count))" : "") }
+        let n = summaries.first?.batches.count ?? 0
+        var out = "## Data set\n\n"
+        out += "| precision | batches in the bifurcation zone (g_P ≠ g_P′) | over ℝ (g_R ≠ g_R′) | first such batch (P / ℝ) | flagged batches | kink-caused error, median / max | rounding error, median / max |\n"
+        out += "|---|---|---|---|---|---|---|\n"
+        for s in summaries {
+            let inZone = s.batches.filter { $0.bifurcation.changed }.count, overR = s.batches.filter { $0.referenceBifurcation.changed }.count
+            out += "| \(s.precision) | \(inZone) of \(n) (\(pct(s.bifurcationShare))) | \(overR) of \(n) (\(pct(s.referenceBifurcationShare))) | "
+            out += "\(s.firstBifurcatingBatch.map(String.init) ?? "—") / \(s.firstReferenceBifurcatingBatch.map(String.init) ?? "—") | \(list(s.flaggedBatchIndices)) | "
+            out += "\(spread(s.kinkErrorSpread)) | \(spread(s.roundingErrorSpread)) |\n"
+        }
+        out += "\nBatches are numbered from 0 in data order. The bifurcation zone is where the gradient depends on the convention (Bertoin et al.); over ℝ, where the exact computation at P's point sits on a kink.\n\n"
+        out += "![Share of batches in the bifurcation zone](\(figure))\n\n"
+        return out
     }
 }

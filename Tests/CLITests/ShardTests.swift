@@ -37,11 +37,12 @@ import Testing
             let merged = try BPCheckProcess.run(["merge", results.path, "--report", d.appendingPathComponent("m\(n).md").path])
             #expect(merged.status == 0, "\(merged.stderr)")
             #expect(try Self.report(d.appendingPathComponent("m\(n).json")) == expected, "\(n) shards")
+            #expect(FileManager.default.fileExists(atPath: d.appendingPathComponent("m\(n)-dataset.svg").path))
             let markdown = try String(contentsOf: d.appendingPathComponent("m\(n).md"), encoding: .utf8)
             let wholeMarkdown = try String(contentsOf: d.appendingPathComponent("whole.md"), encoding: .utf8)
             let differing = zip(markdown.split(separator: "\n"), wholeMarkdown.split(separator: "\n")).filter { $0 != $1 }
-            // The figures' names follow the report's; the command line has no --report.
-            #expect(differing.count == 3 && differing.allSatisfy { $0.0.contains("m\(n)-") || $0.0.hasPrefix("bpcheck ") }, "\(differing)")
+            // The three figures' names follow the report's; the command line has no --report.
+            #expect(differing.count == 4 && differing.allSatisfy { $0.0.contains("m\(n)-") || $0.0.hasPrefix("bpcheck ") }, "\(differing)")
         }
     }
 
