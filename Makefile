@@ -2,6 +2,7 @@
 #
 #   make example   build bpcheck and analyse a bundled example: reports/digits-cnn.md (+ .json, .svg)
 #   make test      build and run every test (installs MPFR/GMP when missing)
+#   make dataset-report  dataset reports of lenet5-init (8 batches of 16, 4 shards) and mnist-cnn-pretrained (8 of 4, 2 shards)
 #   make test-slurm   a real one-node Slurm (Debian's slurm-wlm): sharded job array, merge, cancel and resume
 #   make test-pytorch  run the README's "From PyTorch" commands verbatim (torch wheel in .venv-readme)
 #   make reports   regenerate reports/ for every bundled example (lenet5-init takes ~3 minutes)
@@ -17,7 +18,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test test-pytorch test-slurm bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
+.PHONY: deps example test test-pytorch test-slurm dataset-report bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -47,6 +48,15 @@ test: deps
 # (Tests/CLITests/Fixtures/readme-pytorch/run.sh): bpcheck's f64 gradient against torch's float64
 # autograd. torch 2.13.0+cpu from the wheel on disk, numpy and onnx 1.23.2 in .venv-readme
 # (VENV=... to use another venv).
+dataset-report: deps
+	$(SWIFT) build -c release --product bpcheck
+	rm -rf .build-dataset/lenet5-init
+	for k in 0 1 2 3; do $(BPCHECK) examples/lenet5-init/model.json --batch-size 16 --shard $$k/4 --results .build-dataset/lenet5-init || exit $$?; done
+	$(BPCHECK) merge .build-dataset/lenet5-init --report reports/lenet5-init-dataset.md
+	rm -rf .build-dataset/mnist-cnn-pretrained
+	for k in 0 1; do $(BPCHECK) examples/mnist-cnn-pretrained/mnist-cnn-pretrained.onnx --data examples/mnist-cnn-pretrained/data.npz --batch-size 4 --shard $$k/2 --results .build-dataset/mnist-cnn-pretrained || exit $$?; done
+	$(BPCHECK) merge .build-dataset/mnist-cnn-pretrained --report reports/mnist-cnn-pretrained-dataset.md
+
 test-slurm:
 	$(SWIFT) build -c release --product bpcheck
 	bash Tests/CLITests/Fixtures/slurm/run.sh

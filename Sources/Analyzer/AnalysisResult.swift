@@ -93,7 +93,7 @@ public enum FlagRule: Sendable, Equatable, Codable, CustomStringConvertible {
 public struct PrecisionResult: Sendable, Codable, Equatable {
     public let precision: PrecisionName
     /// Every site that is not `ok`, in graph order, then sample, then index.
-    public let classifiedSites: [Site]
+    public internal(set) var classifiedSites: [Site]
     /// Sites per class.
     public let counts: [SiteClass: Int]
     /// Sites per class, per nonsmooth node.
@@ -210,6 +210,19 @@ extension PrecisionResult {
             && l.referenceGradientWidth?.bitPattern == r.referenceGradientWidth?.bitPattern
     }
 
+    /// This result with only the first `n` classified sites of each class (in site order) — what
+    /// a report lists (its worst sites) — and every count kept: the form batch result files
+    /// store (`BatchResultFile`), so that a data set's files do not grow with its sites.
+    public func keepingSites(perClass n: Int) -> PrecisionResult {
+        var seen: [SiteClass: Int] = [:]
+        var copy = self
+        copy.classifiedSites = classifiedSites.filter { site in
+            seen[site.siteClass, default: 0] += 1
+            return seen[site.siteClass]! <= n
+        }
+        return copy
+    }
+
     static func same(_ a: [String: Double], _ b: [String: Double]) -> Bool {
         a.count == b.count && a.allSatisfy { k, v in b[k].map { $0.bitPattern == v.bitPattern } ?? false }
     }
@@ -220,11 +233,19 @@ extension PrecisionResult {
 public struct AnalysisResult: Sendable, Codable, Equatable {
     public let model: String
     public let precisions: [PrecisionName]
-    public let results: [PrecisionName: PrecisionResult]
+    public internal(set) var results: [PrecisionName: PrecisionResult]
     public let convention: DerivativeConvention
     public let alternative: DerivativeConvention
     public let arithmeticModel: ArithmeticModel
     public let batchSize: Int
+
+    /// Every precision's result with at most `n` classified sites of each class
+    /// (`PrecisionResult.keepingSites(perClass:)`).
+    public func keepingSites(perClass n: Int) -> AnalysisResult {
+        var copy = self
+        copy.results = results.mapValues { $0.keepingSites(perClass: n) }
+        return copy
+    }
 
     /// The result at `precision` (which must have been analysed).
     public subscript(_ precision: PrecisionName) -> PrecisionResult {

@@ -75,6 +75,8 @@ public struct RunManifest: Codable, Equatable, Sendable {
 
 /// One batch's result on disk (`bpcheck --results DIR`): `DIR/batch-NNNNNN.json`, written
 /// atomically (a temporary file renamed), with the run's manifest and the command that made it.
+/// Every count is kept, but of the classified sites only the first `sitesPerClass` of each class
+/// per precision (what a report lists), so a file's size does not grow with the network's sites.
 public struct BatchResultFile: Codable, Equatable, Sendable {
     public var format = "bpcheck-batch-result"
     public var version = 1
@@ -85,11 +87,14 @@ public struct BatchResultFile: Codable, Equatable, Sendable {
     public var command: String
     public var result: AnalysisResult
 
+    /// Sites of each class kept per precision: the JSON report lists at most 50 in all.
+    public static let sitesPerClass = 50
+
     public init(manifest: RunManifest, batch: Int, command: String, result: AnalysisResult) {
         self.manifest = manifest
         self.batch = batch
         self.command = command
-        self.result = result
+        self.result = result.keepingSites(perClass: Self.sitesPerClass)
     }
 
     /// `DIR/batch-NNNNNN.json`.
