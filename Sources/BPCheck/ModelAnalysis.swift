@@ -8,15 +8,15 @@ import Precision
 /// `targets`, every tensor) when analysed.
 public struct ModelBatches: NetworkBatchSource {
     public var model: Model
-    /// The data; nil makes `graph()` throw (no batch).
-    public var inputs: HostTensor?
-    public var targets: HostTensor?
+    /// The data (in memory, or read on demand: `DataFile.open`); nil makes `graph()` throw (no batch).
+    public var inputs: (any SampleSource)?
+    public var targets: (any SampleSource)?
     /// Samples per batch; nil: the whole data as one batch.
     public var batchSize: Int?
     /// How many batches of `batchSize` (default: every whole batch the data holds).
     public var batches: Int?
 
-    public init(model: Model, inputs: HostTensor?, targets: HostTensor?, batchSize: Int? = nil, batches: Int? = nil) {
+    public init(model: Model, inputs: (any SampleSource)?, targets: (any SampleSource)?, batchSize: Int? = nil, batches: Int? = nil) {
         self.model = model
         self.inputs = inputs
         self.targets = targets
@@ -41,7 +41,7 @@ public struct ModelBatches: NetworkBatchSource {
     }
 
     /// The data, or the error of an analysis without a batch.
-    func data() throws -> (inputs: HostTensor, targets: HostTensor) {
+    func data() throws -> (inputs: any SampleSource, targets: any SampleSource) {
         guard let inputs, let targets else {
             throw ModelError(file: model.file, key: "data", message: "no batch: the model file has no 'data' and none was given")
         }
@@ -51,12 +51,11 @@ public struct ModelBatches: NetworkBatchSource {
     /// Batch `k`'s inputs and targets.
     func samples(_ k: Int) throws -> (inputs: HostTensor, targets: HostTensor) {
         let (inputs, targets) = try data()
-        guard let batchSize else { return (inputs, targets) }
-        let range = (k * batchSize)..<((k + 1) * batchSize)
+        let range = batchSize.map { (k * $0)..<((k + 1) * $0) } ?? 0..<(inputs.shape.first ?? 0)
         do {
             return (try inputs.samples(range), try targets.samples(range))
         } catch let e as HostTensorError {
-            throw ModelError(file: model.file, key: "data", message: "batch \(k) of \(batchSize): \(e.message)")
+            throw ModelError(file: model.file, key: "data", message: "batch \(k) of \(batchSize.map(String.init) ?? "all samples"): \(e.message)")
         }
     }
 
@@ -97,7 +96,7 @@ extension DatasetAnalysis {
     /// `targets`, each checked against the model when analysed.
     /// - Throws: `AnalysisOptionError` when `template` analyses a graph written in code (give it
     ///   its batches with `DatasetAnalysis(_:batches:)`).
-    public init(_ template: Analysis, inputs: HostTensor, targets: HostTensor, batchSize: Int, batches: Int? = nil) throws {
+    public init(_ template: Analysis, inputs: any SampleSource, targets: any SampleSource, batchSize: Int, batches: Int? = nil) throws {
         guard case .network(let network as ModelBatches, _) = template.source else {
             throw AnalysisOptionError(message: "DatasetAnalysis(_:inputs:targets:batchSize:batches:) needs an Analysis(model:); give a graph written in code its batches with DatasetAnalysis(_:batches:)")
         }

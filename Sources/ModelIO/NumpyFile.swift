@@ -14,6 +14,18 @@ public enum NumpyFile {
 
     /// Reads one `.npy` held in `bytes`.
     public static func readNPY(_ bytes: [UInt8], file: String, member: String? = nil) throws -> HostTensor {
+        let header = try npyHeader(bytes, size: bytes.count, file: file, member: member)
+        do {
+            return try HostTensor(dtype: header.dtype, shape: header.shape, bytes: Array(bytes[header.dataStart...]))
+        } catch let e as HostTensorError {
+            throw TensorFileError(file: file, tensor: member, message: e.message)
+        }
+    }
+
+    /// The header of an `.npy` of `size` bytes whose first bytes are `bytes` (at least the
+    /// header): its dtype, shape and where the data starts; checked as `readNPY` checks it,
+    /// including that the data fills the rest of the `size` bytes exactly.
+    public static func npyHeader(_ bytes: [UInt8], size: Int, file: String, member: String? = nil) throws -> (dtype: DType, shape: [Int], dataStart: Int) {
         func fail(_ m: String) -> TensorFileError { TensorFileError(file: file, tensor: member, message: m) }
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard bytes.count >= 10 else { throw fail("truncated: \(bytes.count) bytes is too short for an .npy header") }
@@ -51,10 +63,10 @@ public enum NumpyFile {
             throw fail("the shape \(shape) has more elements than can be addressed")
         }
         let dataStart = headerStart + headerLength
-        guard needed == bytes.count - dataStart else {
-            throw fail("shape \(shape) of \(descr) needs \(needed) data bytes, the file holds \(bytes.count - dataStart)")
+        guard needed == size - dataStart else {
+            throw fail("shape \(shape) of \(descr) needs \(needed) data bytes, the file holds \(size - dataStart)")
         }
-        do { return try HostTensor(dtype: dtype, shape: shape, bytes: Array(bytes[dataStart...])) } catch let e as HostTensorError { throw fail(e.message) }
+        return (dtype, shape, dataStart)
     }
 
     /// Writes a version-1 `.npy` (bfloat16 has no NumPy type and cannot be written).

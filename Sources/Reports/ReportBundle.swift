@@ -41,9 +41,9 @@ public enum ReportBundle {
     /// relative to the model's directory) and the data file, as the user named them.
     public static func hashes(model: String, weightsFile: String?, dataFile: String?) throws -> [(file: String, sha256: String)] {
         let modelURL = URL(fileURLWithPath: model)
-        var hashes: [(file: String, sha256: String)] = [(model, SHA256.hex(try bytes(modelURL)))]
-        if let w = weightsFile { hashes.append((w, SHA256.hex(try bytes(modelURL.deletingLastPathComponent().appendingPathComponent(w))))) }
-        if let dataFile { hashes.append((dataFile, SHA256.hex(try bytes(URL(fileURLWithPath: dataFile))))) }
+        var hashes: [(file: String, sha256: String)] = [(model, try SHA256.hex(contentsOf: modelURL))]
+        if let w = weightsFile { hashes.append((w, try SHA256.hex(contentsOf: modelURL.deletingLastPathComponent().appendingPathComponent(w)))) }
+        if let dataFile { hashes.append((dataFile, try SHA256.hex(contentsOf: URL(fileURLWithPath: dataFile)))) }
         return hashes
     }
 

@@ -70,7 +70,7 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
-        var loaded = try ModelLoading.load(model, loss: loss)
+        let loaded = try ModelLoading.load(model, loss: loss)
         let names = try precisions.parsed.get()
         let bits = try reference.parsed.get()
         let options = ReferenceOptions(initialBits: bits, capBits: referenceCap)
@@ -81,10 +81,10 @@ struct AnalyzeCommand: ParsableCommand {
             throw ValidationError("--accumulation wider applies to f16, bf16 and f32 storage; \(p) has no wider format: leave it out of --precisions")
         }
 
-        if let data {
-            (loaded.inputs, loaded.targets) = try DataFile.read(data)
-        }
-        guard let inputs = loaded.inputs, let targets = loaded.targets else {
+        // The data file's inputs are read on demand where it stores them (np.savez): a shard
+        // holds its own batches only.
+        let given = try data.map { try DataFile.open($0) }
+        guard let inputs = given?.inputs ?? loaded.inputs, let targets = given?.targets ?? loaded.targets else {
             throw ModelError(file: model, key: "data", message: "no batch: the model has no 'data'; give one with --data")
         }
         guard let samples = inputs.shape.first else {
