@@ -40,10 +40,11 @@ public enum ReportFigures {
         return out + "</svg>\n"
     }
 
-    /// Dataset mode: per precision, the share of batches in the bifurcation zone at P (g_P ≠ g_P′)
-    /// and over ℝ (g_R ≠ g_R′), 0–100%.
+    /// Dataset mode, two panels: per precision, the share of batches in the bifurcation zone at P
+    /// (g_P ≠ g_P′) and over ℝ (g_R ≠ g_R′), 0–100%; below, every batch's kink-caused and
+    /// rounding relative errors (log scale 10⁻¹⁸ … 10¹; zero at the bottom), one dot each.
     public static func datasetShares(_ summaries: [PrecisionSummary]) -> String {
-        let width = 120 + 110 * summaries.count, height = 300
+        let width = 120 + 110 * summaries.count, height = 620
         let top = 30.0, bottom = 240.0
         func y(_ share: Double) -> Double { bottom - share * (bottom - top) }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
@@ -64,7 +65,31 @@ public enum ReportFigures {
             out += "<text x=\"\(fmt(x0 + 35))\" y=\"\(fmt(bottom + 16))\" text-anchor=\"middle\">\(escape(s.precision.description))</text>\n"
         }
         out += "<rect x=\"90\" y=\"\(fmt(bottom + 30))\" width=\"10\" height=\"10\" fill=\"#ff7f0e\"/><text x=\"104\" y=\"\(fmt(bottom + 39))\">g_P ≠ g_P′ (the precision's bifurcation zone)</text>\n"
-        out += "<rect x=\"340\" y=\"\(fmt(bottom + 30))\" width=\"10\" height=\"10\" fill=\"#2ca02c\"/><text x=\"354\" y=\"\(fmt(bottom + 39))\">g_R ≠ g_R′ (over ℝ at P's point)</text>\n"
+        out += "<rect x=\"90\" y=\"\(fmt(bottom + 46))\" width=\"10\" height=\"10\" fill=\"#2ca02c\"/><text x=\"104\" y=\"\(fmt(bottom + 55))\">g_R ≠ g_R′ (over ℝ at P's point)</text>\n"
+
+        // The errors of every batch.
+        let top2 = 336.0, bottom2 = 556.0, lo = -18.0, hi = 1.0
+        func y2(_ v: Double?) -> Double {
+            guard let v, v > 0 else { return bottom2 }
+            let l = min(max(log10(v), lo), hi)
+            return bottom2 - (l - lo) / (hi - lo) * (bottom2 - top2)
+        }
+        out += "<text x=\"10\" y=\"\(fmt(top2 - 12))\" font-size=\"13\">Each batch's gradient error relative to the reference (0 at the bottom)</text>\n"
+        for e in stride(from: Int(lo), through: Int(hi), by: 3) {
+            let yy = y2(pow(10, Double(e)))
+            out += "<line x1=\"70\" x2=\"\(width - 10)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#ddd\"/><text x=\"10\" y=\"\(fmt(yy + 4))\">1e\(e)</text>\n"
+        }
+        for (i, s) in summaries.enumerated() {
+            let x0 = 90.0 + Double(i) * 110
+            for (b, r) in s.batches.enumerated() {
+                let jitter = Double(b % 8) * 3
+                out += "<circle cx=\"\(fmt(x0 + 8 + jitter))\" cy=\"\(fmt(y2(r.error.kink)))\" r=\"2.5\" fill=\"#d62728\" fill-opacity=\"0.6\"><title>batch \(b) kink-caused: \(r.error.kink.map { String(format: "%.3g", $0) } ?? "n/a")</title></circle>\n"
+                out += "<circle cx=\"\(fmt(x0 + 46 + jitter))\" cy=\"\(fmt(y2(r.error.rounding)))\" r=\"2.5\" fill=\"#1f77b4\" fill-opacity=\"0.6\"><title>batch \(b) rounding: \(r.error.rounding.map { String(format: "%.3g", $0) } ?? "n/a")</title></circle>\n"
+            }
+            out += "<text x=\"\(fmt(x0 + 35))\" y=\"\(fmt(bottom2 + 16))\" text-anchor=\"middle\">\(escape(s.precision.description))</text>\n"
+        }
+        out += "<circle cx=\"95\" cy=\"\(fmt(bottom2 + 35))\" r=\"4\" fill=\"#d62728\"/><text x=\"104\" y=\"\(fmt(bottom2 + 39))\">kink-caused ‖g_P − g_P|R‖/‖g_R‖</text>\n"
+        out += "<circle cx=\"95\" cy=\"\(fmt(bottom2 + 51))\" r=\"4\" fill=\"#1f77b4\"/><text x=\"104\" y=\"\(fmt(bottom2 + 55))\">rounding ‖g_P|R − g_R‖/‖g_R‖</text>\n"
         return out + "</svg>\n"
     }
 

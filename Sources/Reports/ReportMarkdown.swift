@@ -128,7 +128,7 @@ extension ReportMarkdown {
             out += "\(spread(s.kinkErrorSpread)) | \(spread(s.roundingErrorSpread)) |\n"
         }
         out += "\nBatches are numbered from 0 in data order. The bifurcation zone is where the gradient depends on the convention (Bertoin et al.); over ℝ, where the exact computation at P's point sits on a kink.\n\n"
-        out += "![Share of batches in the bifurcation zone](\(figure))\n\n"
+        out += "![Share of batches in the bifurcation zone, and every batch's kink-caused and rounding error](\(figure))\n\n"
         return out
     }
 }
