@@ -34,6 +34,14 @@ import Testing
                 let r = try BPCheckProcess.run(Self.common + ["--shard", "\(k)/\(n)", "--results", results.path, "--report", d.appendingPathComponent("s.md").path])
                 #expect(r.status == 0, "\(n) shards, shard \(k): \(r.stderr)")
             }
+            if n == 3 {
+                // Shard 1 killed while writing its last batch (4): the file gone, a temporary one
+                // left; rerun, it redoes that batch only.
+                try FileManager.default.removeItem(at: results.appendingPathComponent("batch-000004.json"))
+                try Data("{\"partial".utf8).write(to: results.appendingPathComponent(".batch-000004.json.4242.tmp"))
+                let rerun = try BPCheckProcess.run(Self.common + ["--shard", "1/3", "--results", results.path])
+                #expect(rerun.status == 0 && rerun.stdout.contains("1 batch analysed, 1 already done"), "\(rerun.stdout)\(rerun.stderr)")
+            }
             let merged = try BPCheckProcess.run(["merge", results.path, "--report", d.appendingPathComponent("m\(n).md").path])
             #expect(merged.status == 0, "\(merged.stderr)")
             #expect(try Self.report(d.appendingPathComponent("m\(n).json")) == expected, "\(n) shards")
@@ -77,6 +85,15 @@ import Testing
         #expect(try BPCheckProcess.run([Self.model, "--batch-size", "8", "--batches", "6", "--precisions", "f16,f32", "--shard", "1/2", "--results", b.path]).status == 0)
         let merged = try BPCheckProcess.run(["merge", a.path, b.path])
         #expect(merged.status == 2 && merged.stderr.contains("/b/batch-00000") && merged.stderr.contains("batch size (8 vs 16)"), "\(merged.stderr)")
+        // Other weights (the same file name, one byte changed): refused naming the weights file.
+        let copy = d.appendingPathComponent("model")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.model).deletingLastPathComponent(), to: copy)
+        let weights = copy.appendingPathComponent("weights.safetensors")
+        var bytes = [UInt8](try Data(contentsOf: weights))
+        bytes[bytes.count - 1] ^= 1  // the last weight's lowest bit
+        try Data(bytes).write(to: weights)
+        let otherWeights = try BPCheckProcess.run([copy.appendingPathComponent("model.json").path] + Array(Self.common.dropFirst()) + ["--shard", "0/2", "--results", a.path])
+        #expect(otherWeights.status == 2 && otherWeights.stderr.contains("is a result of another run: files' SHA-256 (weights.safetensors)"), "\(otherWeights.stderr)")
         // A batch result that is not one.
         try Data("not json".utf8).write(to: a.appendingPathComponent("batch-000009.json"))
         let broken = try BPCheckProcess.run(["merge", a.path])
