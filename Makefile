@@ -3,6 +3,7 @@
 #   make example   build bpcheck and analyse a bundled example: reports/digits-cnn.md (+ .json, .svg)
 #   make test      build and run every test (installs MPFR/GMP when missing)
 #   make dataset-report  dataset reports of lenet5-init (8 batches of 16, 4 shards) and mnist-cnn-pretrained (8 of 4, 2 shards)
+#   make test-python  the Python package (python/) in a fresh .venv-python with torch, under pytest
 #   make test-slurm   a real one-node Slurm (Debian's slurm-wlm): sharded job array, merge, cancel and resume
 #   make test-pytorch  run the README's "From PyTorch" commands verbatim (torch wheel in .venv-readme)
 #   make reports   regenerate reports/ for every bundled example (lenet5-init takes ~3 minutes)
@@ -18,7 +19,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test test-pytorch test-slurm dataset-report bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
+.PHONY: deps example test test-pytorch test-slurm test-python dataset-report bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -56,6 +57,13 @@ dataset-report: deps
 	rm -rf .build-dataset/mnist-cnn-pretrained
 	for k in 0 1; do $(BPCHECK) examples/mnist-cnn-pretrained/mnist-cnn-pretrained.onnx --data examples/mnist-cnn-pretrained/data.npz --batch-size 4 --shard $$k/2 --results .build-dataset/mnist-cnn-pretrained || exit $$?; done
 	$(BPCHECK) merge .build-dataset/mnist-cnn-pretrained --report reports/mnist-cnn-pretrained-dataset.md
+
+test-python: deps
+	$(SWIFT) build -c release --product bpcheck
+	rm -rf .venv-python
+	python3 -m venv .venv-python
+	.venv-python/bin/pip install -q "$(TORCH_WHEEL)" numpy onnx==1.23.2 pytest ./python
+	BPCHECK=$(BPCHECK) .venv-python/bin/python -m pytest -q python/tests
 
 test-slurm:
 	$(SWIFT) build -c release --product bpcheck
