@@ -121,8 +121,12 @@ public struct BatchResultFile: Codable, Equatable, Sendable {
         let url = Self.url(directory, batch: batch)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         try Self.encoder().encode(self).write(to: temporary)
-        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-        try FileManager.default.moveItem(at: temporary, to: url)
+        // rename(2) replaces the name atomically: readers see the old file or the new one.
+        guard rename(temporary.path, url.path) == 0 else {
+            let code = errno
+            try? FileManager.default.removeItem(at: temporary)
+            throw BatchResultError(file: url.path, message: "cannot be written (\(String(cString: strerror(code))))")
+        }
         return url
     }
 
