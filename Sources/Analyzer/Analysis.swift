@@ -151,27 +151,25 @@ public struct Analysis: Sendable {
 
     /// The point analysed at `p`: every value rounded to `p` (parameters, inputs, real targets).
     func roundedFeed(_ p: PrecisionName, _ feed: Feed) -> Feed {
-        struct Round: ArithmeticVisitor {
-            let feed: Feed
-            func visit<A: ScalarArithmetic>(_ a: A) -> Feed {
-                var out = feed
-                for (k, v) in feed.values { out.values[k] = a.doubles(a.makeStorage(v)) }
-                return out
-            }
-        }
-        return try! p.withArithmetic(Round(feed: feed))  // Round never throws
+        let round = Self.rounding(p)
+        var out = feed
+        for (k, v) in feed.values { out.values[k] = round(v) }
+        return out
     }
 
     /// `built` with its attributes rounded to `p`, each once from its value (`Graph.roundingAttributes`).
     func roundedAttributes(_ p: PrecisionName, _ built: ModelGraph) -> ModelGraph {
+        let round = Self.rounding(p)
+        let g = built.graph.roundingAttributes { round([$0])[0] }
+        return ModelGraph(graph: g, input: built.input, parameters: built.parameters, output: built.output, loss: built.loss, targets: built.targets)
+    }
+
+    /// Values rounded to `p`, each once (through `p`'s own arithmetic).
+    static func rounding(_ p: PrecisionName) -> @Sendable ([Double]) -> [Double] {
         struct Round: ArithmeticVisitor {
-            let built: ModelGraph
-            func visit<A: ScalarArithmetic>(_ a: A) -> ModelGraph {
-                let g = built.graph.roundingAttributes { v in a.doubles(a.makeStorage([v]))[0] }
-                return ModelGraph(graph: g, input: built.input, parameters: built.parameters, output: built.output, loss: built.loss, targets: built.targets)
-            }
+            func visit<A: ScalarArithmetic>(_ a: A) -> @Sendable ([Double]) -> [Double] { { a.doubles(a.makeStorage($0)) } }
         }
-        return try! p.withArithmetic(Round(built: built))  // Round never throws
+        return try! p.withArithmetic(Round())  // Round never throws
     }
 
     /// Whether two points are the same bits (f32 weights give f32 and f64 one point, one R).

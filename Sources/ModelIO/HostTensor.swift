@@ -143,11 +143,7 @@ public struct HostTensor: Equatable, Sendable {
     /// Samples `range` along the first axis (a minibatch of a dataset).
     /// - Throws: `HostTensorError` when the tensor has no first axis or `range` leaves it.
     public func samples(_ range: Range<Int>) throws -> HostTensor {
-        guard !shape.isEmpty, range.lowerBound >= 0, range.upperBound <= shape[0] else {
-            throw HostTensorError(message: "samples \(range.lowerBound)..<\(range.upperBound) of a tensor of shape \(shape)")
-        }
-        let row = shape.dropFirst().reduce(1, *) * dtype.byteSize
-        return try HostTensor(dtype: dtype, shape: [range.count] + shape.dropFirst(), bytes: Array(bytes[(range.lowerBound * row)..<(range.upperBound * row)]))
+        try HostTensor(dtype: dtype, shape: [range.count] + shape.dropFirst(), bytes: Array(bytes[try byteRange(range)]))
     }
 
     private func word(_ i: Int) -> UInt64 {

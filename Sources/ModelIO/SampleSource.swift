@@ -13,6 +13,18 @@ public protocol SampleSource: Sendable {
 
 extension HostTensor: SampleSource {}
 
+extension SampleSource {
+    /// Where samples `range` lie in the C-order bytes of this shape; an error naming the range
+    /// when it is outside the samples.
+    func byteRange(_ range: Range<Int>) throws -> Range<Int> {
+        guard !shape.isEmpty, range.lowerBound >= 0, range.upperBound <= shape[0] else {
+            throw HostTensorError(message: "samples \(range.lowerBound)..<\(range.upperBound) of a tensor of shape \(shape)")
+        }
+        let row = shape.dropFirst().reduce(1, *) * dtype.byteSize
+        return (range.lowerBound * row)..<(range.upperBound * row)
+    }
+}
+
 /// An `.npy` array inside a file (a whole `.npy`, or a stored member of an `.npz`), memory
 /// mapped: `samples(_:)` copies the bytes of the samples asked for, and only their pages are
 /// read from disk.
@@ -41,12 +53,8 @@ public struct MappedArray: SampleSource, @unchecked Sendable {
     }
 
     public func samples(_ range: Range<Int>) throws -> HostTensor {
-        guard range.lowerBound >= 0, range.upperBound <= shape[0] else {
-            throw HostTensorError(message: "samples \(range.lowerBound)..<\(range.upperBound) of a tensor of shape \(shape)")
-        }
-        let row = shape.dropFirst().reduce(1, *) * dtype.byteSize
-        let lo = data.startIndex + offset + range.lowerBound * row, hi = data.startIndex + offset + range.upperBound * row
-        return try HostTensor(dtype: dtype, shape: [range.count] + shape.dropFirst(), bytes: [UInt8](data[lo..<hi]))
+        let bytes = try byteRange(range), base = data.startIndex + offset
+        return try HostTensor(dtype: dtype, shape: [range.count] + shape.dropFirst(), bytes: [UInt8](data[(base + bytes.lowerBound)..<(base + bytes.upperBound)]))
     }
 }
 

@@ -46,8 +46,6 @@ public enum ReportBundle {
         if let dataFile { hashes.append((dataFile, try SHA256.hex(contentsOf: URL(fileURLWithPath: dataFile)))) }
         return hashes
     }
-
-    static func bytes(_ url: URL) throws -> [UInt8] { [UInt8](try Data(contentsOf: url)) }
 }
 
 /// Saved gradients (`bpcheck --save-gradients DIR`): `DIR/<precision>/<name>.safetensors` for

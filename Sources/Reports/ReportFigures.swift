@@ -8,23 +8,33 @@ public enum ReportFigures {
     }
     static func fmt(_ x: Double) -> String { String(format: "%.1f", x) }
 
-    /// Grouped bars, log scale 10⁻¹⁸ … 10¹: the kink-caused and the rounding relative error of
-    /// each precision (the worst batch).
-    public static func errorDecomposition(_ summaries: [PrecisionSummary]) -> String {
-        let width = 120 + 110 * summaries.count, height = 320
-        let top = 30.0, bottom = 260.0, lo = -18.0, hi = 1.0
-        func y(_ v: Double?) -> Double {
+    /// A log-scale error axis 10⁻¹⁸ … 10¹ between `top` and `bottom` (0 and values below the
+    /// range at the bottom): the position of a value, and the grid lines with their labels.
+    static func errorAxis(top: Double, bottom: Double, width: Int) -> (y: (Double?) -> Double, grid: String) {
+        let lo = -18.0, hi = 1.0
+        let y = { (v: Double?) -> Double in
             guard let v, v > 0 else { return bottom }
             let l = min(max(log10(v), lo), hi)
             return bottom - (l - lo) / (hi - lo) * (bottom - top)
         }
+        var grid = ""
+        for e in stride(from: Int(lo), through: Int(hi), by: 3) {
+            let yy = y(pow(10, Double(e)))
+            grid += "<line x1=\"70\" x2=\"\(width - 10)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#ddd\"/><text x=\"10\" y=\"\(fmt(yy + 4))\">1e\(e)</text>\n"
+        }
+        return (y, grid)
+    }
+
+    /// Grouped bars, log scale 10⁻¹⁸ … 10¹: the kink-caused and the rounding relative error of
+    /// each precision (the worst batch).
+    public static func errorDecomposition(_ summaries: [PrecisionSummary]) -> String {
+        let width = 120 + 110 * summaries.count, height = 320
+        let bottom = 260.0
+        let (y, grid) = errorAxis(top: 30, bottom: bottom, width: width)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         out += "<text x=\"10\" y=\"18\" font-size=\"13\">Gradient error relative to the reference: kink-caused vs rounding</text>\n"
-        for e in stride(from: Int(lo), through: Int(hi), by: 3) {
-            let yy = y(pow(10, Double(e)))
-            out += "<line x1=\"70\" x2=\"\(width - 10)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#ddd\"/><text x=\"10\" y=\"\(fmt(yy + 4))\">1e\(e)</text>\n"
-        }
+        out += grid
         for (i, s) in summaries.enumerated() {
             let x0 = 90.0 + Double(i) * 110
             let e = s.worst.error
@@ -68,17 +78,10 @@ public enum ReportFigures {
         out += "<rect x=\"90\" y=\"\(fmt(bottom + 46))\" width=\"10\" height=\"10\" fill=\"#2ca02c\"/><text x=\"104\" y=\"\(fmt(bottom + 55))\">g_R ≠ g_R′ (over ℝ at P's point)</text>\n"
 
         // The errors of every batch.
-        let top2 = 336.0, bottom2 = 556.0, lo = -18.0, hi = 1.0
-        func y2(_ v: Double?) -> Double {
-            guard let v, v > 0 else { return bottom2 }
-            let l = min(max(log10(v), lo), hi)
-            return bottom2 - (l - lo) / (hi - lo) * (bottom2 - top2)
-        }
+        let top2 = 336.0, bottom2 = 556.0
+        let (y2, grid) = errorAxis(top: top2, bottom: bottom2, width: width)
         out += "<text x=\"10\" y=\"\(fmt(top2 - 12))\" font-size=\"13\">Each batch's gradient error relative to the reference (0 at the bottom)</text>\n"
-        for e in stride(from: Int(lo), through: Int(hi), by: 3) {
-            let yy = y2(pow(10, Double(e)))
-            out += "<line x1=\"70\" x2=\"\(width - 10)\" y1=\"\(fmt(yy))\" y2=\"\(fmt(yy))\" stroke=\"#ddd\"/><text x=\"10\" y=\"\(fmt(yy + 4))\">1e\(e)</text>\n"
-        }
+        out += grid
         for (i, s) in summaries.enumerated() {
             let x0 = 90.0 + Double(i) * 110
             for (b, r) in s.batches.enumerated() {

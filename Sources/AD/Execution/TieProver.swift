@@ -56,8 +56,7 @@ public final class TieProver<A: ScalarArithmetic> {
         guard na.op == nb.op, !na.op.isLeaf, let primitive = na.op.primitive,
               na.inputs.count == nb.inputs.count,
               zip(na.inputs, nb.inputs).allSatisfy({ graph.nodes[$0].shape == graph.nodes[$1].shape }) else { return false }
-        let context = SameComputation(shapes: na.inputs.map { graph.nodes[$0].shape }, output: na.shape,
-                                      records: (decisions[a], decisions[b]), sameOperands: zip(na.inputs, nb.inputs).map { $0 == $1 })
+        let context = SameComputation(shapes: na.inputs.map { graph.nodes[$0].shape }, output: na.shape, records: (decisions[a], decisions[b]))
         guard let pairs = primitive.sameComputation(i, j, context) else { return false }
         for (k, e1, e2) in pairs where !equal(na.inputs[k], e1, nb.inputs[k], e2) { return false }
         return true
@@ -65,13 +64,11 @@ public final class TieProver<A: ScalarArithmetic> {
 }
 
 /// What `Primitive.sameComputation` is given: the operands' shapes (equal for the two nodes
-/// compared), the output's, each node's decision record (nonsmooth primitives), and for each
-/// operand whether both nodes read the same node there (a shared weight).
+/// compared), the output's, and each node's decision record (nonsmooth primitives).
 public struct SameComputation {
     public let shapes: [[Int]]
     public let output: [Int]
     public let records: (DecisionRecord?, DecisionRecord?)
-    public let sameOperands: [Bool]
 
     /// Both records as `R`, nil unless both are of that kind.
     public func records<R: SiteRecord>(_ type: R.Type) -> (R, R)? {

@@ -44,6 +44,13 @@ public struct Conv2DShape: Sendable, Equatable {
         return iy &* w &+ ix
     }
 
+    /// Pooling (`o == c`): the flat input index of window position `p` of pooled output `site`
+    /// (flat over `[N, C, oh, ow]`), nil where the window lies on padding.
+    public func poolInput(_ site: Int, _ p: Int) -> Int? {
+        let ox = site % ow, oy = (site / ow) % oh, plane = site / (ow * oh)
+        return windowOffset(oy, ox, p).map { plane * h * w + $0 }
+    }
+
     @inlinable static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
     @inlinable static func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
 }

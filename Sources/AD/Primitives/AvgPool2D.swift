@@ -45,14 +45,9 @@ extension AvgPool2D {
     /// Windows with padding at the same positions (so the same divisor): their entries, in order.
     public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
         let g = window.geometry(c.shapes[0])
-        func entries(_ site: Int) -> [Int?] {
-            let ox = site % g.ow, oy = (site / g.ow) % g.oh, plane = site / (g.ow * g.oh)
-            return (0..<(g.kh * g.kw)).map { p in g.windowOffset(oy, ox, p).map { plane * g.h * g.w + $0 } }
-        }
-        let u = entries(i), v = entries(j)
         var pairs: [(Int, Int, Int)] = []
-        for (a, b) in zip(u, v) {
-            switch (a, b) {
+        for p in 0..<(g.kh * g.kw) {
+            switch (g.poolInput(i, p), g.poolInput(j, p)) {
             case (nil, nil): continue
             case let (a?, b?): pairs.append((0, a, b))
             default: return nil

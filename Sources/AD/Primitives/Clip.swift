@@ -8,7 +8,7 @@
 /// (`hardtanh_backward`), `torch.clamp` passes the whole gradient (`clamp_backward`: where
 /// `min ≤ x ≤ max`). The default is 0, the modules most exported `Clip`s come from
 /// (MobileNets' ReLU6); `--clip-prime 1` is `torch.clamp`'s.
-public struct Clip: PiecewiseUnaryPrimitive {
+public struct Clip: ClampPrimitive {
     /// The lower bound, −∞ when absent.
     public var min: Double
     /// The upper bound, +∞ when absent.
@@ -29,8 +29,8 @@ public struct Clip: PiecewiseUnaryPrimitive {
         (min.isFinite ? [("min", .number(min))] : []) + (max.isFinite ? [("max", .number(max))] : [])
     }
     public var op: Op { .clip(min: min, max: max) }
-    public var kind: PiecewiseKernels.Kind { .hardtanh(min: min, max: max) }
-    public var pieceNames: [String] { PieceCodes.boundsNames }
+    public var lower: Double { min }
+    public var upper: Double { max }
 
     public func outputShape(_ s: ShapeCheck) throws -> [Int] {
         try s.arity(1...1, "input")
@@ -45,17 +45,6 @@ public struct Clip: PiecewiseUnaryPrimitive {
         key: "clip_prime_at_bounds", flag: "clip-prime", label: "clip'(bound)=", domain: .range(0...1), pytorch: .number(0),
         source: "PyTorch hardtanh_backward (nn.ReLU6, nn.Hardtanh export as Clip): 0 where x ≤ min or x ≥ max; torch.clamp's clamp_backward passes 1",
         flip: .complement, doc: "clip' (ONNX Clip) at its bounds, in [0, 1] (default 0 as nn.ReLU6/nn.Hardtanh; torch.clamp's is 1).")
-    public static var choices: [ConventionChoice] { [atBound] }
-
-    public func derivatives(_ c: DerivativeConvention) -> [Double] {
-        let d = c.derivative(Self.atBound)
-        return [0, d, 1, d, 0]
-    }
-
-    /// The distance from the nearer bound.
-    public func kinkDistances(_ inputs: [[Double]], shapes: [[Int]]) -> [Double] {
-        inputs[0].map { Swift.min(Swift.abs($0 - min), Swift.abs($0 - max)) }
-    }
 }
 
 extension Clip {

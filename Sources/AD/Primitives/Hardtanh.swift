@@ -4,7 +4,7 @@
 /// Convention `hardtanh_prime_at_bounds` (shared with relu6): PyTorch's is 0
 /// (`hardtanh_backward` passes nothing where `x ≤ min` or `x ≥ max`). Note that ONNX `Clip`
 /// is PyTorch's `clamp`, which passes the gradient *at* its bounds: another primitive.
-public struct Hardtanh: PiecewiseUnaryPrimitive {
+public struct Hardtanh: ClampPrimitive {
     public var min: Double
     public var max: Double
 
@@ -19,8 +19,8 @@ public struct Hardtanh: PiecewiseUnaryPrimitive {
     }
     public var attributes: [(key: String, value: AttributeValue)] { [("min", .number(min)), ("max", .number(max))] }
     public var op: Op { .hardtanh(min: min, max: max) }
-    public var kind: PiecewiseKernels.Kind { .hardtanh(min: min, max: max) }
-    public var pieceNames: [String] { PieceCodes.boundsNames }
+    public var lower: Double { min }
+    public var upper: Double { max }
 
     public func outputShape(_ s: ShapeCheck) throws -> [Int] {
         try s.arity(1...1, "input")
@@ -35,17 +35,6 @@ public struct Hardtanh: PiecewiseUnaryPrimitive {
         key: "hardtanh_prime_at_bounds", flag: "hardtanh-prime", label: "hardtanh'(bound)=", domain: .range(0...1), pytorch: .number(0),
         source: "PyTorch hardtanh_backward: 0 where x ≤ min or x ≥ max", flip: .complement,
         doc: "hardtanh'/relu6' at the bounds, in [0, 1].")
-    public static var choices: [ConventionChoice] { [atBound] }
-
-    public func derivatives(_ c: DerivativeConvention) -> [Double] {
-        let d = c.derivative(Self.atBound)
-        return [0, d, 1, d, 0]
-    }
-
-    /// The distance from the nearer bound.
-    public func kinkDistances(_ inputs: [[Double]], shapes: [[Int]]) -> [Double] {
-        inputs[0].map { Swift.min(Swift.abs($0 - min), Swift.abs($0 - max)) }
-    }
 }
 
 extension Hardtanh {

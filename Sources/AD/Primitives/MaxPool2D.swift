@@ -76,11 +76,7 @@ extension MaxPool2D {
     public func sameComputation(_ i: Int, _ j: Int, _ c: SameComputation) -> [(Int, Int, Int)]? {
         guard let (r, s) = c.records(ArgmaxSets.self), r.isDecided(i), s.isDecided(j) else { return nil }
         let g = window.geometry(c.shapes[0])
-        func input(_ site: Int, _ p: Int) -> Int? {
-            let ox = site % g.ow, oy = (site / g.ow) % g.oh, plane = site / (g.ow * g.oh)
-            return g.windowOffset(oy, ox, p).map { plane * g.h * g.w + $0 }
-        }
-        guard let u = input(i, Int(r.first[i])), let v = input(j, Int(s.first[j])) else { return nil }
+        guard let u = g.poolInput(i, Int(r.first[i])), let v = g.poolInput(j, Int(s.first[j])) else { return nil }
         return [(0, u, v)]
     }
 }

@@ -47,3 +47,30 @@ extension PiecewiseUnaryPrimitive {
         return [(0, i, j)]
     }
 }
+
+/// The primitives that clamp to `[lower, upper]` (`hardtanh`, `relu6`, `clip`): codes 0…4
+/// (`PieceCodes.boundsNames`), the derivative at either bound one convention choice
+/// (`atBound`), the kink distance the distance from the nearer bound.
+public protocol ClampPrimitive: PiecewiseUnaryPrimitive {
+    /// The bounds (an absent one of `clip` infinite).
+    var lower: Double { get }
+    var upper: Double { get }
+    /// The choice of the derivative at either bound.
+    static var atBound: ConventionChoice { get }
+}
+
+extension ClampPrimitive {
+    public var kind: PiecewiseKernels.Kind { .hardtanh(min: lower, max: upper) }
+    public var pieceNames: [String] { PieceCodes.boundsNames }
+    public static var choices: [ConventionChoice] { [atBound] }
+
+    public func derivatives(_ c: DerivativeConvention) -> [Double] {
+        let d = c.derivative(Self.atBound)
+        return [0, d, 1, d, 0]
+    }
+
+    /// The distance from the nearer bound.
+    public func kinkDistances(_ inputs: [[Double]], shapes: [[Int]]) -> [Double] {
+        inputs[0].map { Swift.min(Swift.abs($0 - lower), Swift.abs($0 - upper)) }
+    }
+}

@@ -66,19 +66,9 @@ extension ONNXConverter {
 
     /// `t` (read with shape `from`, same rank as `to`, each axis 1 or equal) repeated to `to`.
     static func expand(_ t: HostTensor, from: [Int], to: [Int]) throws -> HostTensor {
-        let size = t.dtype.byteSize, count = to.reduce(1, *)
-        var out = [UInt8](repeating: 0, count: count * size)
-        for j in 0..<count {
-            var rest = j, source = 0, step = 1
-            for axis in (0..<to.count).reversed() {
-                let i = rest % to[axis]
-                rest /= to[axis]
-                if from[axis] != 1 { source += i * step }
-                step *= from[axis]
-            }
-            for b in 0..<size { out[j * size + b] = t.bytes[source * size + b] }
+        try gather(try HostTensor(dtype: t.dtype, shape: from, bytes: t.bytes), shape: to) { index in
+            zip(index, from).map { i, extent in extent == 1 ? 0 : i }
         }
-        return try HostTensor(dtype: t.dtype, shape: to, bytes: out)
     }
 
     /// `a ∘ b` of two constants with broadcasting, computed in float64 and stored in the wider
