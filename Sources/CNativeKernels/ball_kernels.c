@@ -1,0 +1,231 @@
+// Double-double balls (see ball_kernels.h for the contract).
+//
+// Notation: u = 2⁻⁵³, η = 2⁻¹⁰⁷⁴ (the smallest subnormal). TwoSum(a, b) = (s, e) with
+// s = RN(a + b) and s + e = a + b exactly (Knuth; any finite a, b without overflow).
+// TwoProduct(a, b) = (p, e) with p = RN(a·b), e = fma(a, b, −p) and p + e = a·b exactly unless
+// the product is within 2⁵³ of the underflow threshold, where e may be off by η/2: such
+// products add a slack of 2⁻¹⁰⁷⁰ to the radius.
+#include "ball_kernels.h"
+#include <math.h>
+
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+
+/// A value at least x + (every rounding error of the ≤ 16 round-to-nearest operations that
+/// computed x from exact nonnegative terms): RN(RN(x·(1 + 2⁻⁴⁶)) + 2⁻¹⁰⁷⁰). For normal x the
+/// relative slack 2⁻⁴⁶·(1 − u) exceeds 16u plus the absolute errors of any underflowed term
+/// (≤ 16·η/2 < x·2⁻⁵⁰); for subnormal x the added 2⁻¹⁰⁷⁰ = 16η covers them and is added exactly.
+static inline double up(double x) { return x * (1.0 + 0x1p-46) + 0x1p-1070; }
+
+static inline void two_sum(double a, double b, double *s, double *e) {
+    double x = a + b;
+    double bv = x - a;
+    double av = x - bv;
+    *s = x;
+    *e = (a - av) + (b - bv);
+}
+
+static const bp_ball unknown = {NAN, NAN, INFINITY};
+
+static inline int finite3(double a, double b, double c) { return isfinite(a) && isfinite(b) && isfinite(c); }
+
+/// Whether a nonzero product p of nonzero factors is small enough for its fma error term to be
+/// inexact (or p itself to have underflowed).
+static inline int tiny_product(double x, double y, double p) {
+    return x != 0 && y != 0 && fabs(p) < 0x1p-900;
+}
+
+/// (h, l, r) ← (h, l, r) + a·x: the body shared by every product kernel. See the header: the
+/// exact result is nh + nl + e1 + e2 + e3 + d + ρ + (terms of the radii), and every term but
+/// nh + nl goes into the radius.
+#define BALL_ACCUMULATE(NAME, DROP)                                                                 \
+    static inline void NAME(double *h,      double *l, double *r, const bp_ball *a,      \
+                                        const bp_ball *x) {                                     \
+        const double ah = a->hi, xh = x->hi, xl = x->lo;                                        \
+        const double p = ah * xh, e = fma(ah, xh, -p);                                          \
+        const double q = ah * xl, d = fma(ah, xl, -q);                                          \
+        double s, t, c1, e1, c2, e2, c3, e3, nh, nl;                                            \
+        two_sum(*h, p, &s, &t);                                                                 \
+        two_sum(e, q, &c1, &e1);                                                                \
+        two_sum(*l, c1, &c2, &e2);                                                              \
+        two_sum(t, c2, &c3, &e3);                                                               \
+        two_sum(s, c3, &nh, &nl);                                                               \
+        const int spread = x->rad != 0 || a->lo != 0 || a->rad != 0;                            \
+        const int slack = tiny_product(ah, xh, p) || tiny_product(ah, xl, q);                   \
+        double disc = fabs(d) + fabs(e1) + fabs(e2) + fabs(e3);                                 \
+        if (DROP) disc = 0;                                                                     \
+        if (spread || slack || disc != 0 || *r != 0) {                                          \
+            const double ax = fabs(xh) + fabs(xl) + x->rad;                                     \
+            const double extra = fabs(ah) * x->rad + (fabs(a->lo) + a->rad) * ax;               \
+            *r = up(((*r + extra) + disc) + (slack ? 0x1p-1070 : 0.0));                         \
+        }                                                                                       \
+        *h = nh;                                                                                \
+        *l = nl;                                                                                \
+    }
+
+BALL_ACCUMULATE(accumulate_fma, 0)
+// The same with the discarded parts dropped: a deliberately unsound enclosure, for the test
+// that shows the soundness checks catch one.
+BALL_ACCUMULATE(accumulate_dropping_discards, 1)
+
+static inline void settle(bp_ball *out, double h, double l, double r) {
+    if (finite3(h, l, r)) {
+        out->hi = h;
+        out->lo = l;
+        out->rad = r;
+    } else {
+        *out = unknown;
+    }
+}
+
+static inline int is_unknown(const bp_ball *a) { return !finite3(a->hi, a->lo, a->rad); }
+
+void bp_ball_mul_acc(bp_ball *r, const bp_ball *a, const bp_ball *b) {
+    if (is_unknown(r) || is_unknown(a) || is_unknown(b)) { *r = unknown; return; }
+    double h = r->hi, l = r->lo, rad = r->rad;
+    accumulate_fma(&h, &l, &rad, a, b);
+    settle(r, h, l, rad);
+}
+
+void bp_ball_mul_acc_unsound_for_testing(bp_ball *r, const bp_ball *a, const bp_ball *b) {
+    if (is_unknown(r) || is_unknown(a) || is_unknown(b)) { *r = unknown; return; }
+    double h = r->hi, l = r->lo, rad = r->rad;
+    accumulate_dropping_discards(&h, &l, &rad, a, b);
+    settle(r, h, l, rad);
+}
+
+void bp_ball_mul(bp_ball *r, const bp_ball *a, const bp_ball *b) {
+    bp_ball z = {0.0, 0.0, 0.0};
+    bp_ball_mul_acc(&z, a, b);
+    *r = z;
+}
+
+void bp_ball_add(bp_ball *r, const bp_ball *a, const bp_ball *b) {
+    if (is_unknown(a) || is_unknown(b)) { *r = unknown; return; }
+    double s, t, c1, e1, c2, e2, nh, nl;
+    two_sum(a->hi, b->hi, &s, &t);
+    two_sum(a->lo, b->lo, &c1, &e1);
+    two_sum(t, c1, &c2, &e2);
+    two_sum(s, c2, &nh, &nl);
+    double disc = fabs(e1) + fabs(e2);
+    double rad = 0;
+    if (a->rad != 0 || b->rad != 0 || disc != 0) rad = up((a->rad + b->rad) + disc);
+    settle(r, nh, nl, rad);
+}
+
+// The row kernels, compiled twice: for FMA hardware, and portably (fma from libm, which is
+// correctly rounded: the same bits).
+#define BALL_ROWS(SUFFIX, ATTR)                                                                 \
+    ATTR static void axpy_##SUFFIX(bp_ball *r, ptrdiff_t rs, const bp_ball *a, const bp_ball *x,\
+                                   ptrdiff_t xs, ptrdiff_t n) {                                 \
+        for (ptrdiff_t k = 0; k < n; k++) {                                                     \
+            bp_ball *rk = r + k * rs;                                                           \
+            const bp_ball *xk = x + k * xs;                                                     \
+            if (is_unknown(rk) || is_unknown(a) || is_unknown(xk)) { *rk = unknown; continue; } \
+            double h = rk->hi, l = rk->lo, rad = rk->rad;                                       \
+            accumulate_fma(&h, &l, &rad, a, xk);                                                \
+            settle(rk, h, l, rad);                                                              \
+        }                                                                                       \
+    }                                                                                           \
+    ATTR static void dot_##SUFFIX(bp_ball *r, const bp_ball *a, ptrdiff_t as, const bp_ball *b, \
+                                  ptrdiff_t bs, ptrdiff_t n) {                                  \
+        if (is_unknown(r)) return;                                                              \
+        double h = r->hi, l = r->lo, rad = r->rad;                                              \
+        for (ptrdiff_t k = 0; k < n; k++) {                                                     \
+            const bp_ball *ak = a + k * as, *bk = b + k * bs;                                   \
+            if (is_unknown(ak) || is_unknown(bk)) { *r = unknown; return; }                     \
+            accumulate_fma(&h, &l, &rad, ak, bk);                                               \
+        }                                                                                       \
+        settle(r, h, l, rad);                                                                   \
+    }
+
+BALL_ROWS(portable, )
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+BALL_ROWS(fma3, __attribute__((target("fma"))))
+static int has_fma = -1;
+static int fma_hardware(void) {
+    if (has_fma < 0) {
+        __builtin_cpu_init();
+        has_fma = __builtin_cpu_supports("fma") ? 1 : 0;
+    }
+    return has_fma;
+}
+#else
+static int fma_hardware(void) { return 0; }
+#endif
+
+int bp_ball_uses_fma_hardware(void) { return fma_hardware(); }
+
+void bp_ball_axpy(bp_ball *r, ptrdiff_t rs, const bp_ball *a, const bp_ball *x, ptrdiff_t xs, ptrdiff_t n) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (fma_hardware()) { axpy_fma3(r, rs, a, x, xs, n); return; }
+#endif
+    axpy_portable(r, rs, a, x, xs, n);
+}
+
+void bp_ball_dot(bp_ball *r, const bp_ball *a, ptrdiff_t as, const bp_ball *b, ptrdiff_t bs, ptrdiff_t n) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (fma_hardware()) { dot_fma3(r, a, as, b, bs, n); return; }
+#endif
+    dot_portable(r, a, as, b, bs, n);
+}
+
+/// The midpoint difference (a.hi + a.lo) − (b.hi + b.lo) as a ball of radius the discarded part.
+static inline void midpoint_difference(const bp_ball *a, const bp_ball *b, double *h, double *l, double *r) {
+    double s, t, c1, e1, c2, e2;
+    two_sum(a->hi, -b->hi, &s, &t);
+    two_sum(a->lo, -b->lo, &c1, &e1);
+    two_sum(t, c1, &c2, &e2);
+    two_sum(s, c2, h, l);
+    double disc = fabs(e1) + fabs(e2);
+    *r = disc == 0 ? 0 : up(disc);
+}
+
+static inline int sign_of(double h, double l, double r) {
+    if (isnan(h) || isnan(l) || isnan(r)) return 2;
+    if (r == 0) {
+        if (h == 0) return 0;
+        return h > 0 ? 1 : -1;
+    }
+    if (!finite3(h, l, r)) return 2;
+    // |h + l| ≥ |h| − |l| > up(r + |l|) − |l| ≥ r.
+    if (fabs(h) > up(r + fabs(l))) return h > 0 ? 1 : -1;
+    return 2;
+}
+
+int bp_ball_sign(const bp_ball *a) {
+    if (a->rad == 0 && a->lo == 0 && isinf(a->hi)) return a->hi > 0 ? 1 : -1;
+    return sign_of(a->hi, a->lo, a->rad);
+}
+
+int bp_ball_compare(const bp_ball *a, const bp_ball *b) {
+    if (is_unknown(a) || is_unknown(b)) return 2;
+    double h, l, r;
+    midpoint_difference(a, b, &h, &l, &r);
+    if (a->rad != 0 || b->rad != 0 || r != 0) r = up((a->rad + b->rad) + r);
+    return sign_of(h, l, r);
+}
+
+int bp_ball_disjoint(const bp_ball *a, const bp_ball *b) {
+    int s = bp_ball_compare(a, b);
+    return s == 1 || s == -1;
+}
+
+int bp_ball_encloses(const bp_ball *a, const bp_ball *b) {
+    if (is_unknown(a) || is_unknown(b)) return 0;
+    double h, l, r;
+    midpoint_difference(b, a, &h, &l, &r);
+    // |mid b − mid a| ≤ |h| + |l| + r; [b] ⊆ [a] when that plus b's radius is at most a's.
+    double distance = fabs(h) + fabs(l) + r;
+    if (distance == 0 && b->rad <= a->rad) return 1;
+    return up(up(distance) + b->rad) <= a->rad;
+}
+
+double bp_ball_midpoint_difference(const bp_ball *a, const bp_ball *b) {
+    double h, l, r;
+    midpoint_difference(a, b, &h, &l, &r);
+    return h;
+}
