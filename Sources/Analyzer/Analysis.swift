@@ -98,18 +98,18 @@ public struct Analysis: Sendable {
         var tasks: [TaskGraph.Task] = []
         for i in distinct.indices {
             tasks.append(TaskGraph.Task(dependencies: []) { _ in
-                UncheckedBox(try ReferenceRun.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
+                UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
             })
         }
         for i in distinct.indices {
             tasks.append(TaskGraph.Task(dependencies: [i]) { inputs in
-                let decided = (inputs[0] as! UncheckedBox<ReferenceRun>).value
+                let decided = (inputs[0] as! UncheckedBox<LadderedReference>).value
                 return UncheckedBox(try decided.differentiated(options: options, conventions: conventions, wrt: ids))
             })
         }
         for j in names.indices {
             tasks.append(TaskGraph.Task(dependencies: [distinct.count + pointIndex[j]]) { inputs in
-                try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<ReferenceRun>).value)
+                try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
             })
         }
         let outputs = try TaskGraph(tasks).run(threads: threads)
@@ -139,11 +139,15 @@ public struct Analysis: Sendable {
     }
 
     /// `point` is P's rounded point, `reference` R at that point.
-    func analyze(_ p: PrecisionName, _ built: ModelGraph, _ point: Feed, _ reference: ReferenceRun) throws -> PrecisionResult {
+    func analyze(_ p: PrecisionName, _ built: ModelGraph, _ point: Feed, _ reference: LadderedReference) throws -> PrecisionResult {
         struct Run: ArithmeticVisitor {
-            let analysis: Analysis, built: ModelGraph, point: Feed, reference: ReferenceRun
+            let analysis: Analysis, built: ModelGraph, point: Feed, reference: LadderedReference
             func visit<A: ScalarArithmetic>(_ a: A) throws -> PrecisionResult {
-                try PrecisionAnalysis(analysis, a, built, point).run(reference)
+                let run = PrecisionAnalysis(analysis, a, built, point)
+                switch reference {
+                case .doubleDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
+                case .mpfr(let r): return try run.run(r, arithmetic: reference.arithmetic)
+                }
             }
         }
         return try p.withArithmetic(Run(analysis: self, built: built, point: point, reference: reference))
@@ -196,7 +200,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     }
 
     /// `feed` is already P's rounded point; `reference` is R there.
-    func run<E: EnclosingArithmetic>(_ reference: CertifiedReference<E>) throws -> PrecisionResult {
+    func run<E: EnclosingArithmetic>(_ reference: CertifiedReference<E>, arithmetic referenceArithmetic: String) throws -> PrecisionResult {
         let a = arithmetic
         let graph = built.graph
         let point = feed
@@ -273,7 +277,8 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
             kinkDistances: kinkDistances(p), gradients: analysis.keepsGradients ? gradients : [:],
             referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits,
-            referenceGradientWidth: reference.gradientWidth.isNaN ? nil : reference.gradientWidth)
+            referenceGradientWidth: reference.gradientWidth.isNaN ? nil : reference.gradientWidth,
+            referenceArithmetic: referenceArithmetic)
     }
 
     /// The histogram of distances to the nearest kink at P, in epsilons of P (each nonsmooth

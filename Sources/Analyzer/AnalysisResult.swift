@@ -139,6 +139,10 @@ public struct PrecisionResult: Sendable, Codable, Equatable {
     /// at most `2⁻¹⁰⁰` unless the reference's cap was reached first; nil where not measured (no
     /// gradient, or NaN in it).
     public let referenceGradientWidth: Double?
+    /// The arithmetic R ran in here, forward and backward: "double-double" (balls) or "mpfr"
+    /// (intervals; `referenceEscalations` starts with 106 when double-double balls were tried
+    /// first). Results written before double-double balls decode as "mpfr".
+    public let referenceArithmetic: String
 
     /// The kink-caused relative error (0 when ‖g_R‖ = 0 and nothing differs).
     public var kinkCausedError: Double { error.kink ?? (error.absoluteKink == 0 ? 0 : .infinity) }
@@ -170,7 +174,7 @@ extension PrecisionResult {
     enum CodingKeys: String, CodingKey {
         case precision, classifiedSites, counts, perLayer, samplesAffected, siteCount, bifurcation, referenceBifurcation
         case referenceBifurcationPerTensor, error, perTensor, flagged, flagRule, rangeEvents, kinkDistances
-        case referenceBits, referenceEscalations, referenceGradientBits, referenceGradientWidth
+        case referenceBits, referenceEscalations, referenceGradientBits, referenceGradientWidth, referenceArithmetic
     }
 
     public init(from decoder: any Decoder) throws {
@@ -195,6 +199,7 @@ extension PrecisionResult {
         referenceEscalations = try c.decode([Int].self, forKey: .referenceEscalations)
         referenceGradientBits = try c.decode(Int.self, forKey: .referenceGradientBits)
         referenceGradientWidth = try c.decodeIfPresent(Double.self, forKey: .referenceGradientWidth)
+        referenceArithmetic = try c.decodeIfPresent(String.self, forKey: .referenceArithmetic) ?? ReferenceFirstRung.mpfr.rawValue
     }
 
     /// Equal in everything encoded (gradients are not compared).
@@ -208,6 +213,7 @@ extension PrecisionResult {
             && l.referenceBits == r.referenceBits && l.referenceEscalations == r.referenceEscalations
             && l.referenceGradientBits == r.referenceGradientBits
             && l.referenceGradientWidth?.bitPattern == r.referenceGradientWidth?.bitPattern
+            && l.referenceArithmetic == r.referenceArithmetic
     }
 
     /// This result with only the first `n` classified sites of each class (in site order) — what

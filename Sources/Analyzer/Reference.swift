@@ -1,12 +1,24 @@
 import AD
 import Precision
 
+/// Where R's ladder starts.
+public enum ReferenceFirstRung: String, Sendable, Codable, Equatable, CaseIterable {
+    /// Double-double balls (`DoubleDoubleBallArithmetic`), then MPFR intervals from
+    /// `initialBits` where a site is undecided or a gradient enclosure too wide.
+    case doubleDouble = "double-double"
+    /// MPFR intervals only, from `initialBits` (the reference before double-double balls, kept
+    /// to compare against).
+    case mpfr
+}
+
 /// The certified reference R: the same computation at the same point in an enclosing arithmetic
-/// (`EnclosingArithmetic`; `Analysis.run()` uses MPFR intervals), every decision proven — by
-/// exactness (a point interval) or by an enclosure that excludes the kink. Where a decision is
-/// not proven, the precision doubles, up to a cap; beyond it the site stays `undecided`. R never
-/// guesses. These options are R's ladder in MPFR intervals (`arithmetic`).
+/// (`EnclosingArithmetic`), every decision proven — by exactness (a point) or by an enclosure
+/// that excludes the kink. R starts in double-double balls (`firstRung`); where a decision is
+/// not proven there, it runs in MPFR intervals from `initialBits`, doubling up to a cap; beyond
+/// it the site stays `undecided`. R never guesses. These options are R's ladder.
 public struct ReferenceOptions: Sendable, Equatable {
+    /// The first rung: double-double balls (default) or MPFR intervals.
+    public var firstRung: ReferenceFirstRung
     /// The first precision tried (bits).
     public var initialBits: Int
     /// The highest precision tried before a site is reported undecided.
@@ -20,7 +32,8 @@ public struct ReferenceOptions: Sendable, Equatable {
     /// reached is reported (`CertifiedReference.gradientWidth`) whether or not it met the bound.
     public var gradientBits: Int
 
-    public init(initialBits: Int = 256, capBits: Int = 4096, gradientBits: Int = 128) {
+    public init(initialBits: Int = 256, capBits: Int = 4096, gradientBits: Int = 128, firstRung: ReferenceFirstRung = .doubleDouble) {
+        self.firstRung = firstRung
         self.initialBits = initialBits
         self.capBits = max(capBits, initialBits)
         self.gradientBits = gradientBits
@@ -28,11 +41,12 @@ public struct ReferenceOptions: Sendable, Equatable {
 }
 
 extension ReferenceOptions {
-    /// The first rung of R's ladder: MPFR intervals of `initialBits` bits, doubling up to `capBits`.
+    /// The MPFR rungs of R's ladder: MPFR intervals of `initialBits` bits, doubling up to `capBits`.
     public var arithmetic: MPFRIntervalArithmetic { MPFRIntervalArithmetic(bits: initialBits, capBits: capBits) }
 }
 
-/// R in MPFR intervals: the reference `Analysis.run()` computes (`ReferenceOptions` give its ladder).
+/// R in MPFR intervals only (`ReferenceOptions` give its ladder): `LadderedReference`'s upper
+/// rungs, and the reference as it was before double-double balls.
 public typealias ReferenceRun = CertifiedReference<MPFRIntervalArithmetic>
 
 /// One reference run in the enclosing arithmetic `E`: the execution at the rung of `E`'s
@@ -53,8 +67,10 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
     /// width in an all-zero tensor, NaN when none was computed. `≤ 2⁻¹⁰⁰`
     /// (`Self.requiredGradientWidth`) unless the ladder's cap was reached first.
     public let gradientWidth: Double
-    /// The bound every backward pass is checked against.
-    public static var requiredGradientWidth: Double { 0x1p-100 }
+    /// The bound every backward pass is checked against: 2⁻⁸⁰ of a tensor's largest component,
+    /// 2²⁷ times below f64's unit roundoff, so that the errors of every precision analysed
+    /// (f64's are ≥ 2⁻⁵³ relative wherever they are not 0) are measured to seven digits or better.
+    public static var requiredGradientWidth: Double { 0x1p-80 }
     /// The point R ran at (kept to re-run the forward higher up the ladder for the backward).
     let feed: Feed
     /// `g_R` and `g_R′`: backprop in R under C and under C′, computed once per reference

@@ -13,10 +13,12 @@
 #pragma clang fp contract(off)
 #endif
 
-/// A value at least x + (every rounding error of the ≤ 16 round-to-nearest operations that
-/// computed x from exact nonnegative terms): RN(RN(x·(1 + 2⁻⁴⁶)) + 2⁻¹⁰⁷⁰). For normal x the
-/// relative slack 2⁻⁴⁶·(1 − u) exceeds 16u plus the absolute errors of any underflowed term
-/// (≤ 16·η/2 < x·2⁻⁵⁰); for subnormal x the added 2⁻¹⁰⁷⁰ = 16η covers them and is added exactly.
+/// A value at least the exact sum that x approximates, when x was computed from exact
+/// nonnegative terms by at most 32 round-to-nearest operations: RN(RN(x·(1 + 2⁻⁴⁶)) + 2⁻¹⁰⁷⁰).
+/// Those operations err by at most a factor (1 + u)³² ≤ 1 + 33u relatively, plus 32·η/2 = 2⁻¹⁰⁷⁰
+/// absolutely (terms that underflowed). For normal x, RN(x·(1 + 2⁻⁴⁶)) ≥ x·(1 + 127u) covers
+/// both (x·94u ≥ 2⁻¹⁰⁶⁹); for subnormal x the added 2⁻¹⁰⁷⁰ = 16η covers the absolute part and
+/// is added exactly.
 static inline double up(double x) { return x * (1.0 + 0x1p-46) + 0x1p-1070; }
 
 static inline void two_sum(double a, double b, double *s, double *e) {
@@ -37,28 +39,33 @@ static inline int tiny_product(double x, double y, double p) {
     return x != 0 && y != 0 && fabs(p) < 0x1p-900;
 }
 
-/// (h, l, r) ← (h, l, r) + a·x: the body shared by every product kernel. See the header: the
-/// exact result is nh + nl + e1 + e2 + e3 + d + ρ + (terms of the radii), and every term but
-/// nh + nl goes into the radius.
-#define BALL_ACCUMULATE(NAME, DROP)                                                                 \
-    static inline void NAME(double *h,      double *l, double *r, const bp_ball *a,      \
-                                        const bp_ball *x) {                                     \
-        const double ah = a->hi, xh = x->hi, xl = x->lo;                                        \
+/// (h, l, r) ← (h, l, r) + a·x: the body shared by every product kernel. With a = ah + al + α,
+/// x = xh + xl + ξ (|α| ≤ a.rad, |ξ| ≤ x.rad), a·x = ah·xh + ah·xl + al·xh + al·xl + ah·ξ +
+/// α·x + al·ξ. The first three products are split exactly (TwoProduct) and summed with the
+/// accumulator by TwoSums into nh + nl; the exact total is nh + nl + (every TwoSum's error
+/// e1…e4, the TwoProducts' low parts d, f that were not summed) + ρ + the radius terms, each of
+/// which the radius takes: |al·xl| ≤ |al|·|xl|, |ah·ξ| ≤ |ah|·x.rad, |α·x| ≤ a.rad·|x|,
+/// |al·ξ| ≤ |al|·x.rad.
+#define BALL_ACCUMULATE(NAME, DROP)                                                             \
+    static inline void NAME(double *h, double *l, double *r, const bp_ball *a, const bp_ball *x) { \
+        const double ah = a->hi, al = a->lo, xh = x->hi, xl = x->lo;                            \
         const double p = ah * xh, e = fma(ah, xh, -p);                                          \
         const double q = ah * xl, d = fma(ah, xl, -q);                                          \
-        double s, t, c1, e1, c2, e2, c3, e3, nh, nl;                                            \
+        const double g = al * xh, f = fma(al, xh, -g);                                          \
+        double s, t, c1, e1, c2, e2, c3, e3, c4, e4, nh, nl;                                    \
         two_sum(*h, p, &s, &t);                                                                 \
         two_sum(e, q, &c1, &e1);                                                                \
-        two_sum(*l, c1, &c2, &e2);                                                              \
-        two_sum(t, c2, &c3, &e3);                                                               \
-        two_sum(s, c3, &nh, &nl);                                                               \
-        const int spread = x->rad != 0 || a->lo != 0 || a->rad != 0;                            \
-        const int slack = tiny_product(ah, xh, p) || tiny_product(ah, xl, q);                   \
-        double disc = fabs(d) + fabs(e1) + fabs(e2) + fabs(e3);                                 \
+        two_sum(c1, g, &c2, &e2);                                                               \
+        two_sum(*l, c2, &c3, &e3);                                                              \
+        two_sum(t, c3, &c4, &e4);                                                               \
+        two_sum(s, c4, &nh, &nl);                                                               \
+        const int spread = x->rad != 0 || a->rad != 0 || (al != 0 && xl != 0);                 \
+        const int slack = tiny_product(ah, xh, p) || tiny_product(ah, xl, q) || tiny_product(al, xh, g); \
+        double disc = ((fabs(d) + fabs(f)) + (fabs(e1) + fabs(e2))) + (fabs(e3) + fabs(e4));     \
         if (DROP) disc = 0;                                                                     \
         if (spread || slack || disc != 0 || *r != 0) {                                          \
             const double ax = fabs(xh) + fabs(xl) + x->rad;                                     \
-            const double extra = fabs(ah) * x->rad + (fabs(a->lo) + a->rad) * ax;               \
+            const double extra = (fabs(ah) * x->rad + fabs(al) * (fabs(xl) + x->rad)) + a->rad * ax; \
             *r = up(((*r + extra) + disc) + (slack ? 0x1p-1070 : 0.0));                         \
         }                                                                                       \
         *h = nh;                                                                                \

@@ -155,9 +155,13 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
         return bp_ball_midpoint_difference(&point, a)
     }
     /// As MPFR intervals render: a point to 40 significant digits, a ball as its bounds to 20.
+    /// A zero point renders as 0 whatever its sign (there is one zero over ℝ, and MPFR's exact
+    /// cancellations are `[−0, +0]`, rendered 0).
     public func render(_ a: Ref) -> String {
-        Self.withInterval { i, t in
-            toInterval(t, a)
+        var v = a.pointee
+        if v.rad == 0 && v.hi == 0 { v = bp_ball(hi: 0, lo: 0, rad: 0) }
+        return Self.withInterval { i, t in
+            toInterval(t, &v)
             return i.render(t)
         }
     }

@@ -18,6 +18,8 @@ public struct RunManifest: Codable, Equatable, Sendable {
     public var referenceInitialBits: Int
     public var referenceCapBits: Int
     public var referenceGradientBits: Int
+    /// R's first rung; nil in files written before double-double balls (MPFR intervals only).
+    public var referenceFirstRung: ReferenceFirstRung?
     public var convention: DerivativeConvention
     public var alternative: DerivativeConvention
     public var arithmeticModel: ArithmeticModel
@@ -37,6 +39,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         referenceInitialBits = reference.initialBits
         referenceCapBits = reference.capBits
         referenceGradientBits = reference.gradientBits
+        referenceFirstRung = reference.firstRung
         self.convention = convention
         self.alternative = alternative
         self.arithmeticModel = arithmeticModel
@@ -47,7 +50,8 @@ public struct RunManifest: Codable, Equatable, Sendable {
     }
 
     public var reference: ReferenceOptions {
-        ReferenceOptions(initialBits: referenceInitialBits, capBits: referenceCapBits, gradientBits: referenceGradientBits)
+        ReferenceOptions(initialBits: referenceInitialBits, capBits: referenceCapBits, gradientBits: referenceGradientBits,
+                         firstRung: referenceFirstRung ?? .mpfr)
     }
     public var hashes: [(file: String, sha256: String)] { files.map { ($0.path, $0.sha256) } }
 

@@ -52,7 +52,8 @@ public enum ReportJSON {
                 .object([("flagged", .bool(b.flagged)), ("sites", sites { b.counts[$0] ?? 0 }),
                          ("bifurcation", .object([("changed", .bool(b.bifurcation.changed)), ("relative", num(b.bifurcation.relative))])),
                          ("reference_bifurcation", .object([("changed", .bool(b.referenceBifurcation.changed)), ("relative", num(b.referenceBifurcation.relative))])),
-                         ("error", .object(errors(b.error))), ("reference_bits", int(b.referenceBits)),
+                         ("error", .object(errors(b.error))), ("reference_arithmetic", .string(b.referenceArithmetic)),
+                         ("reference_bits", int(b.referenceBits)), ("reference_escalations", .array(b.referenceEscalations.map(int))),
                          ("reference_gradient_bits", int(b.referenceGradientBits)),
                          ("reference_gradient_width", num(b.referenceGradientWidth))])
             })

@@ -81,10 +81,7 @@ public enum ReportMarkdown {
         out += "bpcheck replays the network at each precision P on the point (θ_P, X_P) — parameters and inputs rounded to P — and compares every nonsmooth decision with a certified reference R computed in MPFR interval arithmetic at the same point, where a decision counts only when proven (by exactness, or by an enclosure excluding the kink). The gradient error splits as g_P − g_R = (g_P − g_P|R) + (g_P|R − g_R), where g_P|R is P's arithmetic forced onto R's decisions: the first term is caused by kinks, the second is ordinary rounding. Flag rule: \(context.flagRule).\n\n"
         out += "- Arithmetic model: \(context.arithmeticModel.description).\n"
         out += "- Convention C: \(context.convention). Alternative C′: \(context.alternative).\n"
-        let bits = Set(summaries.flatMap { $0.batches.map(\.referenceBits) }).sorted()
-        let escalated = summaries.flatMap { $0.batches.filter { !$0.referenceEscalations.isEmpty } }.count
-        let gradientBits = Set(summaries.flatMap { $0.batches.map(\.referenceGradientBits) }).sorted()
-        out += "- Reference: MPFR intervals from \(context.reference.initialBits) bits, cap \(context.reference.capBits); precisions used: \(bits.map(String.init).joined(separator: ", ")) bits; \(escalated) batch-precision pair(s) needed more than the initial precision. Backward passes (g_R, g_R′) in \(gradientBits.map(String.init).joined(separator: ", "))-bit intervals, \(Self.gradientWidthStatement(summaries.flatMap { $0.batches.map(\.referenceGradientWidth) })).\n\n"
+        out += "- Reference: " + Self.referenceStatement(summaries.flatMap(\.batches), context.reference) + "\n\n"
 
         out += "## Reproduce\n\n```sh\n\(context.command)\n```\n\n"
         out += "- \(context.bpcheckVersion); MPFR \(MPFRLibrary.mpfrVersion), GMP \(MPFRLibrary.gmpVersion).\n"
@@ -94,6 +91,26 @@ public enum ReportMarkdown {
 }
 
 extension ReportMarkdown {
+    /// The method line on R: its ladder, which rungs the batch-precision pairs needed, and the
+    /// backward passes' arithmetic and widths.
+    public static func referenceStatement(_ batches: [PrecisionResult], _ options: ReferenceOptions) -> String {
+        let dd = ReferenceFirstRung.doubleDouble.rawValue
+        let mpfr = batches.filter { $0.referenceArithmetic != dd }
+        let width = gradientWidthStatement(batches.map(\.referenceGradientWidth))
+        let mpfrBits = Set(mpfr.map(\.referenceBits)).sorted().map(String.init).joined(separator: ", ")
+        let mpfrGradientBits = Set(mpfr.map(\.referenceGradientBits)).sorted().map(String.init).joined(separator: ", ")
+        guard options.firstRung == .doubleDouble else {
+            let escalated = batches.filter { !$0.referenceEscalations.isEmpty }.count
+            return "MPFR intervals only, from \(options.initialBits) bits, cap \(options.capBits); precisions used: \(mpfrBits) bits; \(escalated) batch-precision pair(s) needed more than the initial precision. Backward passes (g_R, g_R′) in \(mpfrGradientBits)-bit intervals, \(width)."
+        }
+        var line = "double-double balls (106-bit midpoints, error-free transformations) first, MPFR intervals from \(options.initialBits) bits (cap \(options.capBits)) where a site is undecided there or a gradient enclosure too wide. "
+        line += "\(batches.count - mpfr.count) of \(batches.count) batch-precision pair(s) were decided and differentiated in double-double balls"
+        if !mpfr.isEmpty {
+            line += "; \(mpfr.count) needed MPFR intervals (precisions used: \(mpfrBits) bits; backward passes in \(mpfrGradientBits)-bit intervals)"
+        }
+        return line + ". Backward passes (g_R, g_R′): \(width)."
+    }
+
     /// What the reference's backward widths were, as measured after every backward pass: the
     /// bound met (with the widest relative enclosure), or how many batch-precision pairs missed
     /// it at the top of the ladder.
@@ -103,8 +120,8 @@ extension ReportMarkdown {
         guard let widest = measured.max() else { return "enclosure widths not measured (no finite gradient)" }
         let missed = measured.filter { $0 > bound }.count
         let w = String(format: "%.2g", widest)
-        if missed == 0 { return "each enclosure narrower than 2⁻¹⁰⁰ of its tensor's largest component (checked after every pass; widest \(w))" }
-        return "**enclosures wider than 2⁻¹⁰⁰ of their tensor's largest component in \(missed) batch-precision pair(s), at the top of the reference's ladder** (widest \(w)): g_R is less precise there than elsewhere; raise `--reference-cap`"
+        if missed == 0 { return "each enclosure narrower than 2⁻⁸⁰ of its tensor's largest component (checked after every pass; widest \(w))" }
+        return "**enclosures wider than 2⁻⁸⁰ of their tensor's largest component in \(missed) batch-precision pair(s), at the top of the reference's ladder** (widest \(w)): g_R is less precise there than elsewhere; raise `--reference-cap`"
     }
 }
 

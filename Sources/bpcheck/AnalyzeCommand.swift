@@ -27,8 +27,8 @@ struct AnalyzeCommand: ParsableCommand {
     var batches: Int?
     @Option(help: "Precisions to analyse, comma-separated: f16, bf16, f32, f64, mpfr:N.")
     var precisions = PrecisionList(argument: "f16,bf16,f32,f64")
-    @Option(help: "The reference's starting precision, mpfr:N.")
-    var reference = ReferenceStart(argument: "mpfr:256")
+    @Option(help: "Where the reference starts: double-double (balls, then MPFR intervals from 256 bits where needed) or mpfr:N (MPFR intervals only, from N bits).")
+    var reference = ReferenceStart(argument: "double-double")
     @Option(help: "The reference's highest precision in bits; sites still unproven there are reported undecided.")
     var referenceCap: Int = 4096
     @Option(help: "Derivative convention C: pytorch or alternative (C′ is C flipped).")
@@ -58,7 +58,7 @@ struct AnalyzeCommand: ParsableCommand {
         _ = try precisions.parsed.get()
         _ = try accumulation.parsed.get()
         _ = try failOn?.parsed.get()
-        let bits = try reference.parsed.get()
+        let bits = try reference.parsed.get().bits
         guard referenceCap >= bits else { throw ValidationError("--reference-cap \(referenceCap) is below the reference's \(bits) bits") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         _ = try conventions()
@@ -72,8 +72,8 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         let loaded = try ModelLoading.load(model, loss: loss)
         let names = try precisions.parsed.get()
-        let bits = try reference.parsed.get()
-        let options = ReferenceOptions(initialBits: bits, capBits: referenceCap)
+        let start = try reference.parsed.get()
+        let options = ReferenceOptions(initialBits: start.bits, capBits: referenceCap, firstRung: start.rung)
         let (c, alternative) = try conventions()
         let accumulationKind = try accumulation.parsed.get()
         let flagRule = try failOn?.parsed.get() ?? .kinkExceedsRounding

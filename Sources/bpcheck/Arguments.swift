@@ -55,14 +55,16 @@ enum FailOnParser: OptionParser {
     }
 }
 
-/// `--reference mpfr:N`: the reference's starting precision (its bits).
+/// `--reference double-double|mpfr:N`: where the reference's ladder starts — double-double
+/// balls, then MPFR intervals from 256 bits (the default), or MPFR intervals only, from N bits.
 typealias ReferenceStart = Checked<ReferenceStartParser>
 enum ReferenceStartParser: OptionParser {
-    static func parse(_ argument: String) throws -> Int {
-        guard case .mpfr(let bits) = try PrecisionName(parsing: argument) else {
-            throw ValidationError("--reference must be mpfr:N, found '\(argument)'")
+    static func parse(_ argument: String) throws -> (rung: ReferenceFirstRung, bits: Int) {
+        if argument == "double-double" || argument == "dd" { return (.doubleDouble, ReferenceOptions().initialBits) }
+        guard let name = try? PrecisionName(parsing: argument), case .mpfr(let bits) = name else {
+            throw ValidationError("--reference must be double-double or mpfr:N, found '\(argument)'")
         }
-        return bits
+        return (.mpfr, bits)
     }
 }
 

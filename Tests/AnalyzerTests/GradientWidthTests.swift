@@ -6,8 +6,9 @@ import Precision
 import Reports
 
 /// R's backward passes are checked after every pass, retries included: a network deep enough
-/// that 128-bit intervals are too wide climbs until the widths meet 2⁻¹⁰⁰, and where the cap
-/// stops it first the width reached is reported as failing — never the claim that it held.
+/// that 128-bit intervals (or double-double balls) are too wide climbs until the widths meet
+/// 2⁻⁸⁰, and where the cap stops it first the width reached is reported as failing — never the
+/// claim that it held.
 @Suite struct GradientWidthTests {
     /// `depth` steps of the logistic map `h ← (4h)·(1 − h)` (two linear layers and a product)
     /// and an MSE loss: the map is chaotic (it doubles distances on average) and interval
@@ -38,7 +39,7 @@ import Reports
     }
 
     @Test func theWidthIsCheckedAfterTheRetryAndAFailureIsReported() throws {
-        let (g, feed, params) = try Self.deep(40)
+        let (g, feed, params) = try Self.deep(60)
         // 128-bit backward first: too wide, so it climbs; the width then meets the bound.
         let climbed = try ReferenceRun.run(graph: g, feed: feed, options: ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128), wrt: params)
         print("deep: backward at \(climbed.gradientBits) bits, widest relative enclosure \(climbed.gradientWidth)")
@@ -59,7 +60,27 @@ import Reports
         #expect(capped.gradientBits == 128)
         #expect(capped.gradientWidth > ReferenceRun.requiredGradientWidth)
         let statement = ReportMarkdown.gradientWidthStatement([capped.gradientWidth])
-        #expect(statement.contains("wider than 2⁻¹⁰⁰") && !statement.contains("each enclosure narrower"), "\(statement)")
+        #expect(statement.contains("wider than 2⁻⁸⁰") && !statement.contains("each enclosure narrower"), "\(statement)")
         #expect(ReportMarkdown.gradientWidthStatement([climbed.gradientWidth]).contains("each enclosure narrower"))
+    }
+
+    @Test func doubleDoubleBallsTooWideFallBackToMPFRAndAreCheckedThere() throws {
+        let (g, feed, params) = try Self.deep(60)
+        let options = ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128)
+        // The balls decide every site (there are none) but their backward is too wide.
+        let balls = try CertifiedReference.run(graph: g, feed: feed, start: DoubleDoubleBallArithmetic(), gradientBits: 128, wrt: params)
+        print("deep, double-double: widest relative enclosure \(balls.gradientWidth)")
+        #expect(balls.gradientWidth > ReferenceRun.requiredGradientWidth)
+        // The ladder: decided in balls, differentiated in MPFR intervals after them, checked there.
+        let laddered = try LadderedReference.decide(graph: g, feed: feed, options: options)
+            .differentiated(options: options, conventions: [.pytorch, .alternative], wrt: params)
+        guard case .mpfr(let r) = laddered else { Issue.record("expected the MPFR rungs"); return }
+        #expect(r.escalations.first == LadderedReference.doubleDoubleBits && r.gradientWidth <= ReferenceRun.requiredGradientWidth)
+        // Its g_R is the MPFR-only reference's (midpoints to 1e-25 relative).
+        let mpfrOnly = try ReferenceRun.run(graph: g, feed: feed, options: options, wrt: params)
+        for id in params {
+            let u = r.gradient![id]!.doubles(r.execution.arithmetic), v = mpfrOnly.gradient![id]!.doubles(mpfrOnly.execution.arithmetic)
+            #expect(zip(u, v).allSatisfy { abs($0 - $1) <= 1e-25 * max(abs($0), 1e-300) }, "\(g.nodes[id].name)")
+        }
     }
 }

@@ -1,0 +1,71 @@
+import AD
+import Precision
+
+/// R as `Analysis.run()` computes it: the first rung in double-double balls, the MPFR-interval
+/// ladder above it (`ReferenceOptions.firstRung`).
+///
+/// The forward pass runs in double-double balls; when every site is decided there, that run is
+/// R's (decisions proven exactly as in MPFR: exactness, or an enclosure excluding the kink).
+/// Otherwise R is recomputed in MPFR intervals from `initialBits`, climbing as `ReferenceRun`
+/// does. The backward passes (g_R, g_R′) run in the forward's arithmetic; when double-double
+/// enclosures are wider than `requiredGradientWidth` (or unknown: an overflow), the forward is
+/// re-run in MPFR intervals forced onto the balls' proven decisions and the backward is done
+/// there, checked and climbed as in `CertifiedReference.differentiated`. Either way the width
+/// is checked after every backward pass, so what the report states about it holds.
+public enum LadderedReference {
+    /// Everything (forward and backward) in double-double balls.
+    case doubleDouble(CertifiedReference<DoubleDoubleBallArithmetic>)
+    /// MPFR intervals; `escalations` starts with 106 when double-double balls were tried first.
+    case mpfr(ReferenceRun)
+
+    /// The double-double rung's precision in `escalations` (its midpoints' bits).
+    public static let doubleDoubleBits = DoubleDoubleBallArithmetic().bits
+
+    /// R's forward pass at `feed` (decisions proven; no gradients yet).
+    public static func decide(graph: Graph, feed: Feed, options: ReferenceOptions) throws -> LadderedReference {
+        if options.firstRung == .doubleDouble {
+            let balls = try CertifiedReference.decide(graph: graph, feed: feed, start: DoubleDoubleBallArithmetic())
+            if balls.undecidedSites == 0 { return .doubleDouble(balls) }
+            return .mpfr(try ReferenceRun.decide(graph: graph, feed: feed, options: options).afterRung(doubleDoubleBits))
+        }
+        return .mpfr(try ReferenceRun.decide(graph: graph, feed: feed, options: options))
+    }
+
+    /// This run with g_R and g_R′ (see the type's documentation for where they are computed).
+    public func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> LadderedReference {
+        switch self {
+        case .mpfr(let r):
+            return .mpfr(try r.differentiated(options: options, conventions: conventions, wrt: wrt))
+        case .doubleDouble(let r):
+            let done = try r.differentiated(options: options, conventions: conventions, wrt: wrt)
+            if done.gradientWidth <= ReferenceRun.requiredGradientWidth { return .doubleDouble(done) }
+            // Too wide (or unknown): the same decisions, recomputed in MPFR intervals.
+            let forced = try Execution(graph: r.execution.graph, arithmetic: options.arithmetic, feed: r.feed, forcing: r.execution.decisions)
+            let mpfr = ReferenceRun(execution: forced, bits: options.initialBits, escalations: [], undecidedSites: 0,
+                                    gradientBits: options.initialBits, gradientWidth: .nan, feed: r.feed, gradients: nil)
+            return .mpfr(try mpfr.differentiated(options: options, conventions: conventions, wrt: wrt).afterRung(Self.doubleDoubleBits))
+        }
+    }
+
+    /// What the report says R's forward ran in: "double-double" or "mpfr".
+    public var arithmetic: String {
+        if case .doubleDouble = self { return ReferenceFirstRung.doubleDouble.rawValue }
+        return ReferenceFirstRung.mpfr.rawValue
+    }
+    public var bits: Int { switch self { case .doubleDouble(let r): r.bits; case .mpfr(let r): r.bits } }
+    public var escalations: [Int] { switch self { case .doubleDouble(let r): r.escalations; case .mpfr(let r): r.escalations } }
+    public var undecidedSites: Int { switch self { case .doubleDouble(let r): r.undecidedSites; case .mpfr(let r): r.undecidedSites } }
+    public var gradientBits: Int { switch self { case .doubleDouble(let r): r.gradientBits; case .mpfr(let r): r.gradientBits } }
+    public var gradientWidth: Double { switch self { case .doubleDouble(let r): r.gradientWidth; case .mpfr(let r): r.gradientWidth } }
+    /// R's decisions at every nonsmooth node.
+    public var decisions: DecisionSet { switch self { case .doubleDouble(let r): r.execution.decisions; case .mpfr(let r): r.execution.decisions } }
+}
+
+extension CertifiedReference {
+    /// This run with `bits` (a rung tried first, in another arithmetic) put before its escalations.
+    func afterRung(_ bits: Int) -> Self {
+        Self(execution: execution, bits: self.bits, escalations: [bits] + escalations, undecidedSites: undecidedSites,
+             gradientBits: gradientBits, gradientWidth: gradientWidth, feed: feed, gradients: gradients)
+    }
+}
+
