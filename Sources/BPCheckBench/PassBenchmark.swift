@@ -26,11 +26,21 @@ enum PassBenchmark {
         return (seconds, madds)
     }
 
+    /// Median seconds of one forward pass and of one backward pass (from that forward) apart.
+    static func passes<A: ScalarArithmetic>(_ workload: Workload, _ a: A, batch: Int, runs: Int) throws -> (forward: Double, backward: Double) {
+        let (built, feed, parameters, _) = try workload.build(batch: batch)
+        let forward = try median(runs: runs) { _ = try Execution(graph: built.graph, arithmetic: a, feed: feed) }
+        let e = try Execution(graph: built.graph, arithmetic: a, feed: feed)
+        let backward = try median(runs: runs) { _ = try e.backward(wrt: parameters) }
+        return (forward, backward)
+    }
+
     /// Wall seconds of the whole default analysis (four precisions, reference, alternative
     /// convention, aligned replays) on `threads` threads.
-    static func analysis(_ workload: Workload, batch: Int, threads: Int) throws -> Double {
+    static func analysis(_ workload: Workload, batch: Int, threads: Int, reference: ReferenceOptions = ReferenceOptions()) throws -> Double {
         let (built, feed, _, _) = try workload.build(batch: batch)
         var a = Analysis(graph: built, feed: feed, name: workload.rawValue)
+        a.reference = reference
         a.threads = threads
         let clock = ContinuousClock()
         let d = try clock.measure { _ = try a.run() }

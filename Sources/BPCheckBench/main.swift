@@ -133,6 +133,22 @@ for w in Workload.small {
     print(row)
 }
 
+// The certified reference's rungs against our own f64 pass (performance.md: forward ≤ 4×,
+// backward ≤ 6×): double-double balls, and the MPFR intervals (256 forward, 128 backward).
+print("")
+print("The reference's passes, batch 128, median ms (ratio to our f64 pass); FMA hardware for the balls: \(DoubleDoubleBallArithmetic.usesFMAHardware)")
+print("")
+print("| workload | f64 forward | f64 backward | double-double forward | double-double backward | MPFR-256 forward | MPFR-128 backward |")
+print("|---|---|---|---|---|---|---|")
+for w in Workload.small {
+    let f64 = try PassBenchmark.passes(w, FixedArithmetic<Double>(), batch: 128, runs: runs)
+    let dd = try PassBenchmark.passes(w, DoubleDoubleBallArithmetic(), batch: 128, runs: max(1, runs / 3))
+    let forward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 256), batch: 128, runs: 1).forward
+    let backward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 128), batch: 128, runs: 1).backward
+    func cell(_ t: Double, _ base: Double) -> String { "\(fmt(t * 1e3, 1)) (\(fmt(t / base, 1))×)" }
+    print("| \(w.rawValue) | \(fmt(f64.forward * 1e3, 1)) | \(fmt(f64.backward * 1e3, 1)) | \(cell(dd.forward, f64.forward)) | \(cell(dd.backward, f64.backward)) | \(cell(forward, f64.forward)) | \(cell(backward, f64.backward)) |")
+}
+
 // The papers' networks at a small batch: f32 and f64, ns per multiply-add beside the time.
 let papersBatch = Int(ProcessInfo.processInfo.environment["BENCH_PAPERS_BATCH"] ?? "") ?? 8
 print("")
@@ -179,6 +195,8 @@ if !CommandLine.arguments.contains("--no-analysis") {
     }
     print("")
     print("2 threads: \(fmt(walls[0] / walls[1], 2))× faster than 1 (results bit-identical: ThreadDeterminismTests)")
+    let mpfrOnly = try PassBenchmark.analysis(.w2, batch: 128, threads: 2, reference: ReferenceOptions(firstRung: .mpfr))
+    print("The same on 2 threads with the MPFR-only reference (--reference mpfr:256): \(fmt(mpfrOnly, 1)) s")
 }
 
 /// The JAX peer (jax_peer.py) in `.venv-peer`, when it is set up: its medians in ms by workload.

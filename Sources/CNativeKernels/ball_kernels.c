@@ -19,9 +19,9 @@
 /// absolutely (terms that underflowed). For normal x, RN(x·(1 + 2⁻⁴⁶)) ≥ x·(1 + 127u) covers
 /// both (x·94u ≥ 2⁻¹⁰⁶⁹); for subnormal x the added 2⁻¹⁰⁷⁰ = 16η covers the absolute part and
 /// is added exactly.
-static inline double up(double x) { return x * (1.0 + 0x1p-46) + 0x1p-1070; }
+static inline __attribute__((always_inline)) double up(double x) { return x * (1.0 + 0x1p-46) + 0x1p-1070; }
 
-static inline void two_sum(double a, double b, double *s, double *e) {
+static inline __attribute__((always_inline)) void two_sum(double a, double b, double *s, double *e) {
     double x = a + b;
     double bv = x - a;
     double av = x - bv;
@@ -31,12 +31,14 @@ static inline void two_sum(double a, double b, double *s, double *e) {
 
 static const bp_ball unknown = {NAN, NAN, INFINITY};
 
-static inline int finite3(double a, double b, double c) { return isfinite(a) && isfinite(b) && isfinite(c); }
+static inline __attribute__((always_inline)) int finite3(double a, double b, double c) {
+    return (fabs(a) <= 0x1.fffffffffffffp1023) & (fabs(b) <= 0x1.fffffffffffffp1023) & (fabs(c) <= 0x1.fffffffffffffp1023);
+}
 
 /// Whether a nonzero product p of nonzero factors is small enough for its fma error term to be
 /// inexact (or p itself to have underflowed).
-static inline int tiny_product(double x, double y, double p) {
-    return x != 0 && y != 0 && fabs(p) < 0x1p-900;
+static inline __attribute__((always_inline)) int tiny_product(double x, double y, double p) {
+    return (x != 0) & (y != 0) & (fabs(p) < 0x1p-900);
 }
 
 /// (h, l, r) ← (h, l, r) + a·x: the body shared by every product kernel. With a = ah + al + α,
@@ -47,7 +49,8 @@ static inline int tiny_product(double x, double y, double p) {
 /// which the radius takes: |al·xl| ≤ |al|·|xl|, |ah·ξ| ≤ |ah|·x.rad, |α·x| ≤ a.rad·|x|,
 /// |al·ξ| ≤ |al|·x.rad.
 #define BALL_ACCUMULATE(NAME, DROP)                                                             \
-    static inline void NAME(double *h, double *l, double *r, const bp_ball *a, const bp_ball *x) { \
+    static inline __attribute__((always_inline)) void NAME(double *h, double *l, double *r,       \
+                                                           const bp_ball *a, const bp_ball *x) { \
         const double ah = a->hi, al = a->lo, xh = x->hi, xl = x->lo;                            \
         const double p = ah * xh, e = fma(ah, xh, -p);                                          \
         const double q = ah * xl, d = fma(ah, xl, -q);                                          \
@@ -63,11 +66,12 @@ static inline int tiny_product(double x, double y, double p) {
         const int slack = tiny_product(ah, xh, p) || tiny_product(ah, xl, q) || tiny_product(al, xh, g); \
         double disc = ((fabs(d) + fabs(f)) + (fabs(e1) + fabs(e2))) + (fabs(e3) + fabs(e4));     \
         if (DROP) disc = 0;                                                                     \
-        if (spread || slack || disc != 0 || *r != 0) {                                          \
-            const double ax = fabs(xh) + fabs(xl) + x->rad;                                     \
-            const double extra = (fabs(ah) * x->rad + fabs(al) * (fabs(xl) + x->rad)) + a->rad * ax; \
-            *r = up(((*r + extra) + disc) + (slack ? 0x1p-1070 : 0.0));                         \
-        }                                                                                       \
+        /* Branch-free (the row kernels vectorise): the radius stays exactly 0 when nothing was  \
+           discarded and no operand had a radius. */                                            \
+        const double ax = fabs(xh) + fabs(xl) + x->rad;                                         \
+        const double extra = (fabs(ah) * x->rad + fabs(al) * (fabs(xl) + x->rad)) + a->rad * ax; \
+        const double grown = up(((*r + extra) + disc) + (slack ? 0x1p-1070 : 0.0));             \
+        *r = (spread | slack | (disc != 0) | (*r != 0)) ? grown : 0.0;                          \
         *h = nh;                                                                                \
         *l = nl;                                                                                \
     }
@@ -77,17 +81,16 @@ BALL_ACCUMULATE(accumulate_fma, 0)
 // that shows the soundness checks catch one.
 BALL_ACCUMULATE(accumulate_dropping_discards, 1)
 
-static inline void settle(bp_ball *out, double h, double l, double r) {
-    if (finite3(h, l, r)) {
-        out->hi = h;
-        out->lo = l;
-        out->rad = r;
-    } else {
-        *out = unknown;
-    }
+/// *out ← {h, l, r}, or the unknown ball when any is not finite (an overflow, or a NaN or
+/// infinity met on the way: every operation propagates them into h or r). Branch-free.
+static inline __attribute__((always_inline)) void settle(bp_ball *out, double h, double l, double r) {
+    const int ok = finite3(h, l, r);
+    out->hi = ok ? h : NAN;
+    out->lo = ok ? l : NAN;
+    out->rad = ok ? r : INFINITY;
 }
 
-static inline int is_unknown(const bp_ball *a) { return !finite3(a->hi, a->lo, a->rad); }
+static inline __attribute__((always_inline)) int is_unknown(const bp_ball *a) { return !finite3(a->hi, a->lo, a->rad); }
 
 void bp_ball_mul_acc(bp_ball *r, const bp_ball *a, const bp_ball *b) {
     if (is_unknown(r) || is_unknown(a) || is_unknown(b)) { *r = unknown; return; }
@@ -122,17 +125,27 @@ void bp_ball_add(bp_ball *r, const bp_ball *a, const bp_ball *b) {
     settle(r, nh, nl, rad);
 }
 
-// The row kernels, compiled twice: for FMA hardware, and portably (fma from libm, which is
-// correctly rounded: the same bits).
+// The row kernels, compiled three times: for AVX-512 and for AVX with FMA (the same loops,
+// vectorised 8 and 4 wide), and portably (fma from libm, which is correctly rounded): the same
+// bits everywhere, since every operation is an IEEE operation on binary64.
 #define BALL_ROWS(SUFFIX, ATTR)                                                                 \
     ATTR static void axpy_##SUFFIX(bp_ball *r, ptrdiff_t rs, const bp_ball *a, const bp_ball *x,\
                                    ptrdiff_t xs, ptrdiff_t n) {                                 \
+        /* No test of the operands: a NaN or infinity in any of them reaches h or rad. */      \
+        const bp_ball av = *a;                                                                  \
+        if (rs == 1 && xs == 1) {                                                               \
+            _Pragma("clang loop vectorize(enable)")                                             \
+            for (ptrdiff_t k = 0; k < n; k++) {                                                 \
+                double h = r[k].hi, l = r[k].lo, rad = r[k].rad;                                \
+                accumulate_fma(&h, &l, &rad, &av, x + k);                                       \
+                settle(r + k, h, l, rad);                                                       \
+            }                                                                                   \
+            return;                                                                             \
+        }                                                                                       \
         for (ptrdiff_t k = 0; k < n; k++) {                                                     \
             bp_ball *rk = r + k * rs;                                                           \
-            const bp_ball *xk = x + k * xs;                                                     \
-            if (is_unknown(rk) || is_unknown(a) || is_unknown(xk)) { *rk = unknown; continue; } \
             double h = rk->hi, l = rk->lo, rad = rk->rad;                                       \
-            accumulate_fma(&h, &l, &rad, a, xk);                                                \
+            accumulate_fma(&h, &l, &rad, &av, x + k * xs);                                      \
             settle(rk, h, l, rad);                                                              \
         }                                                                                       \
     }                                                                                           \
@@ -151,12 +164,15 @@ void bp_ball_add(bp_ball *r, const bp_ball *a, const bp_ball *b) {
 BALL_ROWS(portable, )
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-BALL_ROWS(fma3, __attribute__((target("fma"))))
-static int has_fma = -1;
+BALL_ROWS(fma3, __attribute__((target("avx,fma"))))
+BALL_ROWS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,fma"))))
+static int has_fma = -1, has_avx512 = -1;
 static int fma_hardware(void) {
     if (has_fma < 0) {
         __builtin_cpu_init();
-        has_fma = __builtin_cpu_supports("fma") ? 1 : 0;
+        has_fma = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx") ? 1 : 0;
+        has_avx512 = has_fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                     __builtin_cpu_supports("avx512vl") ? 1 : 0;
     }
     return has_fma;
 }
@@ -168,7 +184,10 @@ int bp_ball_uses_fma_hardware(void) { return fma_hardware(); }
 
 void bp_ball_axpy(bp_ball *r, ptrdiff_t rs, const bp_ball *a, const bp_ball *x, ptrdiff_t xs, ptrdiff_t n) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    if (fma_hardware()) { axpy_fma3(r, rs, a, x, xs, n); return; }
+    if (fma_hardware()) {
+        if (has_avx512) axpy_avx512(r, rs, a, x, xs, n); else axpy_fma3(r, rs, a, x, xs, n);
+        return;
+    }
 #endif
     axpy_portable(r, rs, a, x, xs, n);
 }
