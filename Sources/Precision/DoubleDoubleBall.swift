@@ -184,12 +184,18 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
         if v.hi.isNaN || v.lo.isNaN || v.rad.isNaN {
             mpfr_set_nan(lo); mpfr_set_nan(hi); return
         }
+        // Zero terms are skipped: x − 0 rounded down is −0 for x = +0, and a point must stay
+        // one value.
         mpfr_set_d(lo, v.hi, MPFR_RNDD)
-        mpfr_add_d(lo, lo, v.lo, MPFR_RNDD)
-        mpfr_sub_d(lo, lo, v.rad, MPFR_RNDD)
         mpfr_set_d(hi, v.hi, MPFR_RNDU)
-        mpfr_add_d(hi, hi, v.lo, MPFR_RNDU)
-        mpfr_add_d(hi, hi, v.rad, MPFR_RNDU)
+        if v.lo != 0 {
+            mpfr_add_d(lo, lo, v.lo, MPFR_RNDD)
+            mpfr_add_d(hi, hi, v.lo, MPFR_RNDU)
+        }
+        if v.rad != 0 {
+            mpfr_sub_d(lo, lo, v.rad, MPFR_RNDD)
+            mpfr_add_d(hi, hi, v.rad, MPFR_RNDU)
+        }
     }
 
     /// `r ←` a ball enclosing the interval `t` (`t + 1` is scratch): the midpoint rounded to a
