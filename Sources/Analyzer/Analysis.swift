@@ -278,7 +278,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             kinkDistances: kinkDistances(p), gradients: analysis.keepsGradients ? gradients : [:],
             referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits,
             referenceGradientWidth: reference.gradientWidth.isNaN ? nil : reference.gradientWidth,
-            referenceArithmetic: referenceArithmetic)
+            referenceArithmetic: referenceArithmetic, referenceClimbedSamples: reference.climbedSamples)
     }
 
     /// The histogram of distances to the nearest kink at P, in epsilons of P (each nonsmooth

@@ -143,6 +143,9 @@ public struct PrecisionResult: Sendable, Codable, Equatable {
     /// (intervals; `referenceEscalations` starts with 106 when double-double balls were tried
     /// first). Results written before double-double balls decode as "mpfr".
     public let referenceArithmetic: String
+    /// Samples the double-double rung left a site of undecided, decided alone on the MPFR
+    /// ladder (at the precisions `referenceEscalations` lists) and stitched back; 0 when none.
+    public let referenceClimbedSamples: Int
 
     /// The kink-caused relative error (0 when ‖g_R‖ = 0 and nothing differs).
     public var kinkCausedError: Double { error.kink ?? (error.absoluteKink == 0 ? 0 : .infinity) }
@@ -175,6 +178,7 @@ extension PrecisionResult {
         case precision, classifiedSites, counts, perLayer, samplesAffected, siteCount, bifurcation, referenceBifurcation
         case referenceBifurcationPerTensor, error, perTensor, flagged, flagRule, rangeEvents, kinkDistances
         case referenceBits, referenceEscalations, referenceGradientBits, referenceGradientWidth, referenceArithmetic
+        case referenceClimbedSamples
     }
 
     public init(from decoder: any Decoder) throws {
@@ -200,6 +204,7 @@ extension PrecisionResult {
         referenceGradientBits = try c.decode(Int.self, forKey: .referenceGradientBits)
         referenceGradientWidth = try c.decodeIfPresent(Double.self, forKey: .referenceGradientWidth)
         referenceArithmetic = try c.decodeIfPresent(String.self, forKey: .referenceArithmetic) ?? ReferenceFirstRung.mpfr.rawValue
+        referenceClimbedSamples = try c.decodeIfPresent(Int.self, forKey: .referenceClimbedSamples) ?? 0
     }
 
     /// Equal in everything encoded (gradients are not compared).
@@ -213,7 +218,7 @@ extension PrecisionResult {
             && l.referenceBits == r.referenceBits && l.referenceEscalations == r.referenceEscalations
             && l.referenceGradientBits == r.referenceGradientBits
             && l.referenceGradientWidth?.bitPattern == r.referenceGradientWidth?.bitPattern
-            && l.referenceArithmetic == r.referenceArithmetic
+            && l.referenceArithmetic == r.referenceArithmetic && l.referenceClimbedSamples == r.referenceClimbedSamples
     }
 
     /// This result with only the first `n` classified sites of each class (in site order) — what

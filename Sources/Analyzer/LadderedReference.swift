@@ -13,7 +13,8 @@ import Precision
 /// there, checked and climbed as in `CertifiedReference.differentiated`. Either way the width
 /// is checked after every backward pass, so what the report states about it holds.
 public enum LadderedReference {
-    /// Everything (forward and backward) in double-double balls.
+    /// Everything (forward and backward) in double-double balls; `climbedSamples` samples were
+    /// decided on the MPFR ladder (their precisions in `escalations`) and stitched in.
     case doubleDouble(CertifiedReference<DoubleDoubleBallArithmetic>)
     /// MPFR intervals; `escalations` starts with 106 when double-double balls were tried first.
     case mpfr(ReferenceRun)
@@ -26,9 +27,37 @@ public enum LadderedReference {
         if options.firstRung == .doubleDouble {
             let balls = try CertifiedReference.decide(graph: graph, feed: feed, start: DoubleDoubleBallArithmetic())
             if balls.undecidedSites == 0 { return .doubleDouble(balls) }
+            if let climbed = try climbingSamples(balls, graph: graph, feed: feed, options: options) { return .doubleDouble(climbed) }
             return .mpfr(try ReferenceRun.decide(graph: graph, feed: feed, options: options).afterRung(doubleDoubleBits))
         }
         return .mpfr(try ReferenceRun.decide(graph: graph, feed: feed, options: options))
+    }
+
+    /// Per-sample escalation: the samples with a site the balls left undecided are recomputed
+    /// alone on the MPFR ladder (`SampleSubset`), their decisions stitched into the balls' and
+    /// the balls' forward re-run forced onto them, with those samples' values replaced by
+    /// enclosures of the MPFR values. Nil when the samples are not independent (batch norm in
+    /// training mode) or every sample climbs: then the whole batch does.
+    static func climbingSamples(_ balls: CertifiedReference<DoubleDoubleBallArithmetic>, graph: Graph, feed: Feed,
+                                options: ReferenceOptions) throws -> CertifiedReference<DoubleDoubleBallArithmetic>? {
+        guard let batch = graph.nodes.first(where: { $0.op == .input })?.shape.first else { return nil }
+        var climbing = Set<Int>()
+        for record in balls.execution.decisions.values {
+            guard record.siteCount % batch == 0 else { return nil }
+            let perSample = record.siteCount / batch
+            for i in 0..<record.siteCount where !record.state(i).isDecided { climbing.insert(i / perSample) }
+        }
+        guard let subset = SampleSubset(graph: graph, batch: batch, samples: climbing.sorted()) else { return nil }
+        let sub = try ReferenceRun.decide(graph: subset.graph, feed: subset.feed(feed), options: options)
+        let balls_ = balls.execution.arithmetic
+        let forced = try Execution(graph: graph, arithmetic: balls_, feed: feed,
+                                   forcing: balls.execution.decisions(stitching: sub.execution, subset))
+        forced.overwriteSamples(from: sub.execution, subset) { r, t in balls_.setEnclosing(r, t) }
+        var run = CertifiedReference(execution: forced, bits: balls.bits, escalations: sub.escalations + [sub.bits],
+                                     undecidedSites: sub.undecidedSites, gradientBits: balls.bits, gradientWidth: .nan, feed: feed,
+                                     gradients: nil)
+        run.climbedSamples = subset.samples.count
+        return run
     }
 
     /// This run with g_R and g_R′ (see the type's documentation for where they are computed).
@@ -57,6 +86,7 @@ public enum LadderedReference {
     public var undecidedSites: Int { switch self { case .doubleDouble(let r): r.undecidedSites; case .mpfr(let r): r.undecidedSites } }
     public var gradientBits: Int { switch self { case .doubleDouble(let r): r.gradientBits; case .mpfr(let r): r.gradientBits } }
     public var gradientWidth: Double { switch self { case .doubleDouble(let r): r.gradientWidth; case .mpfr(let r): r.gradientWidth } }
+    public var climbedSamples: Int { switch self { case .doubleDouble(let r): r.climbedSamples; case .mpfr(let r): r.climbedSamples } }
     /// R's decisions at every nonsmooth node.
     public var decisions: DecisionSet { switch self { case .doubleDouble(let r): r.execution.decisions; case .mpfr(let r): r.execution.decisions } }
 }

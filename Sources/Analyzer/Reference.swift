@@ -59,6 +59,10 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
     public let escalations: [Int]
     /// Sites left undecided at the top of the ladder.
     public let undecidedSites: Int
+    /// How many samples were recomputed on the next arithmetic's ladder because this one left a
+    /// site of theirs undecided (`LadderedReference`); their decisions and values are stitched
+    /// into this run's. 0 when none (or when the whole batch climbed).
+    public internal(set) var climbedSamples = 0
     /// The precision of the backward passes (`ReferenceOptions.gradientBits`, or higher when the
     /// enclosures were too wide there).
     public let gradientBits: Int
@@ -147,8 +151,10 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
             width = gradients.map { Self.relativeWidth($0, in: run.arithmetic) }.max() ?? 0
             next = rung.nextRung
         }
-        return Self(execution: execution, bits: bits, escalations: escalations, undecidedSites: undecidedSites,
-                    gradientBits: gradientBits, gradientWidth: width, feed: feed, gradients: gradients)
+        var done = Self(execution: execution, bits: bits, escalations: escalations, undecidedSites: undecidedSites,
+                        gradientBits: gradientBits, gradientWidth: width, feed: feed, gradients: gradients)
+        done.climbedSamples = climbedSamples
+        return done
     }
 
     /// `differentiated(gradientBits:…)` at `options.gradientBits`.

@@ -232,6 +232,15 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
         r.pointee = rad.isFinite ? bp_ball(hi: h, lo: l, rad: rad) : Self.unknown
     }
 
+    /// `r ←` a ball enclosing the MPFR interval `a` (of any precision): how values computed by
+    /// the MPFR rungs for a few samples are put back among the balls'.
+    public func setEnclosing(_ r: Ref, _ a: UnsafeMutablePointer<MPFRInterval>) {
+        Self.withInterval { i, t in
+            i.copy(t, a)
+            fromInterval(r, t)
+        }
+    }
+
     private func mpfr_sgn_(_ x: UnsafeMutablePointer<__mpfr_struct>) -> Int {
         if MPFRFields.isZero(x) { return 0 }
         return MPFRFields.signBit(x) ? -1 : 1

@@ -54,6 +54,7 @@ public enum ReportJSON {
                          ("reference_bifurcation", .object([("changed", .bool(b.referenceBifurcation.changed)), ("relative", num(b.referenceBifurcation.relative))])),
                          ("error", .object(errors(b.error))), ("reference_arithmetic", .string(b.referenceArithmetic)),
                          ("reference_bits", int(b.referenceBits)), ("reference_escalations", .array(b.referenceEscalations.map(int))),
+                         ("reference_climbed_samples", int(b.referenceClimbedSamples)),
                          ("reference_gradient_bits", int(b.referenceGradientBits)),
                          ("reference_gradient_width", num(b.referenceGradientWidth))])
             })

@@ -105,6 +105,12 @@ extension ReportMarkdown {
         }
         var line = "double-double balls (106-bit midpoints, error-free transformations) first, MPFR intervals from \(options.initialBits) bits (cap \(options.capBits)) where a site is undecided there or a gradient enclosure too wide. "
         line += "\(batches.count - mpfr.count) of \(batches.count) batch-precision pair(s) were decided and differentiated in double-double balls"
+        let climbed = batches.filter { $0.referenceArithmetic == dd && $0.referenceClimbedSamples > 0 }
+        if !climbed.isEmpty {
+            let samples = climbed.reduce(0) { $0 + $1.referenceClimbedSamples }
+            let bits = Set(climbed.flatMap(\.referenceEscalations)).sorted().map(String.init).joined(separator: ", ")
+            line += " (in \(climbed.count) of them, \(samples) sample(s) in all with a site undecided in balls were decided alone in MPFR intervals at \(bits) bits and stitched back)"
+        }
         if !mpfr.isEmpty {
             line += "; \(mpfr.count) needed MPFR intervals (precisions used: \(mpfrBits) bits; backward passes in \(mpfrGradientBits)-bit intervals)"
         }
