@@ -8,7 +8,8 @@
 // 4. The whole default analysis of W2 (batch 128) on 1 and 2 threads: wall time, peak memory.
 //
 // For profilers: `--profile-w1` runs one pass (PROFILE_WORKLOAD=w1|w2, PROFILE_PRECISION=f32|f16|bf16);
-// `--profile-analysis` runs the whole W2 analysis once (THREADS=1 by default) and prints seconds.
+// `--profile-analysis` runs the whole W2 analysis once (THREADS=1 by default) and prints seconds;
+// `--reference-passes` prints only the certified reference's passes against our f64 pass.
 //
 // Micro kernels:
 // Two kernels over contiguous buffers of 10⁶ values, both through `ScalarArithmetic` exactly
@@ -39,6 +40,30 @@ if CommandLine.arguments.contains("--profile-w1") {
 if CommandLine.arguments.contains("--profile-analysis") {
     // The whole default W2 analysis on THREADS threads (default 1), for profilers (perf record).
     print(try PassBenchmark.analysis(.w2, batch: 128, threads: Int(ProcessInfo.processInfo.environment["THREADS"] ?? "") ?? 1))
+    exit(0)
+}
+
+// The certified reference's rungs against our own f64 pass (performance.md: forward ≤ 4×,
+// backward ≤ 6×): double-double balls, and the MPFR intervals (256 forward, 128 backward).
+func referenceTable(runs: Int) throws {
+print("")
+print("The reference's passes, batch 128, median ms (ratio to our f64 pass); FMA hardware for the balls: \(DoubleDoubleBallArithmetic.usesFMAHardware)")
+print("")
+print("| workload | f64 forward | f64 backward | double-double forward | double-double backward | MPFR-256 forward | MPFR-128 backward |")
+print("|---|---|---|---|---|---|---|")
+for w in Workload.small {
+    let f64 = try PassBenchmark.passes(w, FixedArithmetic<Double>(), batch: 128, runs: runs)
+    let dd = try PassBenchmark.passes(w, DoubleDoubleBallArithmetic(), batch: 128, runs: max(1, runs / 3))
+    let forward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 256), batch: 128, runs: 1).forward
+    let backward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 128), batch: 128, runs: 1).backward
+    func cell(_ t: Double, _ base: Double) -> String { "\(fmt(t * 1e3, 1)) (\(fmt(t / base, 1))×)" }
+    print("| \(w.rawValue) | \(fmt(f64.forward * 1e3, 1)) | \(fmt(f64.backward * 1e3, 1)) | \(cell(dd.forward, f64.forward)) | \(cell(dd.backward, f64.backward)) | \(cell(forward, f64.forward)) | \(cell(backward, f64.backward)) |")
+}
+}
+
+if CommandLine.arguments.contains("--reference-passes") {
+    // Only the reference's passes against our f64 pass (quick, for work on the reference).
+    try referenceTable(runs: 3)
     exit(0)
 }
 
@@ -133,21 +158,7 @@ for w in Workload.small {
     print(row)
 }
 
-// The certified reference's rungs against our own f64 pass (performance.md: forward ≤ 4×,
-// backward ≤ 6×): double-double balls, and the MPFR intervals (256 forward, 128 backward).
-print("")
-print("The reference's passes, batch 128, median ms (ratio to our f64 pass); FMA hardware for the balls: \(DoubleDoubleBallArithmetic.usesFMAHardware)")
-print("")
-print("| workload | f64 forward | f64 backward | double-double forward | double-double backward | MPFR-256 forward | MPFR-128 backward |")
-print("|---|---|---|---|---|---|---|")
-for w in Workload.small {
-    let f64 = try PassBenchmark.passes(w, FixedArithmetic<Double>(), batch: 128, runs: runs)
-    let dd = try PassBenchmark.passes(w, DoubleDoubleBallArithmetic(), batch: 128, runs: max(1, runs / 3))
-    let forward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 256), batch: 128, runs: 1).forward
-    let backward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 128), batch: 128, runs: 1).backward
-    func cell(_ t: Double, _ base: Double) -> String { "\(fmt(t * 1e3, 1)) (\(fmt(t / base, 1))×)" }
-    print("| \(w.rawValue) | \(fmt(f64.forward * 1e3, 1)) | \(fmt(f64.backward * 1e3, 1)) | \(cell(dd.forward, f64.forward)) | \(cell(dd.backward, f64.backward)) | \(cell(forward, f64.forward)) | \(cell(backward, f64.backward)) |")
-}
+try referenceTable(runs: runs)
 
 // The papers' networks at a small batch: f32 and f64, ns per multiply-add beside the time.
 let papersBatch = Int(ProcessInfo.processInfo.environment["BENCH_PAPERS_BATCH"] ?? "") ?? 8

@@ -66,12 +66,13 @@ static inline __attribute__((always_inline)) int tiny_product(double x, double y
         const int slack = tiny_product(ah, xh, p) || tiny_product(ah, xl, q) || tiny_product(al, xh, g); \
         double disc = ((fabs(d) + fabs(f)) + (fabs(e1) + fabs(e2))) + (fabs(e3) + fabs(e4));     \
         if (DROP) disc = 0;                                                                     \
-        /* Branch-free (the row kernels vectorise): the radius stays exactly 0 when nothing was  \
-           discarded and no operand had a radius. */                                            \
+        /* Branch-free (the row kernels vectorise). A term that adds nothing to the radius —     \
+           nothing discarded, no operand radius, so extra = 0 exactly — leaves it unchanged:      \
+           exact results stay points, and exact terms (zeros) do not enlarge an enclosure. */   \
         const double ax = fabs(xh) + fabs(xl) + x->rad;                                         \
         const double extra = (fabs(ah) * x->rad + fabs(al) * (fabs(xl) + x->rad)) + a->rad * ax; \
         const double grown = up(((*r + extra) + disc) + (slack ? 0x1p-1070 : 0.0));             \
-        *r = (spread | slack | (disc != 0) | (*r != 0)) ? grown : 0.0;                          \
+        *r = (spread | slack | (disc != 0)) ? grown : *r;                                       \
         *h = nh;                                                                                \
         *l = nl;                                                                                \
     }

@@ -52,7 +52,10 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
     /// The midpoint's significand bits (53 + 53).
     public var bits: Int { 106 }
     public var precision: PrecisionName { .mpfr(bits: 106) }
-    public var traits: ArithmeticTraits { ArithmeticTraits(isFixedWidth: false, canUnderflow: false, widerAccumulator: nil, isEnclosure: true) }
+    /// Fixed-width: 24-byte values, cheap to copy, so the engine's unfolded and across-channel
+    /// kernels (long rows for the vectorised row kernels) pay off as for the hardware formats.
+    /// No underflow events: a tiny product's error is taken into the radius.
+    public var traits: ArithmeticTraits { ArithmeticTraits(isFixedWidth: true, canUnderflow: false, widerAccumulator: nil, isEnclosure: true) }
     public func makeStorage(count: Int) -> BallStorage { BallStorage(count: count) }
     public func independentCopy() -> Self { self }
     public func withPrecision(bits: Int) -> Self { self }
