@@ -1,4 +1,5 @@
 import AD
+import Foundation
 import Precision
 
 /// R as `Analysis.run()` computes it: the first rung in double-double balls, the MPFR-interval
@@ -68,12 +69,29 @@ public enum LadderedReference {
         case .doubleDouble(let r):
             let done = try r.differentiated(options: options, conventions: conventions, wrt: wrt)
             if done.gradientWidth <= ReferenceRun.requiredGradientWidth { return .doubleDouble(done) }
-            // Too wide (or unknown): the same decisions, recomputed in MPFR intervals.
-            let forced = try Execution(graph: r.execution.graph, arithmetic: options.arithmetic, feed: r.feed, forcing: r.execution.decisions)
-            let mpfr = ReferenceRun(execution: forced, bits: options.initialBits, escalations: [], undecidedSites: 0,
-                                    gradientBits: options.initialBits, gradientWidth: .nan, feed: r.feed, gradients: nil)
-            return .mpfr(try mpfr.differentiated(options: options, conventions: conventions, wrt: wrt).afterRung(Self.doubleDoubleBits))
+            // Too wide (or unknown): the same decisions, recomputed in MPFR intervals, at the
+            // precision the balls' width says the backward needs (widths scale with the working
+            // precision's unit; the growth per layer does not depend on it) — chosen up front
+            // instead of tried at 128 bits and thrown away. The check still runs after it.
+            let bits = Self.gradientBits(after: done.gradientWidth, options: options)
+            let forward = options.arithmetic.withPrecision(bits: max(options.initialBits, bits))
+            let forced = try Execution(graph: r.execution.graph, arithmetic: forward, feed: r.feed, forcing: r.execution.decisions)
+            let mpfr = ReferenceRun(execution: forced, bits: forward.bits, escalations: [], undecidedSites: 0,
+                                    gradientBits: forward.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
+            return .mpfr(try mpfr.differentiated(gradientBits: bits, conventions: conventions, wrt: wrt).afterRung(Self.doubleDoubleBits))
         }
+    }
+
+    /// The MPFR precision for a backward pass whose double-double width was `width` (relative to
+    /// its tensors' largest components): enough bits that the same growth from a unit of
+    /// 2⁻ᵇⁱᵗˢ instead of 2⁻¹⁰⁶ lands 2⁸ below `requiredGradientWidth`, rounded up to a whole
+    /// number of 64-bit limbs, at least `options.gradientBits`, at most the cap. Unknown widths
+    /// (NaN: an overflow or a NaN in the balls) give `options.gradientBits`.
+    static func gradientBits(after width: Double, options: ReferenceOptions) -> Int {
+        guard width.isFinite, width > 0 else { return options.gradientBits }
+        let needed = Double(doubleDoubleBits) + Foundation.log2(width) - Foundation.log2(ReferenceRun.requiredGradientWidth) + 8
+        let limbs = (Int(needed.rounded(.up)) + 63) / 64 * 64
+        return min(max(limbs, options.gradientBits), options.capBits)
     }
 
     /// What the report says R's forward ran in: "double-double" or "mpfr".

@@ -8,7 +8,8 @@
 // 4. The whole default analysis of W2 (batch 128) on 1 and 2 threads: wall time, peak memory.
 //
 // For profilers: `--profile-w1` runs one pass (PROFILE_WORKLOAD=w1|w2, PROFILE_PRECISION=f32|f16|bf16);
-// `--profile-analysis` runs the whole W2 analysis once (THREADS=1 by default) and prints seconds;
+// `--profile-analysis` runs the whole W2 analysis once (THREADS=1 by default; PROFILE_WORKLOAD and
+// BATCH for another) and prints seconds and peak memory;
 // `--reference-passes` prints only the certified reference's passes against our f64 pass.
 //
 // Micro kernels:
@@ -39,7 +40,11 @@ if CommandLine.arguments.contains("--profile-w1") {
 
 if CommandLine.arguments.contains("--profile-analysis") {
     // The whole default W2 analysis on THREADS threads (default 1), for profilers (perf record).
-    print(try PassBenchmark.analysis(.w2, batch: 128, threads: Int(ProcessInfo.processInfo.environment["THREADS"] ?? "") ?? 1))
+    // PROFILE_WORKLOAD=w1|w2|w3|w4 (default w2) and BATCH (default 128) choose another analysis.
+    let env = ProcessInfo.processInfo.environment
+    let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w2"] ?? .w2
+    let seconds = try PassBenchmark.analysis(workload, batch: Int(env["BATCH"] ?? "") ?? 128, threads: Int(env["THREADS"] ?? "") ?? 1)
+    print("\(seconds) s, peak \(fmt(PassBenchmark.peakResidentMB(), 0)) MB")
     exit(0)
 }
 
@@ -64,6 +69,34 @@ for w in Workload.small {
 if CommandLine.arguments.contains("--reference-passes") {
     // Only the reference's passes against our f64 pass (quick, for work on the reference).
     try referenceTable(runs: 3)
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--profile-balls") {
+    // The double-double rung alone on PROFILE_WORKLOAD (default w4) at BATCH (default 2): what it
+    // leaves undecided and how wide its g_R is (whether the analysis would climb to MPFR).
+    let env = ProcessInfo.processInfo.environment
+    let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w4"] ?? .w4
+    let (built, feed, parameters, _) = try workload.build(batch: Int(env["BATCH"] ?? "") ?? 2)
+    let clock = ContinuousClock()
+    var run: CertifiedReference<DoubleDoubleBallArithmetic>?
+    let d = try clock.measure {
+        run = try CertifiedReference.run(graph: built.graph, feed: feed, start: DoubleDoubleBallArithmetic(), gradientBits: 106, wrt: parameters)
+    }
+    var perNode: [String] = []
+    for (id, record) in run!.execution.decisions.sorted(by: { $0.key < $1.key }) {
+        let open = record.undecidedCount
+        if open > 0 { perNode.append("\(built.graph.nodes[id].name): \(open)") }
+    }
+    let a = DoubleDoubleBallArithmetic()
+    var widths: [(Double, String)] = []
+    for (id, t) in run!.gradient!.tensors {
+        var largest = 0.0, widest = 0.0
+        for i in 0..<t.count { largest = max(largest, abs(a.double(t.slots + i))); widest = max(widest, a.width(t.slots + i)) }
+        widths.append((largest == 0 ? (widest == 0 ? 0 : .infinity) : widest / largest, "\(built.graph.nodes[id].name) largest \(largest) widest \(widest)"))
+    }
+    for (w, name) in widths.sorted(by: { $0.0 > $1.0 }).prefix(6) { print("  \(w)  \(name)") }
+    print("\(workload.rawValue): \(d), undecided \(run!.undecidedSites) (\(perNode.joined(separator: ", "))), gradient width \(run!.gradientWidth), peak \(fmt(PassBenchmark.peakResidentMB(), 0)) MB")
     exit(0)
 }
 

@@ -76,6 +76,10 @@ import Reports
             .differentiated(options: options, conventions: [.pytorch, .alternative], wrt: params)
         guard case .mpfr(let r) = laddered else { Issue.record("expected the MPFR rungs"); return }
         #expect(r.escalations.first == LadderedReference.doubleDoubleBits && r.gradientWidth <= ReferenceRun.requiredGradientWidth)
+        // The MPFR backward's precision was chosen from the balls' width (about 2²⁴⁹ relative:
+        // 106 + 249 + 80 + 8 bits, in whole limbs), not tried at 128 bits first.
+        print("deep, laddered: backward at \(r.gradientBits) bits, widest relative enclosure \(r.gradientWidth)")
+        #expect(r.gradientBits == 448 && r.bits == 448)
         // Its g_R is the MPFR-only reference's (midpoints to 1e-25 relative).
         let mpfrOnly = try ReferenceRun.run(graph: g, feed: feed, options: options, wrt: params)
         for id in params {
