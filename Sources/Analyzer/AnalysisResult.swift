@@ -136,7 +136,7 @@ public struct PrecisionResult: Sendable, Codable, Equatable {
     /// that was too wide).
     public let referenceGradientBits: Int
     /// The widest relative enclosure of R's gradients (`CertifiedReference.gradientWidth`):
-    /// at most `2⁻¹⁰⁰` unless the reference's cap was reached first; nil where not measured (no
+    /// at most `2⁻⁸⁰` unless the reference's cap was reached first; nil where not measured (no
     /// gradient, or NaN in it).
     public let referenceGradientWidth: Double?
     /// The arithmetic R ran in here, forward and backward: "double-double" (balls) or "mpfr"

@@ -26,7 +26,7 @@ public struct ReferenceOptions: Sendable, Equatable {
     /// The precision of R's backward passes (at most the forward's). Backward decides nothing:
     /// it only needs enclosures of `g_R` far narrower than any precision's error, and 128-bit
     /// intervals cost half the 256-bit ones. Checked after every backward pass: every enclosure
-    /// must be narrower than `2⁻¹⁰⁰ ×` its tensor's largest midpoint (f64's errors are ~2⁻⁵³),
+    /// must be narrower than `requiredGradientWidth` (2⁻⁸⁰) × its tensor's largest midpoint,
     /// or the backward passes are repeated at the forward's precision, then higher up the
     /// ladder (the forward re-run there, forced onto R's decisions) to the cap; the width
     /// reached is reported (`CertifiedReference.gradientWidth`) whether or not it met the bound.
@@ -68,7 +68,7 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
     public let gradientBits: Int
     /// The widest relative enclosure of `g_R` and `g_R′`: the largest over their tensors of
     /// (widest enclosure) ÷ (largest |midpoint|) — 0 when every value is exact, +∞ for a nonzero
-    /// width in an all-zero tensor, NaN when none was computed. `≤ 2⁻¹⁰⁰`
+    /// width in an all-zero tensor, NaN when none was computed. `≤ 2⁻⁸⁰`
     /// (`Self.requiredGradientWidth`) unless the ladder's cap was reached first.
     public let gradientWidth: Double
     /// The bound every backward pass is checked against: 2⁻⁸⁰ of a tensor's largest component,
