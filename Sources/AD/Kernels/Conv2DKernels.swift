@@ -209,7 +209,13 @@ public enum Conv2DKernels {
         let fused = accumulation == .fusedMultiplyAdd
         // Fixed formats: the weight gradient across output channels (vectorised, many chains at
         // once); MPFR keeps the row-by-row dot products (its operations cost far more than a call).
-        let acrossChannels = gw != nil && a.traits.isFixedWidth
+        // Fixed-width enclosures (the reference's double-double balls): through unfolded input
+        // rows, whose rows are as long as a filter (the channels of a group can be few).
+        let unfoldedGradient = gw != nil && a.traits.isFixedWidth && a.traits.isEnclosure
+        let acrossChannels = gw != nil && a.traits.isFixedWidth && !unfoldedGradient
+        if unfoldedGradient, let gw { weightGradientUnfolded(a, g, x: x, gy: gy, gw: gw, fused: fused) }
+        let unfoldedInputGradient = gx != nil && a.traits.isFixedWidth && a.traits.isEnclosure
+        if unfoldedInputGradient, let gx { inputGradientUnfolded(a, g, w: w, gy: gy, gx: gx, fused: fused) }
         if acrossChannels, let gw { weightGradientAcrossChannels(a, g, x: x, gy: gy, gw: gw, fused: fused) }
         let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
         for s in 0..<g.n {
@@ -232,10 +238,10 @@ public enum Conv2DKernels {
                                 let gyrow = gyo + oy &* g.ow
                                 guard !cols.isEmpty else { continue }
                                 let first = inRow &+ cols.lowerBound &* g.sw
-                                if let gw, !acrossChannels {
+                                if let gw, !acrossChannels && !unfoldedGradient {
                                     a.dotAccumulate(gw + wi, gyrow + cols.lowerBound, 1, x + first, g.sw, cols.count, fused: fused)
                                 }
-                                if let gx {
+                                if let gx, !unfoldedInputGradient {
                                     a.axpy(gx + first, g.sw, w + wi, gyrow + cols.lowerBound, 1, cols.count, fused: fused)
                                 }
                             }
@@ -297,6 +303,87 @@ public enum Conv2DKernels {
             for tap in 0..<taps { a.copy(gw + (oc &* taps &+ tap), gwT + (tap &* g.o &+ oc)) }
         }
         withExtendedLifetime((transposed, accumulators)) {}
+    }
+
+    /// `gx` (+0 on entry) for enclosures: per sample and group, the unfolded gradient
+    /// `gcolT[position, ·] += gy[s, oc, position] · W[oc, ·]` (one `axpy` as long as a filter per
+    /// output channel and position), then each entry added to the input it came from (col2im).
+    /// Another order of summation than the documented one, which an enclosure may take: every
+    /// order encloses the exact sum (only enclosures come here; the formats keep theirs).
+    @inlinable
+    static func inputGradientUnfolded<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, w: UnsafeMutablePointer<A.Slot>,
+                                                           gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>,
+                                                           fused: Bool) {
+        let taps = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
+        for s in 0..<g.n {
+            for group in 0..<g.groups {
+                let rows = a.makeStorage(count: positions &* taps)  // gcolT [position, tap], +0
+                let gcolT = rows.base
+                for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
+                    let gyo = gy + (s &* g.o &+ oc) &* positions, wo = w + oc &* taps
+                    for p in 0..<positions { a.axpy(gcolT + p &* taps, 1, gyo + p, wo, 1, taps, fused: fused) }
+                }
+                for cl in 0..<g.cg {
+                    let gxc = gx + (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
+                    for i in 0..<g.kh {
+                        for j in 0..<g.kw {
+                            let tap = (cl &* g.kh &+ i) &* g.kw &+ j
+                            for oy in 0..<g.oh {
+                                let iy = oy &* g.sh &- g.ph &+ i &* g.dh
+                                guard iy >= 0 && iy < g.h else { continue }
+                                for ox in 0..<g.ow {
+                                    let ix = ox &* g.sw &- g.pw &+ j &* g.dw
+                                    guard ix >= 0 && ix < g.w else { continue }
+                                    let target = gxc + (iy &* g.w &+ ix)
+                                    a.add(target, target, gcolT + ((oy &* g.ow &+ ox) &* taps &+ tap))
+                                }
+                            }
+                        }
+                    }
+                }
+                withExtendedLifetime(rows) {}
+            }
+        }
+    }
+
+    /// `gW` (+0 on entry) for enclosures, in the documented order — samples, then output
+    /// positions row-major — through the unfolded input: per sample and group, `colT[position,
+    /// tap]` holds the input each tap meets there (+0 at padded positions, which adds nothing to
+    /// an enclosure), and `gW[oc, ·] += gy[s, oc, position] · colT[position, ·]` is one `axpy`
+    /// as long as a filter. Row lengths, not the bits, are why: the reference's vectorised row
+    /// kernels need long rows, and a group may have few output channels.
+    @inlinable
+    static func weightGradientUnfolded<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>,
+                                                            gy: UnsafeMutablePointer<A.Slot>, gw: UnsafeMutablePointer<A.Slot>,
+                                                            fused: Bool) {
+        let taps = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
+        let rows = a.makeStorage(count: positions &* taps &+ 1)
+        let colT = rows.base, zero = rows.base + positions &* taps
+        for s in 0..<g.n {
+            for group in 0..<g.groups {
+                for cl in 0..<g.cg {
+                    let xc = x + (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
+                    for i in 0..<g.kh {
+                        for j in 0..<g.kw {
+                            let tap = (cl &* g.kh &+ i) &* g.kw &+ j
+                            for oy in 0..<g.oh {
+                                let iy = oy &* g.sh &- g.ph &+ i &* g.dh
+                                for ox in 0..<g.ow {
+                                    let ix = ox &* g.sw &- g.pw &+ j &* g.dw
+                                    let inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w
+                                    a.copy(colT + ((oy &* g.ow &+ ox) &* taps &+ tap), inside ? xc + (iy &* g.w &+ ix) : zero)
+                                }
+                            }
+                        }
+                    }
+                }
+                for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
+                    let gyo = gy + (s &* g.o &+ oc) &* positions, r = gw + oc &* taps
+                    for p in 0..<positions { a.axpy(r, 1, gyo + p, colT + p &* taps, 1, taps, fused: fused) }
+                }
+            }
+        }
+        withExtendedLifetime(rows) {}
     }
 
     @inlinable

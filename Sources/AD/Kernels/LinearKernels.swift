@@ -16,6 +16,10 @@ public enum LinearKernels {
             return
         }
         let fused = accumulation == .fusedMultiplyAdd
+        if a.traits.isEnclosure && a.traits.isFixedWidth {
+            transposedForward(a, fused, x: x, w: w, b: b, y: y, n: n, inputs: inputs, outputs: outputs)
+            return
+        }
         let wt = a.makeStorage(count: inputs * outputs)  // Wᵀ: [in, out]
         let t = wt.base
         for o in 0..<outputs {
@@ -31,6 +35,31 @@ public enum LinearKernels {
             }
         }
         withExtendedLifetime(wt) {}
+    }
+
+    /// The forward for fixed-width enclosures (the reference's double-double balls), in the
+    /// same order per output, with the samples innermost: `yᵀ[o, ·] += W[o, i] · xᵀ[i, ·]` is one
+    /// `axpy` as long as the batch (a layer's outputs can be few; the reference's vectorised row
+    /// kernels need long rows).
+    @inlinable
+    static func transposedForward<A: ScalarArithmetic>(_ a: A, _ fused: Bool, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                       b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>,
+                                                       n: Int, inputs: Int, outputs: Int) {
+        let xStorage = a.makeStorage(count: inputs &* n), yStorage = a.makeStorage(count: outputs &* n)
+        let xT = xStorage.base, yT = yStorage.base  // xᵀ [in, n], yᵀ [out, n] (+0)
+        for s in 0..<n {
+            for i in 0..<inputs { a.copy(xT + (i &* n &+ s), x + (s &* inputs &+ i)) }
+        }
+        for o in 0..<outputs {
+            for i in 0..<inputs { a.axpy(yT + o &* n, 1, w + (o &* inputs &+ i), xT + i &* n, 1, n, fused: fused) }
+        }
+        for s in 0..<n {
+            for o in 0..<outputs {
+                a.copy(y + (s &* outputs &+ o), yT + (o &* n &+ s))
+                if let b { a.add(y + (s &* outputs &+ o), y + (s &* outputs &+ o), b + o) }
+            }
+        }
+        withExtendedLifetime((xStorage, yStorage)) {}
     }
 
     @inlinable
