@@ -50,10 +50,10 @@ public enum LadderedReference {
         }
         guard let subset = SampleSubset(graph: graph, batch: batch, samples: climbing.sorted()) else { return nil }
         let sub = try ReferenceRun.decide(graph: subset.graph, feed: subset.feed(feed), options: options)
-        let balls_ = balls.execution.arithmetic
-        let forced = try Execution(graph: graph, arithmetic: balls_, feed: feed,
+        let arithmetic = balls.execution.arithmetic
+        let forced = try Execution(graph: graph, arithmetic: arithmetic, feed: feed,
                                    forcing: balls.execution.decisions(stitching: sub.execution, subset))
-        forced.overwriteSamples(from: sub.execution, subset) { r, t in balls_.setEnclosing(r, t) }
+        forced.overwriteSamples(from: sub.execution, subset) { r, t in arithmetic.setEnclosing(r, t) }
         var run = CertifiedReference(execution: forced, bits: balls.bits, escalations: sub.escalations + [sub.bits],
                                      undecidedSites: sub.undecidedSites, gradientBits: balls.bits, gradientWidth: .nan, feed: feed,
                                      gradients: nil)
