@@ -113,14 +113,22 @@ void bp_ball_mul(bp_ball *r, const bp_ball *a, const bp_ball *b) {
     *r = z;
 }
 
+/// (h, l) ← the double-double (ah + al) + (bh + bl), normalised; returns a bound on the part of
+/// the exact sum it leaves out (|e1| + |e2|: the remainders of the two TwoSums it does not keep),
+/// 0 when the sum is exact.
+static inline __attribute__((always_inline)) double dd_add(double ah, double al, double bh, double bl, double *h, double *l) {
+    double s, t, c1, e1, c2, e2;
+    two_sum(ah, bh, &s, &t);
+    two_sum(al, bl, &c1, &e1);
+    two_sum(t, c1, &c2, &e2);
+    two_sum(s, c2, h, l);
+    return fabs(e1) + fabs(e2);
+}
+
 void bp_ball_add(bp_ball *r, const bp_ball *a, const bp_ball *b) {
     if (is_unknown(a) || is_unknown(b)) { *r = unknown; return; }
-    double s, t, c1, e1, c2, e2, nh, nl;
-    two_sum(a->hi, b->hi, &s, &t);
-    two_sum(a->lo, b->lo, &c1, &e1);
-    two_sum(t, c1, &c2, &e2);
-    two_sum(s, c2, &nh, &nl);
-    double disc = fabs(e1) + fabs(e2);
+    double nh, nl;
+    const double disc = dd_add(a->hi, a->lo, b->hi, b->lo, &nh, &nl);
     double rad = 0;
     if (a->rad != 0 || b->rad != 0 || disc != 0) rad = up((a->rad + b->rad) + disc);
     settle(r, nh, nl, rad);
@@ -202,12 +210,7 @@ void bp_ball_dot(bp_ball *r, const bp_ball *a, ptrdiff_t as, const bp_ball *b, p
 
 /// The midpoint difference (a.hi + a.lo) − (b.hi + b.lo) as a ball of radius the discarded part.
 static inline void midpoint_difference(const bp_ball *a, const bp_ball *b, double *h, double *l, double *r) {
-    double s, t, c1, e1, c2, e2;
-    two_sum(a->hi, -b->hi, &s, &t);
-    two_sum(a->lo, -b->lo, &c1, &e1);
-    two_sum(t, c1, &c2, &e2);
-    two_sum(s, c2, h, l);
-    double disc = fabs(e1) + fabs(e2);
+    const double disc = dd_add(a->hi, a->lo, -b->hi, -b->lo, h, l);
     *r = disc == 0 ? 0 : up(disc);
 }
 

@@ -1,25 +1,9 @@
 import CMPFR
 import CNativeKernels
 
-/// Storage for double-double balls: `count` slots in one allocation, each the point `+0`.
-public final class BallStorage: ScalarStorage, @unchecked Sendable {
-    public let count: Int
-    public let base: UnsafeMutablePointer<bp_ball>
-
-    public init(count: Int) {
-        precondition(count >= 0, "negative storage size")
-        self.count = count
-        base = .allocate(capacity: Swift.max(count, 1))
-        base.initialize(repeating: bp_ball(hi: 0, lo: 0, rad: 0), count: count)
-    }
-
-    public func clone() -> BallStorage {
-        let copy = BallStorage(count: count)
-        copy.base.update(from: base, count: count)
-        return copy
-    }
-
-    deinit { base.deallocate() }
+extension bp_ball: ZeroSlot {
+    /// The point `+0`.
+    public static var zeroSlot: bp_ball { bp_ball(hi: 0, lo: 0, rad: 0) }
 }
 
 /// **Double-double balls**: the certified reference's first rung, about ten times cheaper than
@@ -45,7 +29,7 @@ public final class BallStorage: ScalarStorage, @unchecked Sendable {
 /// `bits` is 106, the midpoint's precision; the ladder within this type has one rung.
 public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic, Sendable {
     public typealias Slot = bp_ball
-    public typealias Storage = BallStorage
+    public typealias Storage = FixedStorage<bp_ball>
 
     public init() {}
 
@@ -56,7 +40,7 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
     /// kernels (long rows for the vectorised row kernels) pay off as for the hardware formats.
     /// No underflow events: a tiny product's error is taken into the radius.
     public var traits: ArithmeticTraits { ArithmeticTraits(isFixedWidth: true, canUnderflow: false, widerAccumulator: nil, isEnclosure: true) }
-    public func makeStorage(count: Int) -> BallStorage { BallStorage(count: count) }
+    public func makeStorage(count: Int) -> FixedStorage<bp_ball> { FixedStorage(count: count) }
     public func independentCopy() -> Self { self }
     public func withPrecision(bits: Int) -> Self { self }
     public var nextRung: Self? { nil }
@@ -231,7 +215,7 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
         mpfr_sub(d, d, lo, MPFR_RNDU)
         mpfr_add_d(d, d, l, MPFR_RNDU)
         if mpfr_less_p(m, d) != 0 { mpfr_swap(m, d) }
-        let rad = mpfr_sgn_(m) <= 0 ? 0 : mpfr_get_d(m, MPFR_RNDU)
+        let rad = MPFRFields.sign(m) <= 0 ? 0 : mpfr_get_d(m, MPFR_RNDU)
         r.pointee = rad.isFinite ? bp_ball(hi: h, lo: l, rad: rad) : Self.unknown
     }
 
@@ -242,11 +226,6 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
             i.copy(t, a)
             fromInterval(r, t)
         }
-    }
-
-    private func mpfr_sgn_(_ x: UnsafeMutablePointer<__mpfr_struct>) -> Int {
-        if MPFRFields.isZero(x) { return 0 }
-        return MPFRFields.signBit(x) ? -1 : 1
     }
 
     func viaMPFR(_ r: Ref, _ f: (MPFRIntervalArithmetic, UnsafeMutablePointer<MPFRInterval>) -> Void) {

@@ -5,7 +5,7 @@
 /// language of conversions and of the tests. (MPFR values, whose precision is chosen at run
 /// time and whose storage lives in arenas, are not values of this protocol; the engine reaches
 /// both through `ScalarArithmetic`.)
-public protocol FloatingScalar: RoundedAlgebraic, RoundedElementaryFunctions, CustomStringConvertible {
+public protocol FloatingScalar: ZeroSlot, RoundedAlgebraic, RoundedElementaryFunctions, CustomStringConvertible {
     /// The raw encoding.
     associatedtype BitPattern: FixedWidthInteger & UnsignedInteger & Sendable
 

@@ -21,6 +21,10 @@ import CMPFR
     @inlinable @inline(__always) static func isRegular(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_exp > infExponent }
     /// The sign bit (set for −0 and for negative values; meaningless for NaN, as in MPFR).
     @inlinable @inline(__always) static func signBit(_ x: UnsafePointer<__mpfr_struct>) -> Bool { x.pointee._mpfr_sign < 0 }
+    /// `mpfr_sgn` (a macro Swift cannot see): −1, 0 or +1 for a number (0 for ±0).
+    @inlinable @inline(__always) static func sign(_ x: UnsafePointer<__mpfr_struct>) -> Int {
+        isZero(x) ? 0 : (signBit(x) ? -1 : 1)
+    }
 
     /// `mpfr_equal_p`: the same number (`+0 = −0`, NaN equals nothing), comparing exponent,
     /// sign and significand limbs directly.

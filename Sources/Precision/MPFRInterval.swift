@@ -335,14 +335,10 @@ public struct MPFRIntervalArithmetic: ScalarArithmetic, Sendable {
     }
     public func sign(_ a: Ref) -> Int? {
         if hasNaN(a) { return nil }
-        if mpfr_sgn_(Self.lo(a)) > 0 { return 1 }
-        if mpfr_sgn_(Self.hi(a)) < 0 { return -1 }
+        if MPFRFields.sign(Self.lo(a)) > 0 { return 1 }
+        if MPFRFields.sign(Self.hi(a)) < 0 { return -1 }
         if MPFRFields.isZero(Self.lo(a)) && MPFRFields.isZero(Self.hi(a)) { return 0 }
         return nil
-    }
-    @inlinable func mpfr_sgn_(_ x: UnsafeMutablePointer<__mpfr_struct>) -> Int {
-        if MPFRFields.isZero(x) { return 0 }
-        return MPFRFields.signBit(x) ? -1 : 1
     }
     public func classify(_ a: Ref) -> ValueClass {
         if hasNaN(a) { return .nan }

@@ -14,8 +14,19 @@ public protocol ScalarStorage: AnyObject {
     func clone() -> Self
 }
 
-/// Storage for a fixed-width format: `count` values in one allocation, zero-initialised.
-public final class FixedStorage<S: FloatingScalar>: ScalarStorage, @unchecked Sendable {
+/// A slot value that fixed-width storage starts from: the format's `+0` (for the reference's
+/// double-double balls, the point `+0`).
+public protocol ZeroSlot {
+    static var zeroSlot: Self { get }
+}
+
+extension FloatingScalar {
+    @inlinable public static var zeroSlot: Self { .zero }
+}
+
+/// Storage for a fixed-width slot (a format's value, a double-double ball): `count` values in
+/// one allocation, zero-initialised.
+public final class FixedStorage<S: ZeroSlot>: ScalarStorage, @unchecked Sendable {
     public let count: Int
     public let base: UnsafeMutablePointer<S>
 
@@ -24,7 +35,7 @@ public final class FixedStorage<S: FloatingScalar>: ScalarStorage, @unchecked Se
         precondition(count >= 0, "negative storage size")
         self.count = count
         base = .allocate(capacity: Swift.max(count, 1))
-        base.initialize(repeating: .zero, count: count)
+        base.initialize(repeating: S.zeroSlot, count: count)
     }
 
     public func clone() -> FixedStorage<S> {

@@ -44,6 +44,29 @@ public struct Conv2DShape: Sendable, Equatable {
         return iy &* w &+ ix
     }
 
+    /// The unfolding (im2col) of one group's input: for every tap `(cl, i, j)` of the filter
+    /// (`tap = (cl·kh + i)·kw + j`) and every output position (row-major), the offset of the
+    /// input it meets within the group's `cg` consecutive channel planes, nil on padding; taps
+    /// outermost. The walk shared by the unfolded kernels.
+    @inlinable public func forEachTap(_ body: (_ tap: Int, _ position: Int, _ input: Int?) -> Void) {
+        let plane = h &* w
+        for cl in 0..<cg {
+            for i in 0..<kh {
+                for j in 0..<kw {
+                    let tap = (cl &* kh &+ i) &* kw &+ j
+                    for oy in 0..<oh {
+                        let iy = oy &* sh &- ph &+ i &* dh
+                        for ox in 0..<ow {
+                            let ix = ox &* sw &- pw &+ j &* dw
+                            let inside = iy >= 0 && iy < h && ix >= 0 && ix < w
+                            body(tap, oy &* ow &+ ox, inside ? cl &* plane &+ iy &* w &+ ix : nil)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Pooling (`o == c`): the flat input index of window position `p` of pooled output `site`
     /// (flat over `[N, C, oh, ow]`), nil where the window lies on padding.
     public func poolInput(_ site: Int, _ p: Int) -> Int? {
@@ -130,21 +153,9 @@ public enum Conv2DKernels {
         let col = rows.base, zero = rows.base + k &* positions
         for s in 0..<g.n {
             for group in 0..<g.groups {
-                for cl in 0..<g.cg {
-                    let xc = x + (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
-                    for i in 0..<g.kh {
-                        for j in 0..<g.kw {
-                            let row = col + ((cl &* g.kh &+ i) &* g.kw &+ j) &* positions
-                            for oy in 0..<g.oh {
-                                let iy = oy &* g.sh &- g.ph &+ i &* g.dh
-                                for ox in 0..<g.ow {
-                                    let ix = ox &* g.sw &- g.pw &+ j &* g.dw
-                                    let inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w
-                                    a.copy(row + (oy &* g.ow &+ ox), inside ? xc + (iy &* g.w &+ ix) : zero)
-                                }
-                            }
-                        }
-                    }
+                let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
+                g.forEachTap { tap, position, input in
+                    a.copy(col + (tap &* positions &+ position), input.map { xg + $0 } ?? zero)
                 }
                 for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
                     let yo = y + (s &* g.o &+ oc) &* positions
@@ -323,23 +334,10 @@ public enum Conv2DKernels {
                     let gyo = gy + (s &* g.o &+ oc) &* positions, wo = w + oc &* taps
                     for p in 0..<positions { a.axpy(gcolT + p &* taps, 1, gyo + p, wo, 1, taps, fused: fused) }
                 }
-                for cl in 0..<g.cg {
-                    let gxc = gx + (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
-                    for i in 0..<g.kh {
-                        for j in 0..<g.kw {
-                            let tap = (cl &* g.kh &+ i) &* g.kw &+ j
-                            for oy in 0..<g.oh {
-                                let iy = oy &* g.sh &- g.ph &+ i &* g.dh
-                                guard iy >= 0 && iy < g.h else { continue }
-                                for ox in 0..<g.ow {
-                                    let ix = ox &* g.sw &- g.pw &+ j &* g.dw
-                                    guard ix >= 0 && ix < g.w else { continue }
-                                    let target = gxc + (iy &* g.w &+ ix)
-                                    a.add(target, target, gcolT + ((oy &* g.ow &+ ox) &* taps &+ tap))
-                                }
-                            }
-                        }
-                    }
+                let gxg = gx + (s &* g.c &+ group &* g.cg) &* planeIn
+                g.forEachTap { tap, position, input in
+                    guard let input else { return }
+                    a.add(gxg + input, gxg + input, gcolT + (position &* taps &+ tap))
                 }
                 withExtendedLifetime(rows) {}
             }
@@ -361,21 +359,9 @@ public enum Conv2DKernels {
         let colT = rows.base, zero = rows.base + positions &* taps
         for s in 0..<g.n {
             for group in 0..<g.groups {
-                for cl in 0..<g.cg {
-                    let xc = x + (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
-                    for i in 0..<g.kh {
-                        for j in 0..<g.kw {
-                            let tap = (cl &* g.kh &+ i) &* g.kw &+ j
-                            for oy in 0..<g.oh {
-                                let iy = oy &* g.sh &- g.ph &+ i &* g.dh
-                                for ox in 0..<g.ow {
-                                    let ix = ox &* g.sw &- g.pw &+ j &* g.dw
-                                    let inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w
-                                    a.copy(colT + ((oy &* g.ow &+ ox) &* taps &+ tap), inside ? xc + (iy &* g.w &+ ix) : zero)
-                                }
-                            }
-                        }
-                    }
+                let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
+                g.forEachTap { tap, position, input in
+                    a.copy(colT + (position &* taps &+ tap), input.map { xg + $0 } ?? zero)
                 }
                 for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
                     let gyo = gy + (s &* g.o &+ oc) &* positions, r = gw + oc &* taps
