@@ -146,6 +146,7 @@ public struct Analysis: Sendable {
                 let run = PrecisionAnalysis(analysis, a, built, point)
                 switch reference {
                 case .doubleDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
+                case .quadDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
                 case .mpfr(let r): return try run.run(r, arithmetic: reference.arithmetic)
                 }
             }

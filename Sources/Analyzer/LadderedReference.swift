@@ -9,14 +9,19 @@ import Precision
 /// R's (decisions proven exactly as in MPFR: exactness, or an enclosure excluding the kink).
 /// Otherwise R is recomputed in MPFR intervals from `initialBits`, climbing as `ReferenceRun`
 /// does. The backward passes (g_R, g_R′) run in the forward's arithmetic; when double-double
-/// enclosures are wider than `requiredGradientWidth` (or unknown: an overflow), the forward is
-/// re-run in MPFR intervals forced onto the balls' proven decisions and the backward is done
-/// there, checked and climbed as in `CertifiedReference.differentiated`. Either way the width
-/// is checked after every backward pass, so what the report states about it holds.
+/// enclosures are wider than `requiredGradientWidth`, the forward is re-run forced onto the
+/// balls' proven decisions in quad-double balls (when the double-double width says 212 bits will
+/// do) and the backward is done there; if that is still too wide (or the width is unknown: an
+/// overflow), the same in MPFR intervals, checked and climbed as in
+/// `CertifiedReference.differentiated`. The width is checked after every backward pass, so what
+/// the report states about it holds.
 public enum LadderedReference {
     /// Everything (forward and backward) in double-double balls; `climbedSamples` samples were
     /// decided on the MPFR ladder (their precisions in `escalations`) and stitched in.
     case doubleDouble(CertifiedReference<DoubleDoubleBallArithmetic>)
+    /// Decided in double-double balls (as `doubleDouble`), differentiated in quad-double balls:
+    /// the execution is the forward re-run there, forced onto the balls' decisions.
+    case quadDouble(CertifiedReference<QuadDoubleBallArithmetic>)
     /// MPFR intervals; `escalations` starts with 106 when double-double balls were tried first.
     case mpfr(ReferenceRun)
 
@@ -66,9 +71,14 @@ public enum LadderedReference {
         switch self {
         case .mpfr(let r):
             return .mpfr(try r.differentiated(options: options, conventions: conventions, wrt: wrt))
+        case .quadDouble:
+            return self
         case .doubleDouble(let r):
             let done = try r.differentiated(options: options, conventions: conventions, wrt: wrt)
             if done.gradientWidth <= ReferenceRun.requiredGradientWidth { return .doubleDouble(done) }
+            if let quad = try Self.quadDoubleBackward(r, after: done.gradientWidth, conventions: conventions, wrt: wrt) {
+                return .quadDouble(quad)
+            }
             // Too wide (or unknown): the same decisions, recomputed in MPFR intervals, at the
             // precision the balls' width says the backward needs (widths scale with the working
             // precision's unit; the growth per layer does not depend on it) — chosen up front
@@ -80,6 +90,27 @@ public enum LadderedReference {
                                     gradientBits: forward.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
             return .mpfr(try mpfr.differentiated(gradientBits: bits, conventions: conventions, wrt: wrt).afterRung(Self.doubleDoubleBits))
         }
+    }
+
+    /// The backward passes in quad-double balls, the forward re-run there forced onto `r`'s
+    /// decisions, when the double-double width `width` says 212 bits will do (widths scale with
+    /// the working precision's unit: the same growth from 2⁻²¹² instead of 2⁻¹⁰⁶ must land 2⁴
+    /// below `requiredGradientWidth`). Nil when it will not, or when the quad-double width, checked
+    /// after the pass, still misses the bound: then MPFR intervals do it.
+    static func quadDoubleBackward(_ r: CertifiedReference<DoubleDoubleBallArithmetic>, after width: Double,
+                                   conventions: [DerivativeConvention], wrt: [NodeID]) throws -> CertifiedReference<QuadDoubleBallArithmetic>? {
+        let quad = QuadDoubleBallArithmetic()
+        guard width.isFinite, width * Foundation.exp2(Double(doubleDoubleBits - quad.bits)) <= ReferenceRun.requiredGradientWidth / 16 else { return nil }
+        let forced = try Execution(graph: r.execution.graph, arithmetic: quad, feed: r.feed, forcing: r.execution.decisions)
+        let rerun = CertifiedReference(execution: forced, bits: quad.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
+                                       gradientBits: quad.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
+        let done = try rerun.differentiated(gradientBits: quad.bits, conventions: conventions, wrt: wrt)
+        guard done.gradientWidth <= ReferenceRun.requiredGradientWidth else { return nil }
+        // R's forward precision stays the balls' (they proved the decisions).
+        var run = CertifiedReference(execution: forced, bits: r.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
+                                     gradientBits: quad.bits, gradientWidth: done.gradientWidth, feed: r.feed, gradients: done.gradients)
+        run.climbedSamples = r.climbedSamples
+        return run
     }
 
     /// The MPFR precision for a backward pass whose double-double width was `width` (relative to
@@ -96,17 +127,17 @@ public enum LadderedReference {
 
     /// What the report says R's forward ran in: "double-double" or "mpfr".
     public var arithmetic: String {
-        if case .doubleDouble = self { return ReferenceFirstRung.doubleDouble.rawValue }
-        return ReferenceFirstRung.mpfr.rawValue
+        if case .mpfr = self { return ReferenceFirstRung.mpfr.rawValue }
+        return ReferenceFirstRung.doubleDouble.rawValue
     }
-    public var bits: Int { switch self { case .doubleDouble(let r): r.bits; case .mpfr(let r): r.bits } }
-    public var escalations: [Int] { switch self { case .doubleDouble(let r): r.escalations; case .mpfr(let r): r.escalations } }
-    public var undecidedSites: Int { switch self { case .doubleDouble(let r): r.undecidedSites; case .mpfr(let r): r.undecidedSites } }
-    public var gradientBits: Int { switch self { case .doubleDouble(let r): r.gradientBits; case .mpfr(let r): r.gradientBits } }
-    public var gradientWidth: Double { switch self { case .doubleDouble(let r): r.gradientWidth; case .mpfr(let r): r.gradientWidth } }
-    public var climbedSamples: Int { switch self { case .doubleDouble(let r): r.climbedSamples; case .mpfr(let r): r.climbedSamples } }
+    public var bits: Int { switch self { case .doubleDouble(let r): r.bits; case .quadDouble(let r): r.bits; case .mpfr(let r): r.bits } }
+    public var escalations: [Int] { switch self { case .doubleDouble(let r): r.escalations; case .quadDouble(let r): r.escalations; case .mpfr(let r): r.escalations } }
+    public var undecidedSites: Int { switch self { case .doubleDouble(let r): r.undecidedSites; case .quadDouble(let r): r.undecidedSites; case .mpfr(let r): r.undecidedSites } }
+    public var gradientBits: Int { switch self { case .doubleDouble(let r): r.gradientBits; case .quadDouble(let r): r.gradientBits; case .mpfr(let r): r.gradientBits } }
+    public var gradientWidth: Double { switch self { case .doubleDouble(let r): r.gradientWidth; case .quadDouble(let r): r.gradientWidth; case .mpfr(let r): r.gradientWidth } }
+    public var climbedSamples: Int { switch self { case .doubleDouble(let r): r.climbedSamples; case .quadDouble(let r): r.climbedSamples; case .mpfr(let r): r.climbedSamples } }
     /// R's decisions at every nonsmooth node.
-    public var decisions: DecisionSet { switch self { case .doubleDouble(let r): r.execution.decisions; case .mpfr(let r): r.execution.decisions } }
+    public var decisions: DecisionSet { switch self { case .doubleDouble(let r): r.execution.decisions; case .quadDouble(let r): r.execution.decisions; case .mpfr(let r): r.execution.decisions } }
 }
 
 extension CertifiedReference {

@@ -27,7 +27,7 @@ extension bp_ball: ZeroSlot {
 /// on it is undecided and the reference climbs to MPFR intervals (`ReferenceRun`).
 ///
 /// `bits` is 106, the midpoint's precision; the ladder within this type has one rung.
-public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic, Sendable {
+public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic, BallSlowPath, Sendable {
     public typealias Slot = bp_ball
     public typealias Storage = FixedStorage<bp_ball>
 
@@ -141,113 +141,17 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
         var point = bp_ball(hi: p, lo: 0, rad: 0)
         return bp_ball_midpoint_difference(&point, a)
     }
-    /// As MPFR intervals render: a point to 40 significant digits, a ball as its bounds to 20.
-    /// A zero point renders as 0 whatever its sign (there is one zero over ℝ, and MPFR's exact
-    /// cancellations are `[−0, +0]`, rendered 0).
-    public func render(_ a: Ref) -> String {
-        var v = a.pointee
-        if v.rad == 0 && v.hi == 0 { v = bp_ball(hi: 0, lo: 0, rad: 0) }
-        return Self.withInterval { i, t in
-            toInterval(t, &v)
-            return i.render(t)
-        }
-    }
+    /// As MPFR intervals render: a point to 40 significant digits, a ball as its bounds to 20
+    /// (a zero point as 0 whatever its sign).
+    public func render(_ a: Ref) -> String { renderBall(a) }
 
-    // MARK: MPFR conversions (the slow path)
+    // MARK: The slow path (BallSlowPath)
 
-    /// The interval arithmetic of the slow path.
-    static let interval = MPFRIntervalArithmetic(bits: 256)
-
-    /// Runs `body` with four 256-bit interval scratch slots.
-    static func withInterval<R>(_ body: (MPFRIntervalArithmetic, UnsafeMutablePointer<MPFRInterval>) -> R) -> R {
-        let arena = MPFRIntervalArena(count: 4, bits: 256)
-        return withExtendedLifetime(arena) { body(interval, arena.base) }
-    }
-
-    /// `t ← [(hi + lo) − rad, (hi + lo) + rad]`, each bound rounded outward.
-    func toInterval(_ t: UnsafeMutablePointer<MPFRInterval>, _ a: Ref) {
-        let v = a.pointee
-        let lo = MPFRIntervalArithmetic.lo(t), hi = MPFRIntervalArithmetic.hi(t)
-        if v.hi.isNaN || v.lo.isNaN || v.rad.isNaN {
-            mpfr_set_nan(lo); mpfr_set_nan(hi); return
-        }
-        // Zero terms are skipped: x − 0 rounded down is −0 for x = +0, and a point must stay
-        // one value.
-        mpfr_set_d(lo, v.hi, MPFR_RNDD)
-        mpfr_set_d(hi, v.hi, MPFR_RNDU)
-        if v.lo != 0 {
-            mpfr_add_d(lo, lo, v.lo, MPFR_RNDD)
-            mpfr_add_d(hi, hi, v.lo, MPFR_RNDU)
-        }
-        if v.rad != 0 {
-            mpfr_sub_d(lo, lo, v.rad, MPFR_RNDD)
-            mpfr_add_d(hi, hi, v.rad, MPFR_RNDU)
-        }
-    }
-
-    /// `r ←` a ball enclosing the interval `t` (`t + 1` is scratch): the midpoint rounded to a
-    /// double-double, the radius the larger distance to a bound, rounded up.
-    func fromInterval(_ r: Ref, _ t: UnsafeMutablePointer<MPFRInterval>) {
-        let lo = MPFRIntervalArithmetic.lo(t), hi = MPFRIntervalArithmetic.hi(t)
-        let m = MPFRIntervalArithmetic.lo(t + 1), d = MPFRIntervalArithmetic.hi(t + 1)
-        guard mpfr_number_p(lo) != 0, mpfr_number_p(hi) != 0 else {
-            // A point infinity stays one; anything else unbounded proves nothing.
-            if mpfr_inf_p(lo) != 0 && mpfr_equal_p(lo, hi) != 0 {
-                r.pointee = bp_ball(hi: mpfr_get_d(lo, MPFR_RNDN), lo: 0, rad: 0)
-            } else {
-                r.pointee = Self.unknown
-            }
-            return
-        }
-        mpfr_add(m, lo, hi, MPFR_RNDN)
-        mpfr_div_2ui(m, m, 1, MPFR_RNDN)
-        var h = mpfr_get_d(m, MPFR_RNDN)
-        mpfr_sub_d(d, m, h, MPFR_RNDN)
-        var l = mpfr_get_d(d, MPFR_RNDN)
-        let s = h + l
-        l = l - (s - h)  // |l| ≤ ulp(h)/2 already, so this is Fast2Sum: exact, h + l unchanged
-        h = s
-        guard h.isFinite, l.isFinite else { r.pointee = Self.unknown; return }
-        // rad ≥ max(hi − (h + l), (h + l) − lo), each difference rounded up in two steps.
-        mpfr_sub_d(m, hi, h, MPFR_RNDU)
-        mpfr_sub_d(m, m, l, MPFR_RNDU)
-        mpfr_set_d(d, h, MPFR_RNDU)
-        mpfr_sub(d, d, lo, MPFR_RNDU)
-        mpfr_add_d(d, d, l, MPFR_RNDU)
-        if mpfr_less_p(m, d) != 0 { mpfr_swap(m, d) }
-        let rad = MPFRFields.sign(m) <= 0 ? 0 : mpfr_get_d(m, MPFR_RNDU)
-        r.pointee = rad.isFinite ? bp_ball(hi: h, lo: l, rad: rad) : Self.unknown
-    }
+    static let slowPath = MPFRIntervalArithmetic(bits: 256)
+    static func parts(_ a: bp_ball) -> (components: [Double], radius: Double) { ([a.hi, a.lo], a.rad) }
+    static func slot(components c: [Double], radius: Double) -> bp_ball { bp_ball(hi: c[0], lo: c[1], rad: radius) }
 
     /// `r ←` a ball enclosing the MPFR interval `a` (of any precision): how values computed by
     /// the MPFR rungs for a few samples are put back among the balls'.
-    public func setEnclosing(_ r: Ref, _ a: UnsafeMutablePointer<MPFRInterval>) {
-        Self.withInterval { i, t in
-            i.copy(t, a)
-            fromInterval(r, t)
-        }
-    }
-
-    func viaMPFR(_ r: Ref, _ f: (MPFRIntervalArithmetic, UnsafeMutablePointer<MPFRInterval>) -> Void) {
-        Self.withInterval { i, t in
-            f(i, t)
-            fromInterval(r, t)
-        }
-    }
-    func viaMPFR(_ r: Ref, _ a: Ref, _ f: (MPFRIntervalArithmetic, UnsafeMutablePointer<MPFRInterval>, UnsafeMutablePointer<MPFRInterval>) -> Void) {
-        Self.withInterval { i, t in
-            toInterval(t + 2, a)
-            f(i, t, t + 2)
-            fromInterval(r, t)
-        }
-    }
-    func viaMPFR(_ r: Ref, _ a: Ref, _ b: Ref,
-                 _ f: (MPFRIntervalArithmetic, UnsafeMutablePointer<MPFRInterval>, UnsafeMutablePointer<MPFRInterval>, UnsafeMutablePointer<MPFRInterval>) -> Void) {
-        Self.withInterval { i, t in
-            toInterval(t + 2, a)
-            toInterval(t + 3, b)
-            f(i, t, t + 2, t + 3)
-            fromInterval(r, t)
-        }
-    }
+    public func setEnclosing(_ r: Ref, _ a: UnsafeMutablePointer<MPFRInterval>) { enclose(r, a) }
 }

@@ -104,7 +104,12 @@ extension ReportMarkdown {
             return "MPFR intervals only, from \(options.initialBits) bits, cap \(options.capBits); precisions used: \(mpfrBits) bits; \(escalated) batch-precision pair(s) needed more than the initial precision. Backward passes (g_R, g_R′) in \(mpfrGradientBits)-bit intervals, \(width)."
         }
         var line = "double-double balls (106-bit midpoints, error-free transformations) first, MPFR intervals from \(options.initialBits) bits (cap \(options.capBits)) where a site is undecided there or a gradient enclosure too wide. "
-        line += "\(batches.count - mpfr.count) of \(batches.count) batch-precision pair(s) were decided and differentiated in double-double balls"
+        let quad = batches.filter { $0.referenceArithmetic == dd && $0.referenceGradientBits == QuadDoubleBallArithmetic().bits }
+        if quad.isEmpty {
+            line += "\(batches.count - mpfr.count) of \(batches.count) batch-precision pair(s) were decided and differentiated in double-double balls"
+        } else {
+            line += "\(batches.count - mpfr.count) of \(batches.count) batch-precision pair(s) were decided in double-double balls; \(quad.count) of them were differentiated in quad-double balls (212-bit midpoints; the forward re-run there on the proven decisions, the double-double enclosures of g_R being too wide), the others in double-double balls"
+        }
         let climbed = batches.filter { $0.referenceArithmetic == dd && $0.referenceClimbedSamples > 0 }
         if !climbed.isEmpty {
             let samples = climbed.reduce(0) { $0 + $1.referenceClimbedSamples }

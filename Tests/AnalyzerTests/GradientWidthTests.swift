@@ -87,4 +87,27 @@ import Reports
             #expect(zip(u, v).allSatisfy { abs($0 - $1) <= 1e-25 * max(abs($0), 1e-300) }, "\(g.nodes[id].name)")
         }
     }
+
+    @Test func quadDoubleBallsTakeTheBackwardWhereDoubleDoubleIsTooWide() throws {
+        // 15 steps: the double-double backward misses 2⁻⁸⁰ (by ~17 bits), 212-bit midpoints do not.
+        let (g, feed, params) = try Self.deep(15)
+        let options = ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128)
+        let balls = try CertifiedReference.run(graph: g, feed: feed, start: DoubleDoubleBallArithmetic(), gradientBits: 128, wrt: params)
+        print("deep(15), double-double: widest relative enclosure \(balls.gradientWidth)")
+        #expect(balls.gradientWidth > ReferenceRun.requiredGradientWidth)
+        let laddered = try LadderedReference.decide(graph: g, feed: feed, options: options)
+            .differentiated(options: options, conventions: [.pytorch, .alternative], wrt: params)
+        guard case .quadDouble(let r) = laddered else { Issue.record("expected the quad-double backward, got \(laddered.arithmetic) at \(laddered.gradientBits)"); return }
+        print("deep(15), quad-double: widest relative enclosure \(r.gradientWidth)")
+        #expect(r.gradientBits == 212 && r.bits == LadderedReference.doubleDoubleBits && r.gradientWidth <= ReferenceRun.requiredGradientWidth)
+        #expect(laddered.arithmetic == "double-double" && laddered.gradientBits == 212)
+        // Its g_R and g_R′ are the MPFR-only reference's (midpoints to 1e-25 relative).
+        let mpfrOnly = try ReferenceRun.run(graph: g, feed: feed, options: options, convention: .pytorch, alternative: .alternative, wrt: params)
+        for id in params {
+            for (q, m) in [(r.gradient!, mpfrOnly.gradient!), (r.alternativeGradient!, mpfrOnly.alternativeGradient!)] {
+                let u = q[id]!.doubles(r.execution.arithmetic), v = m[id]!.doubles(mpfrOnly.execution.arithmetic)
+                #expect(zip(u, v).allSatisfy { abs($0 - $1) <= 1e-25 * max(abs($0), 1e-300) }, "\(g.nodes[id].name)")
+            }
+        }
+    }
 }
