@@ -112,7 +112,9 @@ public struct Analysis: Sendable {
                 try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
             })
         }
-        let outputs = try TaskGraph(tasks).run(threads: threads)
+        // Only the precisions' results are read: each reference is released once every
+        // precision at its point is done (memory then does not hold every reference to the end).
+        let outputs = try TaskGraph(tasks, keeping: Set(tasks.indices.suffix(names.count))).run(threads: threads)
         let perPrecision = outputs.suffix(names.count).map { $0 as! PrecisionResult }
         var results: [PrecisionName: PrecisionResult] = [:]
         for (p, r) in zip(names, perPrecision) { results[p] = r }

@@ -74,16 +74,20 @@ public enum LadderedReference {
         case .quadDouble:
             return self
         case .doubleDouble(let r):
-            let done = try r.differentiated(options: options, conventions: conventions, wrt: wrt)
-            if done.gradientWidth <= ReferenceRun.requiredGradientWidth { return .doubleDouble(done) }
-            if let quad = try Self.quadDoubleBackward(r, after: done.gradientWidth, conventions: conventions, wrt: wrt) {
+            let width: Double
+            do {  // the balls' gradients are released before anything else is computed
+                let done = try r.differentiated(options: options, conventions: conventions, wrt: wrt)
+                if done.gradientWidth <= ReferenceRun.requiredGradientWidth { return .doubleDouble(done) }
+                width = done.gradientWidth
+            }
+            if let quad = try Self.quadDoubleBackward(r, after: width, conventions: conventions, wrt: wrt) {
                 return .quadDouble(quad)
             }
             // Too wide (or unknown): the same decisions, recomputed in MPFR intervals, at the
             // precision the balls' width says the backward needs (widths scale with the working
             // precision's unit; the growth per layer does not depend on it) — chosen up front
             // instead of tried at 128 bits and thrown away. The check still runs after it.
-            let bits = Self.gradientBits(after: done.gradientWidth, options: options)
+            let bits = Self.gradientBits(after: width, options: options)
             let forward = options.arithmetic.withPrecision(bits: max(options.initialBits, bits))
             let forced = try Execution(graph: r.execution.graph, arithmetic: forward, feed: r.feed, forcing: r.execution.decisions)
             let mpfr = ReferenceRun(execution: forced, bits: forward.bits, escalations: [], undecidedSites: 0,

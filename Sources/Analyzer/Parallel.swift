@@ -29,23 +29,45 @@ final class TaskGraph: @unchecked Sendable {
     /// Finished tasks (succeeded, failed, or skipped because a dependency failed).
     private var finished: [Bool]
     private var errors: [Int: any Error] = [:]
+    /// The tasks whose outputs `run` returns; every other output is released as soon as every
+    /// task depending on it has finished (a reference's forward values, once differentiated).
+    private let kept: Set<Int>
+    /// How many tasks that depend on each task have not finished yet.
+    private var pendingDependents: [Int]
 
-    init(_ tasks: [Task]) {
+    /// A released output: what `run` returns in place of outputs not kept.
+    struct Released {}
+
+    /// `keeping`: the indices of the outputs the caller will read (default: all).
+    init(_ tasks: [Task], keeping: Set<Int>? = nil) {
         precondition(tasks.indices.allSatisfy { i in tasks[i].dependencies.allSatisfy { $0 < i } }, "dependencies must come first")
         self.tasks = tasks
         started = Array(repeating: false, count: tasks.count)
         outputs = Array(repeating: nil, count: tasks.count)
         finished = Array(repeating: false, count: tasks.count)
+        kept = keeping ?? Set(tasks.indices)
+        pendingDependents = Array(repeating: 0, count: tasks.count)
+        for t in tasks { for d in t.dependencies { pendingDependents[d] += 1 } }
     }
 
-    /// Runs every task on `threads` threads and returns their outputs by index. On failure, the
-    /// error of the failed task with the lowest index: every task whose dependencies succeeded
-    /// runs whatever happens elsewhere, so which tasks fail does not depend on `threads`.
+    /// Runs every task on `threads` threads and returns their outputs by index (`Released` for
+    /// those not kept). On failure, the error of the failed task with the lowest index: every
+    /// task whose dependencies succeeded runs whatever happens elsewhere, so which tasks fail
+    /// does not depend on `threads`.
     func run(threads: Int) throws -> [Any] {
         let workers = max(1, min(threads, tasks.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
         if let first = errors.keys.min() { throw errors[first]! }
         return outputs.map { $0! }
+    }
+
+    /// Task `i` has finished (run or skipped): its dependencies' outputs that nothing else
+    /// needs are released. Called with the lock held.
+    private func release(after i: Int) {
+        for d in tasks[i].dependencies {
+            pendingDependents[d] -= 1
+            if pendingDependents[d] == 0, !kept.contains(d), outputs[d] != nil { outputs[d] = Released() }
+        }
     }
 
     private func work() {
@@ -58,6 +80,7 @@ final class TaskGraph: @unchecked Sendable {
                 if deps.contains(where: { finished[$0] && outputs[$0] == nil }) {
                     started[i] = true
                     finished[i] = true
+                    release(after: i)
                     condition.broadcast()
                     continue
                 }
@@ -78,6 +101,7 @@ final class TaskGraph: @unchecked Sendable {
             case .failure(let error): errors[i] = error
             }
             finished[i] = true
+            release(after: i)
             condition.broadcast()
         }
     }

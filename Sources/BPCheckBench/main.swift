@@ -49,20 +49,22 @@ if CommandLine.arguments.contains("--profile-analysis") {
 }
 
 // The certified reference's rungs against our own f64 pass (performance.md: forward ≤ 4×,
-// backward ≤ 6×): double-double balls, and the MPFR intervals (256 forward, 128 backward).
+// backward ≤ 6×): double-double balls, quad-double balls (the deep networks' backward), and
+// the MPFR intervals (256 forward, 128 backward).
 func referenceTable(runs: Int) throws {
 print("")
 print("The reference's passes, batch 128, median ms (ratio to our f64 pass); FMA hardware for the balls: \(DoubleDoubleBallArithmetic.usesFMAHardware)")
 print("")
-print("| workload | f64 forward | f64 backward | double-double forward | double-double backward | MPFR-256 forward | MPFR-128 backward |")
-print("|---|---|---|---|---|---|---|")
+print("| workload | f64 forward | f64 backward | double-double forward | double-double backward | quad-double forward | quad-double backward | MPFR-256 forward | MPFR-128 backward |")
+print("|---|---|---|---|---|---|---|---|---|")
 for w in Workload.small {
     let f64 = try PassBenchmark.passes(w, FixedArithmetic<Double>(), batch: 128, runs: runs)
     let dd = try PassBenchmark.passes(w, DoubleDoubleBallArithmetic(), batch: 128, runs: max(1, runs / 3))
+    let qd = try PassBenchmark.passes(w, QuadDoubleBallArithmetic(), batch: 128, runs: max(1, runs / 3))
     let forward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 256), batch: 128, runs: 1).forward
     let backward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 128), batch: 128, runs: 1).backward
     func cell(_ t: Double, _ base: Double) -> String { "\(fmt(t * 1e3, 1)) (\(fmt(t / base, 1))×)" }
-    print("| \(w.rawValue) | \(fmt(f64.forward * 1e3, 1)) | \(fmt(f64.backward * 1e3, 1)) | \(cell(dd.forward, f64.forward)) | \(cell(dd.backward, f64.backward)) | \(cell(forward, f64.forward)) | \(cell(backward, f64.backward)) |")
+    print("| \(w.rawValue) | \(fmt(f64.forward * 1e3, 1)) | \(fmt(f64.backward * 1e3, 1)) | \(cell(dd.forward, f64.forward)) | \(cell(dd.backward, f64.backward)) | \(cell(qd.forward, f64.forward)) | \(cell(qd.backward, f64.backward)) | \(cell(forward, f64.forward)) | \(cell(backward, f64.backward)) |")
 }
 }
 
@@ -74,7 +76,8 @@ if CommandLine.arguments.contains("--reference-passes") {
 
 if CommandLine.arguments.contains("--profile-balls") {
     // The double-double rung alone on PROFILE_WORKLOAD (default w4) at BATCH (default 2): what it
-    // leaves undecided and how wide its g_R is (whether the analysis would climb to MPFR).
+    // leaves undecided and how wide its g_R is (whether the analysis would climb); then R as the
+    // analysis chains its rungs, timed.
     let env = ProcessInfo.processInfo.environment
     let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w4"] ?? .w4
     let (built, feed, parameters, _) = try workload.build(batch: Int(env["BATCH"] ?? "") ?? 2)
@@ -97,6 +100,16 @@ if CommandLine.arguments.contains("--profile-balls") {
     }
     for (w, name) in widths.sorted(by: { $0.0 > $1.0 }).prefix(6) { print("  \(w)  \(name)") }
     print("\(workload.rawValue): \(d), undecided \(run!.undecidedSites) (\(perNode.joined(separator: ", "))), gradient width \(run!.gradientWidth), peak \(fmt(PassBenchmark.peakResidentMB(), 0)) MB")
+    run = nil
+    // R as the analysis computes it (decided in balls; differentiated in balls, quad-double
+    // balls or MPFR intervals, whichever meets the width bound): which, and how long.
+    let options = ReferenceOptions()
+    var laddered: LadderedReference?
+    let t = try clock.measure {
+        laddered = try LadderedReference.decide(graph: built.graph, feed: feed, options: options)
+            .differentiated(options: options, conventions: [.pytorch, .alternative], wrt: parameters)
+    }
+    print("\(workload.rawValue) laddered: \(t), forward \(laddered!.arithmetic) at \(laddered!.bits) bits, backward at \(laddered!.gradientBits) bits, width \(laddered!.gradientWidth), peak \(fmt(PassBenchmark.peakResidentMB(), 0)) MB")
     exit(0)
 }
 

@@ -157,14 +157,23 @@ extension ScalarArithmetic {
     }
 
     /// Storage holding `values`, each rounded to the precision.
+    @inlinable
     public func makeStorage(_ values: [Double]) -> Storage {
         let s = makeStorage(count: values.count)
-        for (i, v) in values.enumerated() { set(s.base + i, v) }
+        let base = s.base
+        for i in values.indices { set(base + i, values[i]) }
         return s
     }
 
     /// The slots of `storage` as the nearest `Double`s.
+    @inlinable
     public func doubles(_ storage: Storage) -> [Double] {
-        (0..<storage.count).map { double(storage.base + $0) }
+        // One loop over a base pointer read once: called from unspecialised generic code (the
+        // analysis), a closure per slot cost a metadata lookup per slot.
+        let base = storage.base, count = storage.count
+        return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = double(base + i) }
+            initialized = count
+        }
     }
 }
