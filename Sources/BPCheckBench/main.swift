@@ -68,6 +68,16 @@ for w in Workload.small {
 }
 }
 
+if CommandLine.arguments.contains("--profile-reference-forward") {
+    // The double-double forward pass of PROFILE_WORKLOAD (default w2), batch 128, RUNS times
+    // (default 20), for profilers.
+    let env = ProcessInfo.processInfo.environment
+    let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w2"] ?? .w2
+    let (built, feed, _, _) = try workload.build(batch: 128)
+    for _ in 0..<(Int(env["RUNS"] ?? "") ?? 20) { _ = try Execution(graph: built.graph, arithmetic: DoubleDoubleBallArithmetic(), feed: feed) }
+    exit(0)
+}
+
 if CommandLine.arguments.contains("--reference-passes") {
     // Only the reference's passes against our f64 pass (quick, for work on the reference).
     try referenceTable(runs: 3)

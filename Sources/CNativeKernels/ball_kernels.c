@@ -78,6 +78,30 @@ static inline __attribute__((always_inline)) int tiny_product(double x, double y
     }
 
 BALL_ACCUMULATE(accumulate_fma, 0)
+
+/// accumulate_fma for a multiplier that is a one-double point (a.lo = 0, a.rad = 0: a weight, a
+/// format's value), with the terms that are then zero left out: the same bits. (The terms left
+/// out add +0 to nonnegative sums, or a signed zero to c1, which is never −0: e is +0 whenever
+/// it is 0, and +0 + q is then +0 or q.)
+static inline __attribute__((always_inline)) void accumulate_point(double *h, double *l, double *r, double ah, const bp_ball *x) {
+    const double xh = x->hi, xl = x->lo;
+    const double p = ah * xh, e = fma(ah, xh, -p);
+    const double q = ah * xl, d = fma(ah, xl, -q);
+    double s, t, c1, e1, c3, e3, c4, e4, nh, nl;
+    two_sum(*h, p, &s, &t);
+    two_sum(e, q, &c1, &e1);
+    two_sum(*l, c1, &c3, &e3);
+    two_sum(t, c3, &c4, &e4);
+    two_sum(s, c4, &nh, &nl);
+    const int spread = x->rad != 0;
+    const int slack = tiny_product(ah, xh, p) || tiny_product(ah, xl, q);
+    const double disc = (fabs(d) + fabs(e1)) + (fabs(e3) + fabs(e4));
+    const double extra = fabs(ah) * x->rad;
+    const double grown = up(((*r + extra) + disc) + (slack ? 0x1p-1070 : 0.0));
+    *r = (spread | slack | (disc != 0)) ? grown : *r;
+    *h = nh;
+    *l = nl;
+}
 // The same with the discarded parts dropped: a deliberately unsound enclosure, for the test
 // that shows the soundness checks catch one.
 BALL_ACCUMULATE(accumulate_dropping_discards, 1)
@@ -142,6 +166,16 @@ void bp_ball_add(bp_ball *r, const bp_ball *a, const bp_ball *b) {
                                    ptrdiff_t xs, ptrdiff_t n) {                                 \
         /* No test of the operands: a NaN or infinity in any of them reaches h or rad. */      \
         const bp_ball av = *a;                                                                  \
+        if (av.lo == 0 && av.rad == 0 && rs == 1 && xs == 1) {                                  \
+            const double ah = av.hi;                                                            \
+            _Pragma("clang loop vectorize(enable)")                                             \
+            for (ptrdiff_t k = 0; k < n; k++) {                                                 \
+                double h = r[k].hi, l = r[k].lo, rad = r[k].rad;                                \
+                accumulate_point(&h, &l, &rad, ah, x + k);                                      \
+                settle(r + k, h, l, rad);                                                       \
+            }                                                                                   \
+            return;                                                                             \
+        }                                                                                       \
         if (rs == 1 && xs == 1) {                                                               \
             _Pragma("clang loop vectorize(enable)")                                             \
             for (ptrdiff_t k = 0; k < n; k++) {                                                 \
