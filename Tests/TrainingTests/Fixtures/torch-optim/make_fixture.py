@@ -122,6 +122,7 @@ def main():
         o = dict(options)
         if "betas" in o:
             o["beta1"], o["beta2"] = o.pop("betas")
+        o = {k: float(v) for k, v in o.items()}  # nesterov as 1.0: every option a number
         out["configs"].append({"name": name, "optimizer": kind, "options": o, "losses": losses, "weights": after})
     with open(os.path.join(HERE, "expected.json"), "w") as f:
         json.dump(out, f)
