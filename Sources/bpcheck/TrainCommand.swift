@@ -53,6 +53,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("derivative"), parsing: .singleValue,
             help: "A convention choice as CHOICE=VALUE (repeatable); each also has its own option, listed below.")
     var derivatives: [ConventionEntry] = []
+    @Option(name: .customLong("alternative-derivative"), parsing: .singleValue,
+            help: "A choice of C′ as CHOICE=VALUE (repeatable), set after C′ = C flipped: e.g. maxpool-tie=first to make C and C′ differ only in relu'(0).")
+    var alternativeDerivatives: [ConventionEntry] = []
     @Option(help: "How linear and conv2d accumulate: separate (default), fma, or wider.")
     var accumulation = AccumulationOption(argument: "separate")
     @Option(help: "Seed of the shuffle shared by every run (SplitMix64; docs/training.md).")
@@ -105,8 +108,16 @@ struct TrainCommand: ParsableCommand {
             let (choice, value) = try entry.parsed.get()
             c[choice] = value
         }
-        do { try c.validate() } catch let e as ConventionError { throw ValidationError(e.message) }
-        return (c, c.flipped)
+        var alternative = c.flipped
+        for entry in alternativeDerivatives {
+            let (choice, value) = try entry.parsed.get()
+            alternative[choice] = value
+        }
+        do {
+            try c.validate()
+            try alternative.validate()
+        } catch let e as ConventionError { throw ValidationError(e.message) }
+        return (c, alternative)
     }
 
     func run() throws {
