@@ -109,7 +109,7 @@ public enum TrainingReport {
         var out = "# Training replay: \(run.model.name)\n\n"
         out += "Two trajectories per precision from the same starting weights on the same batches: **C** trains with gradients "
         out += "under the convention C (\(conventionText(run.convention, run.model))), **C′** under C′ (\(conventionText(run.alternative, run.model))). "
-        out += "A step is in the *bifurcation zone* when g_P ≠ g_P′ at the C trajectory's weights (any bit); the trajectories *part* "
+        out += "A step is in the *bifurcation zone* when g_P ≠ g_P′ at the C trajectory's weights (any bit; in parentheses the layers where the conventions changed the gradient); the trajectories *part* "
         out += "at the first step after which their weights differ. docs/training.md explains every field.\n\n"
 
         out += "## Summary\n\n"
@@ -119,7 +119,8 @@ public enum TrainingReport {
             let last = r.steps.last
             let eval = r.evaluations.last
             let acc = eval.map { "\(percent($0.accuracy)) / \(percent($0.accuracyAlternative)) (step \($0.step))" } ?? "–"
-            out += "| \(r.precision) | \(r.optimizerPrecision) | \(r.firstBifurcation.map { "step \($0)" } ?? "never") | "
+            let layers = r.firstBifurcationLayers.isEmpty ? "" : " (" + r.firstBifurcationLayers.map { "`\($0)`" }.joined(separator: ", ") + ")"
+            out += "| \(r.precision) | \(r.optimizerPrecision) | \(r.firstBifurcation.map { "step \($0)\(layers)" } ?? "never") | "
             out += "\(r.steps.filter(\.bifurcation).count) of \(r.steps.count) (\(percent(r.bifurcationShare))) | "
             out += "\(r.firstParting.map { "step \($0)" } ?? "never (bit-identical)") | \(short(last?.divergence)) | "
             out += "\(short(last?.loss)) / \(short(last?.lossAlternative)) | \(acc) | \(location(r.firstNonFinite)) |\n"
@@ -168,10 +169,10 @@ public enum TrainingReport {
 
         out += "## Steps\n\n"
         out += "The first ten steps, then one every \(max(run.steps / 10, 1)) steps (every step is in the JSON report). Kink hits: sites exactly on a kink in the forward pass (C / C′).\n\n"
-        out += "| precision | step | loss C | loss C′ | g_P ≠ g_P′ | ‖θ_C − θ_C′‖/‖θ_C‖ | kink hits C / C′ |\n|---|---|---|---|---|---|---|\n"
+        out += "| precision | step | loss C | loss C′ | g_P ≠ g_P′ (where) | ‖θ_C − θ_C′‖/‖θ_C‖ | kink hits C / C′ |\n|---|---|---|---|---|---|---|\n"
         for r in result.results {
             for s in r.steps where s.step <= 10 || s.step % max(run.steps / 10, 1) == 0 || s.step == run.steps {
-                out += "| \(r.precision) | \(s.step) | \(short(s.loss, 4)) | \(short(s.lossAlternative, 4)) | \(s.bifurcation ? "yes" : "no") | \(short(s.divergence)) | \(s.kinkHits) / \(s.kinkHitsAlternative) |\n"
+                out += "| \(r.precision) | \(s.step) | \(short(s.loss, 4)) | \(short(s.lossAlternative, 4)) | \(s.bifurcation ? "yes (" + s.bifurcationLayers.joined(separator: ", ") + ")" : "no") | \(short(s.divergence)) | \(s.kinkHits) / \(s.kinkHitsAlternative) |\n"
             }
         }
         out += "\n"
@@ -224,7 +225,8 @@ public enum TrainingReport {
             let steps: JSONValue = .object([
                 ("step", ints(s.map(\.step))), ("epoch", ints(s.map(\.epoch))),
                 ("loss", numbers(s.map(\.loss))), ("loss_alt", numbers(s.map(\.lossAlternative))),
-                ("bifurcation", bools(s.map(\.bifurcation))), ("divergence", numbers(s.map(\.divergence))),
+                ("bifurcation", bools(s.map(\.bifurcation))),
+                ("bifurcation_layers", .array(s.map { .array($0.bifurcationLayers.map { .string($0) }) })), ("divergence", numbers(s.map(\.divergence))),
                 ("identical", bools(s.map(\.identical))),
                 ("kink_hits", ints(s.map(\.kinkHits))), ("kink_hits_alt", ints(s.map(\.kinkHitsAlternative))),
                 ("overflow", ints(s.map(\.events.overflow))), ("nan", ints(s.map(\.events.nan))),
@@ -243,6 +245,7 @@ public enum TrainingReport {
             precisions.append(.object([
                 ("precision", .string(r.precision.description)), ("weights_precision", .string(r.optimizerPrecision.description)),
                 ("first_bifurcation", r.firstBifurcation.map { .number("\($0)") } ?? .null),
+                ("first_bifurcation_layers", .array(r.firstBifurcationLayers.map { .string($0) })),
                 ("bifurcation_share", number(r.bifurcationShare)),
                 ("first_parting", r.firstParting.map { .number("\($0)") } ?? .null),
                 ("identical_throughout", .bool(r.identicalThroughout)),

@@ -18,6 +18,10 @@ public struct StepRecord: Sendable, Equatable, Codable {
     public let lossAlternative: Double
     /// Whether `g_P ≠ g_P′` at the C trajectory's weights (bifurcation at this step).
     public let bifurcation: Bool
+    /// Where the conventions changed the gradient at a bifurcation step: the nonsmooth nodes
+    /// whose output's gradient is the same under C and C′ and an input's differs, from the loss
+    /// down (empty when `bifurcation` is false).
+    public let bifurcationLayers: [String]
     /// ‖θ_C − θ_C′‖₂ / ‖θ_C‖₂ after this step's updates (0 while the trajectories are
     /// bit-identical; NaN when either holds NaN).
     public let divergence: Double
@@ -95,6 +99,8 @@ public struct PrecisionTraining: Sendable {
 
     /// The first step with `g_P ≠ g_P′` at θ_C.
     public var firstBifurcation: Int? { steps.first { $0.bifurcation }?.step }
+    /// The layers where the conventions changed the gradient at the first bifurcation step.
+    public var firstBifurcationLayers: [String] { steps.first { $0.bifurcation }?.bifurcationLayers ?? [] }
     /// The first step after which the trajectories' weights differ.
     public var firstParting: Int? { steps.first { !$0.identical }?.step }
     /// The share of steps in the bifurcation zone.

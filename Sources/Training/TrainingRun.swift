@@ -285,6 +285,7 @@ struct Trainer<A: ScalarArithmetic, O: ScalarArithmetic> {
             let pass = try Execution(graph: built.graph, arithmetic: a, feed: feed, tensors: tensors(c), model: run.arithmeticModel)
             let both = try pass.backward(conventions: [run.convention, run.alternative], wrt: ids)
             let bifurcation = Self.differ(both[0], both[1], ids, a)
+            let layers = bifurcation ? try origins(pass) : []
             let passAlt: Execution<A>, gAlt: Gradients<A>
             if same {
                 (passAlt, gAlt) = (pass, both[1])
@@ -308,7 +309,7 @@ struct Trainer<A: ScalarArithmetic, O: ScalarArithmetic> {
 
             let nowSame = identical(c.weights, alt.weights)
             steps.append(StepRecord(step: t, epoch: schedule.epoch(ofStep: t), loss: loss, lossAlternative: lossAlt, bifurcation: bifurcation,
-                                    divergence: nowSame ? 0 : divergence(c.weights, alt.weights), identical: nowSame,
+                                    bifurcationLayers: layers, divergence: nowSame ? 0 : divergence(c.weights, alt.weights), identical: nowSame,
                                     kinkHits: kinks, kinkHitsAlternative: kinksAlt, events: events, eventsAlternative: eventsAlt))
             if let evaluator, let k = run.evaluateEvery, t % k == 0 || t == run.steps {
                 evaluations.append(try evaluator.evaluate(step: t, c, alt, identical: nowSame))
@@ -326,6 +327,24 @@ struct Trainer<A: ScalarArithmetic, O: ScalarArithmetic> {
         for (k, w) in zip(trainable, t.weights) { values[k] = w.doubles(o); shapes[k] = w.shape }
         for (k, v) in frozen { values[k] = Tensor<O>(shape: run.initialTensors[k]!.shape, v, o).doubles(o); shapes[k] = run.initialTensors[k]!.shape }
         return TrajectoryWeights(precision: o.precision, values: values, shapes: shapes)
+    }
+
+    /// The nonsmooth nodes where C and C′ first change the gradient of this forward pass: their
+    /// output's gradient is the same under both conventions and an input's gradient differs
+    /// (from the loss down).
+    func origins(_ e: Execution<A>) throws -> [String] {
+        let nonsmooth = e.graph.nodes.filter { $0.op.isNonsmooth }
+        var wanted = Set<NodeID>()
+        for n in nonsmooth {
+            wanted.insert(n.id)
+            for i in n.inputs { wanted.insert(i) }
+        }
+        let g = try e.backward(conventions: [run.convention, run.alternative], wrt: wanted.sorted())
+        var out: [String] = []
+        for n in nonsmooth.reversed() where !Self.differ(g[0], g[1], [n.id], a) && Self.differ(g[0], g[1], n.inputs, a) {
+            out.append(n.name)
+        }
+        return out
     }
 
     /// ‖l − r‖₂ / ‖l‖₂ over every trained tensor, in f64.

@@ -43,6 +43,7 @@ import Testing
             #expect(s.kinkHits == 0 && s.kinkHitsAlternative == 0, "step \(s.step): \(s.kinkHits) kink hits")
         }
         #expect(r.identicalThroughout && r.firstBifurcation == nil && r.firstParting == nil)
+        #expect(r.steps.allSatisfy { $0.bifurcationLayers.isEmpty })
         for (k, v) in r.finalWeights.values {
             #expect(v.map(\.bitPattern) == r.finalWeightsAlternative.values[k]!.map(\.bitPattern), "\(k)")
         }
@@ -75,6 +76,10 @@ import Testing
         let result = try run.run()
         let f16 = result[.f16], f64 = result[.f64]
         #expect(f16.firstBifurcation == 1)
+        // Where the conventions changed the gradient: nonsmooth layers of the network, named.
+        #expect(!f16.firstBifurcationLayers.isEmpty && Set(f16.firstBifurcationLayers).isSubset(of: ["relu1", "pool1", "relu2", "pool2"]),
+                "\(f16.firstBifurcationLayers)")
+        #expect(f16.steps.allSatisfy { $0.bifurcation == !$0.bifurcationLayers.isEmpty })
         #expect((f16.firstParting ?? 99) <= 3, "\(f16.firstParting.map(String.init) ?? "never")")
         #expect(f16.steps.last!.divergence > 1e3 * max(f64.steps.last!.divergence, 1e-300))
     }
