@@ -188,7 +188,7 @@ public enum TrainingReport {
         out += "- Arithmetic model: \(run.arithmeticModel.accumulation.rawValue) accumulation (docs/analyzer.md).\n"
         out += "- Final weights (safetensors): " + weights.map { "`\($0)`" }.joined(separator: ", ") + ".\n"
         out += "\n## Reproduce\n\n```sh\n\(context.command)\n```\n\n"
-        out += "bpcheck \(context.bpcheckVersion).\n"
+        out += "\(context.bpcheckVersion).\n"
         if !context.hashes.isEmpty {
             out += "\n| file | SHA-256 |\n|---|---|\n"
             for h in context.hashes { out += "| `\(h.file)` | `\(h.sha256)` |\n" }
@@ -280,7 +280,7 @@ public enum TrainingReport {
     /// ‖θ_C − θ_C′‖/‖θ_C‖ over the steps, log scale 10⁻¹⁸ … 10¹, one line per precision; 0
     /// (bit-identical) on the bottom edge, NaN not drawn.
     public static func divergenceFigure(_ result: TrainingResult) -> String {
-        let width = 720.0, height = 360.0, left = 70.0, right = width - 120, top = 30.0, bottom = height - 40
+        let width = 780.0, height = 360.0, left = 70.0, right = width - 170, top = 30.0, bottom = height - 40
         let lo = -18.0, hi = 1.0
         let steps = max(result.run.steps, 1)
         func x(_ s: Int) -> Double { left + Double(s) / Double(steps) * (right - left) }
@@ -340,7 +340,7 @@ public enum TrainingReport {
             out += "<text x=\"\(f(ox + 2))\" y=\"\(f(top + 4))\">\(short(maxLoss, 2))</text><text x=\"\(f(ox + 2))\" y=\"\(f(bottom))\">0</text>\n"
             out += "<text x=\"\(f(right + 3))\" y=\"\(f(top + 4))\">100%</text><text x=\"\(f(right + 3))\" y=\"\(f(bottom))\">0%</text>\n"
             out += axisX(left: left, right: right, bottom: bottom, steps: steps)
-            for (values, dash) in [(r.steps.map(\.loss), ""), (r.steps.map(\.lossAlternative), " stroke-dasharray=\"4 3\"")] {
+            for (values, dash) in [(r.steps.map(\.loss), ""), (r.steps.map(\.lossAlternative), " stroke-dasharray=\"4 3\" stroke-opacity=\"0.6\"")] {
                 let points = zip(r.steps, values).filter { $0.1.isFinite }.map { "\(f(x($0.0.step))),\(f(y($0.1)))" }
                 out += "<polyline fill=\"none\" stroke=\"\(color(r.precision))\" stroke-width=\"1\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
             }
