@@ -273,6 +273,10 @@ public enum TrainingReport {
 
     // MARK: Figures
 
+    static func escape(_ t: String) -> String {
+        t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
     static let colors: [PrecisionName: String] = [.f16: "#d62728", .bf16: "#ff7f0e", .f32: "#1f77b4", .f64: "#2ca02c"]
     static func color(_ p: PrecisionName) -> String { colors[p] ?? "#555" }
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
@@ -280,7 +284,7 @@ public enum TrainingReport {
     /// ‖θ_C − θ_C′‖/‖θ_C‖ over the steps, log scale 10⁻¹⁸ … 10¹, one line per precision; 0
     /// (bit-identical) on the bottom edge, NaN not drawn.
     public static func divergenceFigure(_ result: TrainingResult) -> String {
-        let width = 780.0, height = 360.0, left = 70.0, right = width - 170, top = 30.0, bottom = height - 40
+        let width = 880.0, height = 360.0, left = 70.0, right = width - 270, top = 30.0, bottom = height - 40
         let lo = -18.0, hi = 1.0
         let steps = max(result.run.steps, 1)
         func x(_ s: Int) -> Double { left + Double(s) / Double(steps) * (right - left) }
@@ -290,7 +294,7 @@ public enum TrainingReport {
         }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        out += "<text x=\"10\" y=\"18\" font-size=\"13\">‖θ_C − θ_C′‖ / ‖θ_C‖ after each step (log scale; 0 = bit-identical, drawn on the bottom edge)</text>\n"
+        out += "<text x=\"10\" y=\"18\" font-size=\"13\">‖θ_C − θ_C′‖ / ‖θ_C‖ after each step (log scale; 0 = bit-identical, drawn on the bottom edge); zone: share of steps with g_P ≠ g_P′</text>\n"
         for e in stride(from: Int(lo), through: Int(hi), by: 3) {
             let yy = y(pow(10, Double(e)))
             out += "<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(yy))\" y2=\"\(f(yy))\" stroke=\"#ddd\"/><text x=\"10\" y=\"\(f(yy + 4))\">1e\(e)</text>\n"
@@ -302,7 +306,12 @@ public enum TrainingReport {
             out += "<polyline fill=\"none\" stroke=\"\(color(r.precision))\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
             let ly = top + 16 * Double(i)
             out += "<line x1=\"\(f(right + 10))\" x2=\"\(f(right + 30))\" y1=\"\(f(ly))\" y2=\"\(f(ly))\" stroke=\"\(color(r.precision))\" stroke-width=\"2\"/>"
-            out += "<text x=\"\(f(right + 35))\" y=\"\(f(ly + 4))\">\(r.precision)\(r.firstParting.map { " (parts at \($0))" } ?? " (never)")</text>\n"
+            out += "<text x=\"\(f(right + 35))\" y=\"\(f(ly + 4))\">\(r.precision): \(r.firstParting.map { "parts at step \($0)" } ?? "never parts"), zone \(percent(r.bifurcationShare))</text>\n"
+            if let e = r.firstNonFinite {
+                // The first NaN or overflow: a dashed vertical line at its step, named in the legend.
+                out += "<line x1=\"\(f(x(e.step)))\" x2=\"\(f(x(e.step)))\" y1=\"\(f(top))\" y2=\"\(f(bottom))\" stroke=\"\(color(r.precision))\" stroke-dasharray=\"2 3\"/>"
+                out += "<text x=\"\(f(right + 35))\" y=\"\(f(top + 16 * Double(result.results.count) + 16 * Double(i) + 8))\">\(r.precision) first \(e.kind == "nan" ? "NaN" : "overflow"): step \(e.step), \(escape(e.node)) (\(e.pass))</text>\n"
+            }
         }
         return out + "</svg>\n"
     }
