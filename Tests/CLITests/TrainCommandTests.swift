@@ -34,6 +34,17 @@ import Testing
         #expect(markdown.contains("## Summary") && markdown.contains("run-divergence.svg"))
     }
 
+    /// `--alternative-derivative maxpool-tie=first`: C′ differs from C in relu'(0) only.
+    @Test func alternativeDerivativeSetsOneChoiceOfCPrime() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bpcheck-train-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let r = try BPCheckProcess.run(["train", Self.model, "--steps", "2", "--batch-size", "16", "--precisions", "f32",
+                                        "--alternative-derivative", "maxpool-tie=first", "--report", directory.appendingPathComponent("r.md").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let markdown = try String(contentsOf: directory.appendingPathComponent("r.md"), encoding: .utf8)
+        #expect(markdown.contains("**C′** under C′ (relu'(0)=1.0, maxpool ties: first)"), "\(markdown.prefix(600))")
+    }
+
     @Test(arguments: [
         (["--data", "no-targets.npz"], "no-targets.npz: needs members x and y"),
         (["--data", "bad-label.npz"], "bad-label.npz: key 'data.targets': label 12 of sample 5 is outside 0..<10"),
