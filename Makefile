@@ -7,6 +7,7 @@
 #   make test-slurm   a real one-node Slurm (Debian's slurm-wlm): sharded job array, merge, cancel and resume
 #   make test-pytorch  run the README's "From PyTorch" commands verbatim (torch wheel in .venv-readme)
 #   make reports   regenerate reports/ for every bundled example (lenet5-init takes ~3 minutes)
+#   make train-example  training replay of digits-cnn from --reinit: reports/digits-cnn-train.md (+ .json, .svg, weights)
 #   make bench     release-mode benchmark of performance.md (with JAX's figures after make peer)
 #   make peer      set up the JAX peer in .venv-peer
 #   make examples  regenerate examples/ from scikit-learn's bundled digits
@@ -19,7 +20,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps example test test-pytorch test-slurm test-python dataset-report bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
+.PHONY: deps example train-example test test-pytorch test-slurm test-python dataset-report bench peer examples reports clean onnx-fixtures jax-fixtures onnx-proto onnx-conformance pretrained-example
 
 # MPFR and GMP headers and libraries, through apt when pkg-config cannot find them.
 deps:
@@ -35,8 +36,21 @@ example: deps
 	$(SWIFT) build -c release --product bpcheck
 	$(BPCHECK) examples/digits-cnn/model.json --report reports/digits-cnn.md
 
+# Training replay (docs/training.md): digits-cnn from PyTorch's default init (seed 1), 400 steps of
+# SGD + momentum at f16, bf16, f32, f64 under C (ReLU'(0)=0) and C′ (ReLU'(0)=1; max-pool ties to the
+# first maximum in both, so that only ReLU'(0) differs, as in Bertoin et al.); ~45 s.
+TRAIN_EXAMPLE = train examples/digits-cnn/model.json --data examples/digits-cnn-train/train.npz \
+	--eval-data examples/digits-cnn-train/heldout.npz --batch-size 32 --steps 400 --optimizer sgd --lr 0.1 \
+	--momentum 0.9 --reinit 1 --alternative-derivative maxpool-tie=first --eval-every 25 --certify-every 100 \
+	--report reports/digits-cnn-train.md
+
+train-example: deps
+	$(SWIFT) build -c release --product bpcheck
+	$(BPCHECK) $(TRAIN_EXAMPLE)
+
 reports: deps
 	$(SWIFT) build -c release --product bpcheck
+	$(BPCHECK) $(TRAIN_EXAMPLE)
 	for e in digits-mlp digits-cnn lenet5-init; do $(BPCHECK) examples/$$e/model.json --report reports/$$e.md || exit $$?; done
 	$(BPCHECK) examples/mnist-cnn-pretrained/mnist-cnn-pretrained.onnx --data examples/mnist-cnn-pretrained/data.npz --report reports/mnist-cnn-pretrained.md
 

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Analyzer", targets: ["Analyzer"]),
         .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Training", targets: ["Training"]),
         .library(name: "BPCheck", targets: ["BPCheck"]),
         .executable(name: "bpcheck", targets: ["bpcheck"]),
     ],
@@ -48,8 +49,10 @@ let package = Package(
         ]),
         // The reports: Markdown, JSON, SVG figures, the bundle on disk, saved gradients.
         .target(name: "Reports", dependencies: ["Analyzer", "ModelIO"]),
+        // Training replay (issue 13): optimizers in P, trajectories under C and C′, their report.
+        .target(name: "Training", dependencies: ["AD", "Analyzer", "Precision", "ModelIO"]),
         // The library door: every module re-exported, and the analysis of a model file.
-        .target(name: "BPCheck", dependencies: ["Precision", "AD", "Analyzer", "ModelIO", "Reports"]),
+        .target(name: "BPCheck", dependencies: ["Precision", "AD", "Analyzer", "ModelIO", "Reports", "Training"]),
         .executableTarget(
             name: "bpcheck",
             dependencies: [
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "ADTests", dependencies: ["AD", "Precision", "TestSupport"]),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "BPCheck", "TestSupport", "Workloads"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TestSupport"], exclude: ["Fixtures", "Corpus"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "BPCheck", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["bpcheck", "Precision"], exclude: ["Fixtures"]),
     ]
 )

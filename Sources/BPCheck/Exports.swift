@@ -5,3 +5,4 @@
 @_exported import Analyzer
 @_exported import ModelIO
 @_exported import Reports
+@_exported import Training

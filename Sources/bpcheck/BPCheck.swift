@@ -11,7 +11,7 @@ struct BPCheck: ParsableCommand {
             --fail-on; 2 the input or the command line is wrong.
             """,
         version: BPCheckVersion.full,
-        subcommands: [AnalyzeCommand.self, InspectCommand.self, PrecisionsCommand.self, MergeCommand.self],
+        subcommands: [AnalyzeCommand.self, InspectCommand.self, PrecisionsCommand.self, MergeCommand.self, TrainCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
 }
