@@ -70,11 +70,17 @@ for w in Workload.small {
 
 if CommandLine.arguments.contains("--profile-reference-forward") {
     // The double-double forward pass of PROFILE_WORKLOAD (default w2), batch 128, RUNS times
-    // (default 20), for profilers.
+    // (default 20), for profilers; PROFILE_BACKWARD=1: the backward pass instead.
     let env = ProcessInfo.processInfo.environment
     let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w2"] ?? .w2
-    let (built, feed, _, _) = try workload.build(batch: 128)
-    for _ in 0..<(Int(env["RUNS"] ?? "") ?? 20) { _ = try Execution(graph: built.graph, arithmetic: DoubleDoubleBallArithmetic(), feed: feed) }
+    let (built, feed, parameters, _) = try workload.build(batch: 128)
+    let runs = Int(env["RUNS"] ?? "") ?? 20
+    if env["PROFILE_BACKWARD"] == "1" {  // the backward instead (from one forward)
+        let e = try Execution(graph: built.graph, arithmetic: DoubleDoubleBallArithmetic(), feed: feed)
+        for _ in 0..<runs { _ = try e.backward(wrt: parameters) }
+        exit(0)
+    }
+    for _ in 0..<runs { _ = try Execution(graph: built.graph, arithmetic: DoubleDoubleBallArithmetic(), feed: feed) }
     exit(0)
 }
 
@@ -91,6 +97,11 @@ if CommandLine.arguments.contains("--profile-balls") {
     let env = ProcessInfo.processInfo.environment
     let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w4"] ?? .w4
     let (built, feed, parameters, _) = try workload.build(batch: Int(env["BATCH"] ?? "") ?? 2)
+    // What memory holds per arithmetic: every node's output (the forward's values) and the
+    // parameters (each gradient tensor is one more copy of them).
+    let values = built.graph.nodes.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    let parameterCount = parameters.reduce(0) { $0 + built.graph.nodes[$1].shape.reduce(1, *) }
+    print("\(workload.rawValue): \(values) values in the forward, \(parameterCount) parameters (slots: double-double 24 B, quad-double 40 B, f64 8 B)")
     let clock = ContinuousClock()
     var run: CertifiedReference<DoubleDoubleBallArithmetic>?
     let d = try clock.measure {
