@@ -30,6 +30,7 @@ public struct Analysis: Sendable {
     public var arithmeticModel: ArithmeticModel
     public var flagRule: FlagRule
     /// Threads for the precisions and references (results are bit-identical whatever it is).
+    /// Threads inside each pass are `PassThreads.count`, process-wide (the command sets both).
     public var threads: Int = 1
     /// Whether each `PrecisionResult` keeps its five gradients per tensor in memory (for
     /// `--save-gradients` and callers who look); off for long dataset runs. Never encoded.

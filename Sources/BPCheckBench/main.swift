@@ -39,11 +39,14 @@ if CommandLine.arguments.contains("--profile-w1") {
 }
 
 if CommandLine.arguments.contains("--profile-analysis") {
-    // The whole default W2 analysis on THREADS threads (default 1), for profilers (perf record).
+    // The whole default W2 analysis on THREADS threads (default 1; PASS_THREADS inside each pass,
+    // default THREADS), for profilers (perf record).
     // PROFILE_WORKLOAD=w1|w2|w3|w4 (default w2) and BATCH (default 128) choose another analysis.
     let env = ProcessInfo.processInfo.environment
     let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w2"] ?? .w2
-    let seconds = try PassBenchmark.analysis(workload, batch: Int(env["BATCH"] ?? "") ?? 128, threads: Int(env["THREADS"] ?? "") ?? 1)
+    let threads = Int(env["THREADS"] ?? "") ?? 1
+    PassThreads.count = Int(env["PASS_THREADS"] ?? "") ?? threads  // as bpcheck --threads sets both
+    let seconds = try PassBenchmark.analysis(workload, batch: Int(env["BATCH"] ?? "") ?? 128, threads: threads)
     print("\(seconds) s, peak \(fmt(PassBenchmark.peakResidentMB(), 0)) MB")
     exit(0)
 }
@@ -81,6 +84,25 @@ if CommandLine.arguments.contains("--profile-reference-forward") {
         exit(0)
     }
     for _ in 0..<runs { _ = try Execution(graph: built.graph, arithmetic: DoubleDoubleBallArithmetic(), feed: feed) }
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--pass-threads") {
+    // One forward + backward on 1 and on 2 threads inside the pass (`PassThreads`): W2 at
+    // batch 128 and W3 at batch 8, at f32 and in double-double balls (the same bits: tested).
+    print("| workload | arithmetic | 1 thread ms | 2 threads ms | speed-up |")
+    print("|---|---|---|---|---|")
+    for (w, batch) in [(Workload.w2, 128), (Workload.w3, 8)] {
+        func row<A: ScalarArithmetic>(_ name: String, _ a: A) throws {
+            PassThreads.count = 1
+            let one = try PassBenchmark.pass(w, a, batch: batch, runs: 3).seconds
+            PassThreads.count = 2
+            let two = try PassBenchmark.pass(w, a, batch: batch, runs: 3).seconds
+            print("| \(w.rawValue) (batch \(batch)) | \(name) | \(fmt(one * 1e3, 1)) | \(fmt(two * 1e3, 1)) | \(fmt(one / two, 2))× |")
+        }
+        try row("f32", FixedArithmetic<Float>())
+        try row("double-double", DoubleDoubleBallArithmetic())
+    }
     exit(0)
 }
 

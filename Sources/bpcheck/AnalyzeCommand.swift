@@ -50,7 +50,7 @@ struct AnalyzeCommand: ParsableCommand {
     var shard: ShardOption?
     @Option(help: "Write each batch's result to DIR/batch-NNNNNN.json (skipping those already there for the same run); bpcheck merge DIR… makes the report. docs/cluster.md.")
     var results: String?
-    @Option(help: "Threads for the precisions and references (default: every core); the numbers do not depend on it.")
+    @Option(help: "Threads for the precisions and references, and inside each pass (default: every core); the numbers do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     /// The typed options' errors, before anything is read.
@@ -100,6 +100,7 @@ struct AnalyzeCommand: ParsableCommand {
         var analysis = Analysis(model: loaded, precisions: names, reference: options, convention: c, alternative: alternative,
                                 arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)
         analysis.threads = threads
+        PassThreads.count = threads  // inside each pass too (the bits do not depend on it)
         let progress = Progress(enabled: isatty(2) != 0)
         if let results {
             // A share of the batches, one result file each; the report comes from bpcheck merge

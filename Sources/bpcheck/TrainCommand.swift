@@ -146,6 +146,7 @@ struct TrainCommand: ParsableCommand {
         run.evaluateEvery = evalEvery ?? (held != nil ? max(steps / 10, 1) : nil)
         run.certifyEvery = certifyEvery
         run.threads = threads
+        PassThreads.count = threads  // inside each pass too (the bits do not depend on it)
         // Data that does not fit the model: the error names the file it came from.
         let one = try loaded.graph(batch: 1)
         let outputShape = Array(one.graph.nodes[one.output].shape.dropFirst())

@@ -1,3 +1,4 @@
+import CNativeKernels
 import Foundation
 import Testing
 import BPCheck
@@ -19,6 +20,42 @@ import TestSupport
             }
             #expect(a.error == b.error && a.referenceBits == b.referenceBits && a.bifurcation == b.bifurcation
                     && a.referenceBifurcation == b.referenceBifurcation && a.rangeEvents == b.rangeEvents, "\(p)")
+        }
+    }
+
+    /// One forward and backward pass of W2 (batch 16) and W4 (ResNet18, batch 2) split across 1,
+    /// 2, 3 and 4 threads inside the pass (`PassThreads`): the same bits — forward values, the
+    /// gradient of every parameter — at f32, f16 (the emulated format and its flushed-product
+    /// counts) and in double-double balls (the reference's kernels).
+    @Test func passesOnOneToFourThreadsAreBitIdentical() throws {
+        try MemoryHeavyTests.exclusively {
+            defer { PassThreads.count = 1 }
+            for (workload, batch) in [(Workload.w2, 16), (Workload.w4, 2)] {
+                let (built, feed, parameters, _) = try workload.build(batch: batch)
+                func bits<A: ScalarArithmetic>(_ a: A, threads: Int) throws -> [UInt64] {
+                    PassThreads.count = threads
+                    let e = try Execution(graph: built.graph, arithmetic: a, feed: feed)
+                    let g = try e.backward(wrt: parameters)
+                    var out = e.value(built.output).doubles(a).map(\.bitPattern)
+                    for id in parameters { out += g[id]!.doubles(a).map(\.bitPattern) }
+                    if let b = a as? DoubleDoubleBallArithmetic {  // the radii too
+                        for id in parameters {
+                            let slots = UnsafeMutableRawPointer(g[id]!.slots).assumingMemoryBound(to: bp_ball.self)
+                            out += (0..<g[id]!.count).map { b.width(slots + $0).bitPattern }
+                        }
+                    }
+                    // Range events (flushed f16 products among them), forward and backward.
+                    let events = "\(e.forwardEvents) \(g.events.sorted { $0.key < $1.key }.map(\.value))"
+                    return out + events.utf8.map(UInt64.init)
+                }
+                for (name, one, rest) in [
+                    ("f32", try bits(FixedArithmetic<Float>(), threads: 1), try (2...4).map { try bits(FixedArithmetic<Float>(), threads: $0) }),
+                    ("f16", try bits(FixedArithmetic<Half>(), threads: 1), try (2...4).map { try bits(FixedArithmetic<Half>(), threads: $0) }),
+                    ("double-double", try bits(DoubleDoubleBallArithmetic(), threads: 1), try (2...4).map { try bits(DoubleDoubleBallArithmetic(), threads: $0) }),
+                ] {
+                    for (k, r) in rest.enumerated() { #expect(r == one, "\(workload.rawValue) \(name) on \(k + 2) threads") }
+                }
+            }
         }
     }
 

@@ -149,25 +149,30 @@ public enum Conv2DKernels {
                                                      w: UnsafeMutablePointer<A.Slot>, b: UnsafeMutablePointer<A.Slot>?,
                                                      y: UnsafeMutablePointer<A.Slot>) {
         let k = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
-        let rows = a.makeStorage(count: k &* positions + 1)
-        let col = rows.base, zero = rows.base + k &* positions
-        for s in 0..<g.n {
-            for group in 0..<g.groups {
-                let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
-                g.forEachTap { tap, position, input in
-                    a.copy(col + (tap &* positions &+ position), input.map { xg + $0 } ?? zero)
-                }
-                for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
-                    let yo = y + (s &* g.o &+ oc) &* positions
-                    let wo = w + oc &* k
-                    for q in 0..<k { a.axpy(yo, 1, wo + q, col + q &* positions, 1, positions, fused: fused) }
-                    if let b {
-                        for q in 0..<positions { a.add(yo + q, yo + q, b + oc) }
+        // Samples are independent: split across the pass's threads (`PassThreads`), each with
+        // its own unfolded rows.
+        PassThreads.forEachChunk(g.n) { samples in
+            let a = a.independentCopy()
+            let rows = a.makeStorage(count: k &* positions + 1)
+            let col = rows.base, zero = rows.base + k &* positions
+            for s in samples {
+                for group in 0..<g.groups {
+                    let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
+                    g.forEachTap { tap, position, input in
+                        a.copy(col + (tap &* positions &+ position), input.map { xg + $0 } ?? zero)
+                    }
+                    for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
+                        let yo = y + (s &* g.o &+ oc) &* positions
+                        let wo = w + oc &* k
+                        for q in 0..<k { a.axpy(yo, 1, wo + q, col + q &* positions, 1, positions, fused: fused) }
+                        if let b {
+                            for q in 0..<positions { a.add(yo + q, yo + q, b + oc) }
+                        }
                     }
                 }
             }
+            withExtendedLifetime(rows) {}
         }
-        withExtendedLifetime(rows) {}
     }
 
     @inlinable
@@ -229,31 +234,43 @@ public enum Conv2DKernels {
         if unfoldedInputGradient, let gx { inputGradientUnfolded(a, g, w: w, gy: gy, gx: gx, fused: fused) }
         if acrossChannels, let gw { weightGradientAcrossChannels(a, g, x: x, gy: gy, gw: gw, fused: fused) }
         let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
-        for s in 0..<g.n {
-            for oc in 0..<g.o {
-                let group = oc / g.og
-                let gyo = gy + (s &* g.o &+ oc) &* planeOut
-                if let gb {
+        if let gb {
+            for s in 0..<g.n {
+                for oc in 0..<g.o {
+                    let gyo = gy + (s &* g.o &+ oc) &* planeOut
                     for q in 0..<planeOut { a.add(gb + oc, gb + oc, gyo + q) }
                 }
-                for cl in 0..<g.cg {
-                    let plane = (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
-                    for i in 0..<g.kh {
-                        let rows = g.rows(i)
-                        for j in 0..<g.kw {
-                            let wi = ((oc &* g.cg &+ cl) &* g.kh &+ i) &* g.kw &+ j
-                            let cols = g.columns(j)
-                            for oy in rows {
-                                let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
-                                let inRow: Int = plane &+ iy &* g.w &+ (j &* g.dw &- g.pw)
-                                let gyrow = gyo + oy &* g.ow
-                                guard !cols.isEmpty else { continue }
-                                let first = inRow &+ cols.lowerBound &* g.sw
-                                if let gw, !acrossChannels && !unfoldedGradient {
-                                    a.dotAccumulate(gw + wi, gyrow + cols.lowerBound, 1, x + first, g.sw, cols.count, fused: fused)
-                                }
-                                if let gx, !unfoldedInputGradient {
-                                    a.axpy(gx + first, g.sw, w + wi, gyrow + cols.lowerBound, 1, cols.count, fused: fused)
+            }
+        }
+        let dots = gw != nil && !acrossChannels && !unfoldedGradient
+        guard dots || (gx != nil && !unfoldedInputGradient) else { return }
+        // Samples are independent for gx; the row-by-row dot products of gW (MPFR) sum over
+        // samples, so with them the loop stays on this thread.
+        PassThreads.forEachChunk(dots ? 1 : g.n) { chunk in
+            let a = a.independentCopy()
+            for s in (dots ? 0..<g.n : chunk) {
+                for oc in 0..<g.o {
+                    let group = oc / g.og
+                    let gyo = gy + (s &* g.o &+ oc) &* planeOut
+                    for cl in 0..<g.cg {
+                        let plane = (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
+                        for i in 0..<g.kh {
+                            let rows = g.rows(i)
+                            for j in 0..<g.kw {
+                                let wi = ((oc &* g.cg &+ cl) &* g.kh &+ i) &* g.kw &+ j
+                                let cols = g.columns(j)
+                                for oy in rows {
+                                    let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
+                                    let inRow: Int = plane &+ iy &* g.w &+ (j &* g.dw &- g.pw)
+                                    let gyrow = gyo + oy &* g.ow
+                                    guard !cols.isEmpty else { continue }
+                                    let first = inRow &+ cols.lowerBound &* g.sw
+                                    if let gw, !acrossChannels && !unfoldedGradient {
+                                        a.dotAccumulate(gw + wi, gyrow + cols.lowerBound, 1, x + first, g.sw, cols.count, fused: fused)
+                                    }
+                                    if let gx, !unfoldedInputGradient {
+                                        a.axpy(gx + first, g.sw, w + wi, gyrow + cols.lowerBound, 1, cols.count, fused: fused)
+                                    }
                                 }
                             }
                         }
@@ -284,25 +301,31 @@ public enum Conv2DKernels {
                 for q in 0..<planeOut { a.copy(to + q &* g.o, from + q) }
             }
         }
-        for s in 0..<g.n {
-            for group in 0..<g.groups {
-                let oc0 = group &* g.og
-                for cl in 0..<g.cg {
-                    let planeOffset: Int = (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
-                    let plane = x + planeOffset
-                    for i in 0..<g.kh {
-                        for j in 0..<g.kw {
-                            let tapOffset: Int = ((cl &* g.kh &+ i) &* g.kw &+ j) &* g.o &+ oc0
-                            let r = gwT + tapOffset
-                            let cols = g.columns(j)
-                            guard !cols.isEmpty else { continue }
-                            for oy in g.rows(i) {
-                                let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
-                                let rowOffset: Int = iy &* g.w &+ (j &* g.dw &- g.pw)
-                                let gyOffset: Int = (s &* planeOut &+ oy &* g.ow) &* g.o &+ oc0
-                                let inRow = plane + rowOffset, gyRow = gyT + gyOffset
-                                for ox in cols {
-                                    a.axpy(r, 1, inRow + ox &* g.sw, gyRow + ox &* g.o, 1, g.og, fused: fused)
+        // Output channels are independent: split across the pass's threads, each advancing its
+        // channels' sums (the same terms in the same order: an axpy is elementwise).
+        PassThreads.forEachChunk(g.o) { channels in
+            let a = a.independentCopy()
+            for s in 0..<g.n {
+                for group in 0..<g.groups {
+                    let oc0 = Swift.max(group &* g.og, channels.lowerBound), oc1 = Swift.min((group &+ 1) &* g.og, channels.upperBound)
+                    guard oc0 < oc1 else { continue }
+                    for cl in 0..<g.cg {
+                        let planeOffset: Int = (s &* g.c &+ group &* g.cg &+ cl) &* planeIn
+                        let plane = x + planeOffset
+                        for i in 0..<g.kh {
+                            for j in 0..<g.kw {
+                                let tapOffset: Int = ((cl &* g.kh &+ i) &* g.kw &+ j) &* g.o &+ oc0
+                                let r = gwT + tapOffset
+                                let cols = g.columns(j)
+                                guard !cols.isEmpty else { continue }
+                                for oy in g.rows(i) {
+                                    let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
+                                    let rowOffset: Int = iy &* g.w &+ (j &* g.dw &- g.pw)
+                                    let gyOffset: Int = (s &* planeOut &+ oy &* g.ow) &* g.o &+ oc0
+                                    let inRow = plane + rowOffset, gyRow = gyT + gyOffset
+                                    for ox in cols {
+                                        a.axpy(r, 1, inRow + ox &* g.sw, gyRow + ox &* g.o, 1, oc1 &- oc0, fused: fused)
+                                    }
                                 }
                             }
                         }
@@ -326,20 +349,23 @@ public enum Conv2DKernels {
                                                            gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>,
                                                            fused: Bool) {
         let taps = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
-        for s in 0..<g.n {
-            for group in 0..<g.groups {
-                let rows = a.makeStorage(count: positions &* taps)  // gcolT [position, tap], +0
-                let gcolT = rows.base
-                for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
-                    let gyo = gy + (s &* g.o &+ oc) &* positions, wo = w + oc &* taps
-                    for p in 0..<positions { a.axpy(gcolT + p &* taps, 1, gyo + p, wo, 1, taps, fused: fused) }
+        PassThreads.forEachChunk(g.n) { samples in  // samples are independent
+            let a = a.independentCopy()
+            for s in samples {
+                for group in 0..<g.groups {
+                    let rows = a.makeStorage(count: positions &* taps)  // gcolT [position, tap], +0
+                    let gcolT = rows.base
+                    for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
+                        let gyo = gy + (s &* g.o &+ oc) &* positions, wo = w + oc &* taps
+                        for p in 0..<positions { a.axpy(gcolT + p &* taps, 1, gyo + p, wo, 1, taps, fused: fused) }
+                    }
+                    let gxg = gx + (s &* g.c &+ group &* g.cg) &* planeIn
+                    g.forEachTap { tap, position, input in
+                        guard let input else { return }
+                        a.add(gxg + input, gxg + input, gcolT + (position &* taps &+ tap))
+                    }
+                    withExtendedLifetime(rows) {}
                 }
-                let gxg = gx + (s &* g.c &+ group &* g.cg) &* planeIn
-                g.forEachTap { tap, position, input in
-                    guard let input else { return }
-                    a.add(gxg + input, gxg + input, gcolT + (position &* taps &+ tap))
-                }
-                withExtendedLifetime(rows) {}
             }
         }
     }
@@ -355,21 +381,27 @@ public enum Conv2DKernels {
                                                             gy: UnsafeMutablePointer<A.Slot>, gw: UnsafeMutablePointer<A.Slot>,
                                                             fused: Bool) {
         let taps = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
-        let rows = a.makeStorage(count: positions &* taps &+ 1)
-        let colT = rows.base, zero = rows.base + positions &* taps
-        for s in 0..<g.n {
-            for group in 0..<g.groups {
-                let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
-                g.forEachTap { tap, position, input in
-                    a.copy(colT + (position &* taps &+ tap), input.map { xg + $0 } ?? zero)
-                }
-                for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
-                    let gyo = gy + (s &* g.o &+ oc) &* positions, r = gw + oc &* taps
-                    for p in 0..<positions { a.axpy(r, 1, gyo + p, colT + p &* taps, 1, taps, fused: fused) }
+        // Output channels are independent (each sums over every sample): split across the
+        // pass's threads, each unfolding the groups its channels need.
+        PassThreads.forEachChunk(g.o) { channels in
+            let a = a.independentCopy()
+            let rows = a.makeStorage(count: positions &* taps &+ 1)
+            let colT = rows.base, zero = rows.base + positions &* taps
+            let groups = (channels.lowerBound / g.og)..<((channels.upperBound &+ g.og &- 1) / g.og)
+            for s in 0..<g.n {
+                for group in groups {
+                    let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
+                    g.forEachTap { tap, position, input in
+                        a.copy(colT + (position &* taps &+ tap), input.map { xg + $0 } ?? zero)
+                    }
+                    for oc in Swift.max(group &* g.og, channels.lowerBound)..<Swift.min((group &+ 1) &* g.og, channels.upperBound) {
+                        let gyo = gy + (s &* g.o &+ oc) &* positions, r = gw + oc &* taps
+                        for p in 0..<positions { a.axpy(r, 1, gyo + p, colT + p &* taps, 1, taps, fused: fused) }
+                    }
                 }
             }
+            withExtendedLifetime(rows) {}
         }
-        withExtendedLifetime(rows) {}
     }
 
     @inlinable
