@@ -53,7 +53,10 @@ import TestSupport
                     ("f16", try bits(FixedArithmetic<Half>(), threads: 1), try (2...4).map { try bits(FixedArithmetic<Half>(), threads: $0) }),
                     ("double-double", try bits(DoubleDoubleBallArithmetic(), threads: 1), try (2...4).map { try bits(DoubleDoubleBallArithmetic(), threads: $0) }),
                 ] {
-                    for (k, r) in rest.enumerated() { #expect(r == one, "\(workload.rawValue) \(name) on \(k + 2) threads") }
+                    for (k, r) in rest.enumerated() {
+                        let first = (0..<max(r.count, one.count)).first { $0 >= r.count || $0 >= one.count || r[$0] != one[$0] }
+                        #expect(first == nil, "\(workload.rawValue) \(name) on \(k + 2) threads: first difference at \(first ?? -1) of \(one.count)")
+                    }
                 }
             }
         }
