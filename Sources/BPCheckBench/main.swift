@@ -72,11 +72,13 @@ for w in Workload.small {
 }
 
 if CommandLine.arguments.contains("--profile-reference-forward") {
-    // The double-double forward pass of PROFILE_WORKLOAD (default w2), batch 128, RUNS times
-    // (default 20), for profilers; PROFILE_BACKWARD=1: the backward pass instead.
+    // The double-double forward pass of PROFILE_WORKLOAD (default w2), BATCH (default 128), RUNS
+    // times (default 20), PASS_THREADS (default 1), for profilers; PROFILE_BACKWARD=1: the
+    // backward pass instead.
     let env = ProcessInfo.processInfo.environment
     let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w2"] ?? .w2
-    let (built, feed, parameters, _) = try workload.build(batch: 128)
+    let (built, feed, parameters, _) = try workload.build(batch: Int(env["BATCH"] ?? "") ?? 128)
+    PassThreads.count = Int(env["PASS_THREADS"] ?? "") ?? 1
     let runs = Int(env["RUNS"] ?? "") ?? 20
     if env["PROFILE_BACKWARD"] == "1" {  // the backward instead (from one forward)
         let e = try Execution(graph: built.graph, arithmetic: DoubleDoubleBallArithmetic(), feed: feed)
