@@ -225,6 +225,13 @@ static int fma_hardware(void) { return 0; }
 
 int bp_ball_uses_fma_hardware(void) { return fma_hardware(); }
 
+int bp_ball_simd_level(void) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (fma_hardware()) return has_avx512 ? 2 : 1;
+#endif
+    return 0;
+}
+
 void bp_ball_axpy(bp_ball *r, ptrdiff_t rs, const bp_ball *a, const bp_ball *x, ptrdiff_t xs, ptrdiff_t n) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     if (fma_hardware()) {

@@ -5,6 +5,7 @@
 // the product is tiny (|p| < 2⁻⁹⁰⁰ with nonzero factors), where e may be off by η/2: such
 // products add a slack of 2⁻¹⁰⁷⁰ (16η, more than the ten products' 5η) to the radius.
 #include "qball_kernels.h"
+#include "ball_kernels.h"
 #include <math.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -244,33 +245,24 @@ QBALL_ROWS(portable, )
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 QBALL_ROWS(fma3, __attribute__((target("avx,fma"))))
 QBALL_ROWS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,fma"))))
-static int has_fma = -1, has_avx512 = -1;
-static int fma_hardware(void) {
-    if (has_fma < 0) {
-        __builtin_cpu_init();
-        has_fma = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx") ? 1 : 0;
-        has_avx512 = has_fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                     __builtin_cpu_supports("avx512vl") ? 1 : 0;
-    }
-    return has_fma;
-}
-#else
-static int fma_hardware(void) { return 0; }
+#define QBALL_X86 1
 #endif
 
+// Dispatched as the double-double kernels are (bp_ball_simd_level).
 void bp_qball_axpy(bp_qball *r, ptrdiff_t rs, const bp_qball *a, const bp_qball *x, ptrdiff_t xs, ptrdiff_t n) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    if (fma_hardware()) {
-        if (has_avx512) axpy_avx512(r, rs, a, x, xs, n); else axpy_fma3(r, rs, a, x, xs, n);
-        return;
+#ifdef QBALL_X86
+    switch (bp_ball_simd_level()) {
+    case 2: axpy_avx512(r, rs, a, x, xs, n); return;
+    case 1: axpy_fma3(r, rs, a, x, xs, n); return;
+    default: break;
     }
 #endif
     axpy_portable(r, rs, a, x, xs, n);
 }
 
 void bp_qball_dot(bp_qball *r, const bp_qball *a, ptrdiff_t as, const bp_qball *b, ptrdiff_t bs, ptrdiff_t n) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    if (fma_hardware()) { dot_fma3(r, a, as, b, bs, n); return; }
+#ifdef QBALL_X86
+    if (bp_ball_simd_level() > 0) { dot_fma3(r, a, as, b, bs, n); return; }
 #endif
     dot_portable(r, a, as, b, bs, n);
 }

@@ -50,6 +50,9 @@ int bp_ball_encloses(const bp_ball *a, const bp_ball *b);
 double bp_ball_midpoint_difference(const bp_ball *a, const bp_ball *b);
 /// 1 when the row kernels run on FMA hardware here (else on the portable fma).
 int bp_ball_uses_fma_hardware(void);
+/// Which compilation of the enclosures' row kernels runs here: 2 AVX-512, 1 AVX with FMA,
+/// 0 portable (the quad-double kernels dispatch on it too).
+int bp_ball_simd_level(void);
 
 /// bp_ball_mul_acc with the discarded parts of the midpoint left out of the radius: a
 /// deliberately unsound enclosure, for the test that shows the soundness checks catch one.
