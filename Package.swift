@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "BPCheckBench", dependencies: ["Precision", "AD", "Analyzer", "Workloads"], exclude: ["jax_peer.py"]),
         // Helpers shared by the test targets (seeded randomness).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR", "TestSupport"]),
+        .testTarget(name: "PrecisionTests", dependencies: ["Precision", "CMPFR", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ADTests", dependencies: ["AD", "Precision", "TestSupport"]),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "BPCheck", "TestSupport", "Workloads"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "TestSupport"], exclude: ["Fixtures", "Corpus"]),

@@ -14,13 +14,21 @@ public struct FormatInfo: Sendable, Hashable {
     public let maxExponent: Int
     /// Whether values below `2^emin` degrade gradually (subnormals) rather than to zero.
     public let hasSubnormals: Bool
+    /// The largest integer significand at `emax`: `2^p − 1` in IEEE formats; `2^p − 2` in
+    /// OCP E4M3FN, whose top encoding S.1111.111 is its NaN (largest finite 1.75·2⁸ = 448).
+    public let largestSignificand: Int
+    /// Whether the format has ±∞ (false for E4M3FN, whose overflow is NaN or saturation).
+    public let hasInfinities: Bool
 
-    /// Creates a description of a format.
-    public init(significandBits: Int, minExponent: Int, maxExponent: Int, hasSubnormals: Bool) {
+    /// Creates a description of a format; `largestSignificand` defaults to `2^p − 1`.
+    public init(significandBits: Int, minExponent: Int, maxExponent: Int, hasSubnormals: Bool,
+                largestSignificand: Int? = nil, hasInfinities: Bool = true) {
         self.significandBits = significandBits
         self.minExponent = minExponent
         self.maxExponent = maxExponent
         self.hasSubnormals = hasSubnormals
+        self.largestSignificand = largestSignificand ?? (significandBits < 63 ? (1 << significandBits) - 1 : Int.max)
+        self.hasInfinities = hasInfinities
     }
 
     /// Machine epsilon, `2^(1−p)`: the distance from 1 to the next larger value, as a power of two.
@@ -41,10 +49,11 @@ public struct FormatInfo: Sendable, Hashable {
     public var leastNormalMagnitude: Double? {
         minExponent >= -1022 ? Double(sign: .plus, exponent: minExponent, significand: 1) : nil
     }
-    /// The largest finite value as a `Double`, or `nil` when `Double` cannot hold it exactly.
+    /// The largest finite value `largestSignificand · 2^(emax − p + 1)` as a `Double`, or `nil`
+    /// when `Double` cannot hold it exactly.
     public var greatestFiniteMagnitude: Double? {
         guard maxExponent <= 1023, significandBits <= 53 else { return nil }
-        return Double(sign: .plus, exponent: maxExponent, significand: 2 - Double(sign: .plus, exponent: 1 - significandBits, significand: 1))
+        return Double(sign: .plus, exponent: maxExponent - significandBits + 1, significand: Double(largestSignificand))
     }
 
     /// IEEE 754 binary16 (`f16`).
@@ -55,6 +64,13 @@ public struct FormatInfo: Sendable, Hashable {
     public static let binary32 = FormatInfo(significandBits: 24, minExponent: -126, maxExponent: 127, hasSubnormals: true)
     /// IEEE 754 binary64 (`f64`).
     public static let binary64 = FormatInfo(significandBits: 53, minExponent: -1022, maxExponent: 1023, hasSubnormals: true)
+    /// OCP E4M3FN (`e4m3`, OFP8 spec table 1): bias 7 so normal exponents −6…8, `p = 4`,
+    /// subnormals to 2⁻⁹, no infinities, largest finite 1.110₂·2⁸ = 448 (S.1111.111 is NaN).
+    public static let e4m3 = FormatInfo(significandBits: 4, minExponent: -6, maxExponent: 8, hasSubnormals: true,
+                                        largestSignificand: 14, hasInfinities: false)
+    /// OCP E5M2 (`e5m2`, OFP8 spec table 1): IEEE-like, bias 15, `p = 3`, normal exponents
+    /// −14…15, subnormals to 2⁻¹⁶, ±∞, largest finite 1.11₂·2¹⁵ = 57344.
+    public static let e5m2 = FormatInfo(significandBits: 3, minExponent: -14, maxExponent: 15, hasSubnormals: true)
 }
 
 extension FormatInfo {

@@ -15,6 +15,8 @@ extension PrecisionName {
         case .bf16: try visitor.visit(FixedArithmetic<BFloat16>())
         case .f32: try visitor.visit(FixedArithmetic<Float>())
         case .f64: try visitor.visit(FixedArithmetic<Double>())
+        case .e4m3: try visitor.visit(FixedArithmetic<Float8E4M3FN>())
+        case .e5m2: try visitor.visit(FixedArithmetic<Float8E5M2>())
         case .mpfr(let bits): try visitor.visit(MPFRArithmetic(bits: bits))
         }
     }

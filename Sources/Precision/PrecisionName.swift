@@ -14,6 +14,10 @@ public enum PrecisionName: Sendable, Hashable, CustomStringConvertible, Codable 
     case f32
     /// IEEE binary64 (`Double`).
     case f64
+    /// OCP 8-bit E4M3FN, emulated exactly (`Float8E4M3FN`): 448 at most, no infinities.
+    case e4m3
+    /// OCP 8-bit E5M2, emulated exactly (`Float8E5M2`): 57344 at most, with infinities.
+    case e5m2
     /// MPFR with an `bits`-bit significand, correctly rounded, precision chosen at run time.
     case mpfr(bits: Int)
 
@@ -25,6 +29,8 @@ public enum PrecisionName: Sendable, Hashable, CustomStringConvertible, Codable 
 
     /// The four hardware-style precisions, in the order reports list them.
     public static let standard: [PrecisionName] = [.f16, .bf16, .f32, .f64]
+    /// The two OCP 8-bit formats, listed by `bpcheck precisions` after the standard ones.
+    public static let eightBit: [PrecisionName] = [.e4m3, .e5m2]
 
     /// The canonical spelling: `f16`, `bf16`, `f32`, `f64`, `mpfr:256`.
     public var description: String {
@@ -33,6 +39,8 @@ public enum PrecisionName: Sendable, Hashable, CustomStringConvertible, Codable 
         case .bf16: "bf16"
         case .f32: "f32"
         case .f64: "f64"
+        case .e4m3: "e4m3"
+        case .e5m2: "e5m2"
         case .mpfr(let bits): "mpfr:\(bits)"
         }
     }
@@ -44,12 +52,15 @@ public enum PrecisionName: Sendable, Hashable, CustomStringConvertible, Codable 
         case .bf16: "bfloat16, emulated"
         case .f32: "IEEE binary32 (float)"
         case .f64: "IEEE binary64 (double)"
+        case .e4m3: "OCP fp8 E4M3FN, emulated, non-saturating"
+        case .e5m2: "OCP fp8 E5M2, emulated, non-saturating"
         case .mpfr(let bits): "MPFR, \(bits)-bit significand"
         }
     }
 
     /// Parses a name. Accepts the canonical spellings and common aliases (`fp16`, `half`,
-    /// `float16`, `bfloat16`, `fp32`, `float`, `float32`, `fp64`, `double`, `float64`), any
+    /// `float16`, `bfloat16`, `fp32`, `float`, `float32`, `fp64`, `double`, `float64`; for the
+    /// 8-bit formats `fp8_e4m3`, `float8_e4m3fn`, `e4m3fn`, `fp8_e5m2`, `float8_e5m2`), any
     /// case; MPFR as `mpfr:N` with `2 ≤ N ≤ 2²⁰`.
     /// - Throws: `PrecisionNameError` naming what was given and what is accepted.
     public init(parsing text: String) throws {
@@ -59,6 +70,8 @@ public enum PrecisionName: Sendable, Hashable, CustomStringConvertible, Codable 
         case "bf16", "bfloat16": self = .bf16
         case "f32", "fp32", "float", "float32", "single", "binary32": self = .f32
         case "f64", "fp64", "double", "float64", "binary64": self = .f64
+        case "e4m3", "e4m3fn", "fp8_e4m3", "float8_e4m3fn", "f8e4m3fn": self = .e4m3
+        case "e5m2", "fp8_e5m2", "float8_e5m2", "f8e5m2": self = .e5m2
         default:
             guard t.hasPrefix("mpfr:") else { throw PrecisionNameError.unknown(text) }
             let digits = t.dropFirst(5)
@@ -81,6 +94,8 @@ public enum PrecisionName: Sendable, Hashable, CustomStringConvertible, Codable 
         case .bf16: .bfloat16
         case .f32: .binary32
         case .f64: .binary64
+        case .e4m3: .e4m3
+        case .e5m2: .e5m2
         case .mpfr(let bits):
             // MPFR writes x = m · 2^e with 1/2 ≤ m < 1, so its emin/emax are one above IEEE's.
             FormatInfo(significandBits: bits, minExponent: Int(mpfr_get_emin()) - 1,
@@ -106,7 +121,7 @@ public enum PrecisionNameError: Error, CustomStringConvertible, Equatable {
     case mpfrBitsOutOfRange(String, Int)
 
     public var description: String {
-        let accepted = "accepted: f16, bf16, f32, f64, mpfr:N with \(PrecisionName.mpfrMinBits) ≤ N ≤ \(PrecisionName.mpfrMaxBits)"
+        let accepted = "accepted: f16, bf16, f32, f64, e4m3, e5m2, mpfr:N with \(PrecisionName.mpfrMinBits) ≤ N ≤ \(PrecisionName.mpfrMaxBits)"
         switch self {
         case .unknown(let t): return "unknown precision '\(t)' (\(accepted))"
         case .badMPFRBits(let t): return "malformed MPFR precision '\(t)': expected mpfr:N with N a whole number of bits (\(accepted))"

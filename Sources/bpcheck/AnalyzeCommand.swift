@@ -25,7 +25,7 @@ struct AnalyzeCommand: ParsableCommand {
     var batchSize: Int?
     @Option(help: "Number of batches (dataset mode; default: every whole batch the data holds).")
     var batches: Int?
-    @Option(help: "Precisions to analyse, comma-separated: f16, bf16, f32, f64, mpfr:N.")
+    @Option(help: "Precisions to analyse, comma-separated: f16, bf16, f32, f64, e4m3, e5m2 (OCP fp8, non-saturating), mpfr:N.")
     var precisions = PrecisionList(argument: "f16,bf16,f32,f64")
     @Option(help: "Where the reference starts: double-double (balls, then MPFR intervals from 256 bits where needed) or mpfr:N (MPFR intervals only, from N bits).")
     var reference = ReferenceStart(argument: "double-double")

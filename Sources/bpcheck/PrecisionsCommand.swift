@@ -5,14 +5,14 @@ import BPCheck
 struct PrecisionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "precisions",
-        abstract: "List the precisions bpcheck can analyse, with their significand bits, exponent range, epsilon, smallest subnormal and largest finite value."
+        abstract: "List the precisions bpcheck can analyse, with their significand bits, exponent range, epsilon, smallest subnormal, largest finite value (also exactly, e.g. 65504 for f16) and whether it has infinities."
     )
 
-    @Option(name: .customLong("mpfr"), help: "MPFR precisions (bits) to list besides the four standard ones, comma-separated.")
+    @Option(name: .customLong("mpfr"), help: "MPFR precisions (bits) to list besides the four standard and the two 8-bit ones, comma-separated.")
     var mpfrBits: String = "53,256"
 
     func run() throws {
-        var names = PrecisionName.standard
+        var names = PrecisionName.standard + PrecisionName.eightBit
         for part in mpfrBits.split(separator: ",") {
             do {
                 names.append(try PrecisionName(parsing: "mpfr:\(part)"))
