@@ -27,14 +27,22 @@ import Precision
 import Workloads
 
 if CommandLine.arguments.contains("--profile-w1") {
-    // One W1 (or W2) pass at f32 (or f16, bf16), for profilers.
-    let which = ProcessInfo.processInfo.environment["PROFILE_PRECISION"] ?? "f32"
-    let workload: Workload = ProcessInfo.processInfo.environment["PROFILE_WORKLOAD"] == "w2" ? .w2 : .w1
+    // One pass for profilers: PROFILE_WORKLOAD=w1|w2|w3|w4 (default w1), PROFILE_PRECISION
+    // (any precision name, default f32), BATCH (default 128), RUNS (default 1), PASS_THREADS
+    // (default 1). Prints the median forward and backward seconds apart.
+    let env = ProcessInfo.processInfo.environment
+    let which = env["PROFILE_PRECISION"] ?? "f32"
+    let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w1"] ?? .w1
+    let batch = Int(env["BATCH"] ?? "") ?? 128, runs = Int(env["RUNS"] ?? "") ?? 1
+    PassThreads.count = Int(env["PASS_THREADS"] ?? "") ?? 1
     struct Pass: ArithmeticVisitor {
-        let workload: Workload
-        func visit<A: ScalarArithmetic>(_ a: A) throws -> String { "\(try PassBenchmark.pass(workload, a, batch: 128, runs: 1))" }
+        let workload: Workload, batch: Int, runs: Int
+        func visit<A: ScalarArithmetic>(_ a: A) throws -> String {
+            let t = try PassBenchmark.passes(workload, a, batch: batch, runs: runs)
+            return "forward \(fmt(t.forward * 1e3, 1)) ms, backward \(fmt(t.backward * 1e3, 1)) ms"
+        }
     }
-    print(try PrecisionName(parsing: which).withArithmetic(Pass(workload: workload)))
+    print(try PrecisionName(parsing: which).withArithmetic(Pass(workload: workload, batch: batch, runs: runs)))
     exit(0)
 }
 

@@ -52,6 +52,17 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
         }
     }
 
+    /// The format's register-blocked kernel when it has one (binary32, binary64 on AVX or
+    /// AVX-512: `GemmKernelTests`), else `axpy` along each row: the same bits.
+    @inlinable public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                                            rows: Int, cols: Int, depth: Int, fused: Bool) {
+        if S.nativeMatrixAccumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused) { return }
+        for m in 0..<rows {
+            let cm = c + m &* ldc, am = a + m &* lda
+            for k in 0..<depth { axpy(cm, 1, am + k &* ak, b + k &* ldb, 1, cols, fused: fused) }
+        }
+    }
+
     /// A branch-free count (vectorises with a unit stride).
     @inlinable public func flushedProducts(_ a: Ref, _ x: Ref, _ xs: Int, _ n: Int) -> Int {
         let av = a.pointee

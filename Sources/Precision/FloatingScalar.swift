@@ -54,6 +54,10 @@ public protocol FloatingScalar: ZeroSlot, RoundedAlgebraic, RoundedElementaryFun
     static func nativeAxpy(_ r: UnsafeMutablePointer<Self>, _ rs: Int, _ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Bool
     /// `r ← r + a[0]·b[0] + …` in order, two roundings per term.
     static func nativeDot(_ r: UnsafeMutablePointer<Self>, _ a: UnsafePointer<Self>, _ as: Int, _ b: UnsafePointer<Self>, _ bs: Int, _ n: Int) -> Bool
+    /// `c[m·ldc + n] += a[m·lda + k·ak]·b[k·ldb + n]`, `k` increasing, each entry one
+    /// sequential sum (`ScalarArithmetic.matrixAccumulate`).
+    static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ a: UnsafePointer<Self>, _ lda: Int, _ ak: Int,
+                                       _ b: UnsafePointer<Self>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool
     /// How many `a·x[k·xs]` round to ±0 with finite nonzero factors.
     static func nativeFlushedProducts(_ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Int?
     /// How many `u[k·us]·v[k·vs]` round to ±0 with finite nonzero factors.
@@ -65,6 +69,9 @@ extension FloatingScalar {
     public static func nativeAxpy(_ r: UnsafeMutablePointer<Self>, _ rs: Int, _ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Bool { false }
     @inlinable @inline(__always)
     public static func nativeDot(_ r: UnsafeMutablePointer<Self>, _ a: UnsafePointer<Self>, _ as: Int, _ b: UnsafePointer<Self>, _ bs: Int, _ n: Int) -> Bool { false }
+    @inlinable @inline(__always)
+    public static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ a: UnsafePointer<Self>, _ lda: Int, _ ak: Int,
+                                              _ b: UnsafePointer<Self>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool { false }
     @inlinable @inline(__always)
     public static func nativeFlushedProducts(_ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Int? { nil }
     @inlinable @inline(__always)

@@ -30,14 +30,23 @@ extension Half {
 
 /// `Float`'s and `Double`'s unit-stride `axpy` on 256-bit AVX registers when the machine has
 /// them (the default x86-64 target vectorises Swift loops to 128-bit SSE only): the same
-/// separate multiply and add per lane, so the same bits.
+/// separate multiply and add per lane, so the same bits. Their matrix products as
+/// register-blocked tiles on AVX-512 or AVX (gemm_kernels.h): every entry one sequential sum.
 extension Float {
+    @inlinable public static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ ak: Int,
+                                                         _ b: UnsafePointer<Float>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool {
+        bp_float_matrix_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused ? 1 : 0) != 0
+    }
     @inlinable public static func nativeAxpy(_ r: UnsafeMutablePointer<Float>, _ rs: Int, _ a: Float, _ x: UnsafePointer<Float>, _ xs: Int, _ n: Int) -> Bool {
         rs == 1 && xs == 1 && n >= 16 && bp_float_axpy(r, a, x, n) != 0
     }
 }
 
 extension Double {
+    @inlinable public static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ a: UnsafePointer<Double>, _ lda: Int, _ ak: Int,
+                                                         _ b: UnsafePointer<Double>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool {
+        bp_double_matrix_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused ? 1 : 0) != 0
+    }
     @inlinable public static func nativeAxpy(_ r: UnsafeMutablePointer<Double>, _ rs: Int, _ a: Double, _ x: UnsafePointer<Double>, _ xs: Int, _ n: Int) -> Bool {
         rs == 1 && xs == 1 && n >= 8 && bp_double_axpy(r, a, x, n) != 0
     }

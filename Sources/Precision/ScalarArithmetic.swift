@@ -69,6 +69,14 @@ public protocol ScalarArithmetic: Sendable {
     /// The sequential dot product: `r ← (…((r + a[0]·b[0]) + a[1]·b[bs]) + …)`, `n` terms
     /// in order, each as `multiplyAccumulate` (or fused). `r` must not overlap `a` or `b`.
     func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool)
+    /// The block update of matrix products: for every `m < rows`, `n < cols`,
+    /// `c[m·ldc + n] ← c[m·ldc + n] + a[m·lda + k·ak]·b[k·ldb + n]` for `k = 0, 1, …, depth − 1`
+    /// in that order, each term as `multiplyAccumulate` (or fused): every entry of `c` is one
+    /// sequential sum, exactly as `depth` calls of `axpy` per row. `c` must not overlap `a` or
+    /// `b`. Fixed formats run it as register-blocked tiles (many sums per instruction, operands
+    /// reused from registers); the others as those `axpy` calls.
+    func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                          rows: Int, cols: Int, depth: Int, fused: Bool)
     /// `r ← −a` (exact).
     func negate(_ r: Ref, _ a: Ref)
     /// `r ← |a|` (exact).
@@ -146,6 +154,16 @@ extension ScalarArithmetic {
         var count = 0
         for k in 0..<n { count += flushedProducts(u + k &* us, v + k &* vs, 0, 1) }
         return count
+    }
+
+    /// `matrixAccumulate` as `axpy` along each row of `c`, `k` increasing: the order it names.
+    @inlinable
+    public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                                 rows: Int, cols: Int, depth: Int, fused: Bool) {
+        for m in 0..<rows {
+            let cm = c + m &* ldc, am = a + m &* lda
+            for k in 0..<depth { axpy(cm, 1, am + k &* ak, b + k &* ldb, 1, cols, fused: fused) }
+        }
     }
 
     /// The element-by-element `dotAccumulate`, for arithmetics without a faster one (MPFR).

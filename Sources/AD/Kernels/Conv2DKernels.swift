@@ -161,11 +161,14 @@ public enum Conv2DKernels {
                     g.forEachTap { tap, position, input in
                         a.copy(col + (tap &* positions &+ position), input.map { xg + $0 } ?? zero)
                     }
-                    for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
-                        let yo = y + (s &* g.o &+ oc) &* positions
-                        let wo = w + oc &* k
-                        for q in 0..<k { a.axpy(yo, 1, wo + q, col + q &* positions, 1, positions, fused: fused) }
-                        if let b {
+                    // y[oc, ·] += W[oc, q] · row_q for q increasing, every output channel of
+                    // the group at once (register-blocked for the formats that have it).
+                    let oc0 = group &* g.og
+                    a.matrixAccumulate(y + (s &* g.o &+ oc0) &* positions, positions, w + oc0 &* k, k, 1, col, positions,
+                                       rows: g.og, cols: positions, depth: k, fused: fused)
+                    if let b {
+                        for oc in oc0..<(oc0 &+ g.og) {
+                            let yo = y + (s &* g.o &+ oc) &* positions
                             for q in 0..<positions { a.add(yo + q, yo + q, b + oc) }
                         }
                     }
@@ -227,11 +230,24 @@ public enum Conv2DKernels {
         // once); MPFR keeps the row-by-row dot products (its operations cost far more than a call).
         // Fixed-width enclosures (the reference's double-double balls): through unfolded input
         // rows, whose rows are as long as a filter (the channels of a group can be few).
-        let unfoldedGradient = gw != nil && a.traits.isFixedWidth && a.traits.isEnclosure
+        // The formats take the unfolded kernels (matrix products in the documented order) when
+        // the zeros they put at padded positions add nothing: `fl(0·v)` is ±0, which leaves a
+        // sum started at +0 unchanged, only when `v` is finite — `gy` for the weight gradient,
+        // `W` for the input gradient. Otherwise the loops that skip padded terms.
+        let point = a.traits.isFixedWidth && !a.traits.isEnclosure
+        let unfoldedGradient = gw != nil && a.traits.isFixedWidth
+            && (a.traits.isEnclosure || allFinite(a, gy, g.n &* g.o &* g.oh &* g.ow))
         let acrossChannels = gw != nil && a.traits.isFixedWidth && !unfoldedGradient
         if unfoldedGradient, let gw { weightGradientUnfolded(a, g, x: x, gy: gy, gw: gw, fused: fused) }
-        let unfoldedInputGradient = gx != nil && a.traits.isFixedWidth && a.traits.isEnclosure
-        if unfoldedInputGradient, let gx { inputGradientUnfolded(a, g, w: w, gy: gy, gx: gx, fused: fused) }
+        let unfoldedInputGradient = gx != nil && a.traits.isFixedWidth
+            && (a.traits.isEnclosure || allFinite(a, w, g.o &* g.cg &* g.kh &* g.kw))
+        if unfoldedInputGradient, let gx {
+            if point {
+                inputGradientInOrder(a, g, w: w, gy: gy, gx: gx, fused: fused)
+            } else {
+                inputGradientUnfolded(a, g, w: w, gy: gy, gx: gx, fused: fused)
+            }
+        }
         if acrossChannels, let gw { weightGradientAcrossChannels(a, g, x: x, gy: gy, gw: gw, fused: fused) }
         let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
         if let gb {
@@ -339,6 +355,65 @@ public enum Conv2DKernels {
         withExtendedLifetime((transposed, accumulators)) {}
     }
 
+    /// `gx` (+0 on entry) for the formats, in the documented order — `(oc, i, j)` increasing —
+    /// as one matrix product per sample and group: `gcol[(oc, i, j), input position]` holds the
+    /// `gy[s, oc, oy, ox]` whose window puts tap `(i, j)` on that input (+0 where none does), and
+    /// `gx[c, ·] += W[oc, c, i, j] · gcol[(oc, i, j), ·]` over `(oc, i, j)` increasing. The terms
+    /// the loop form skips are `fl(0·W) = ±0` here, which leave a sum started at +0 unchanged
+    /// (`W` finite: checked by the caller).
+    @inlinable
+    static func inputGradientInOrder<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, w: UnsafeMutablePointer<A.Slot>,
+                                                          gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>,
+                                                          fused: Bool) {
+        let window = g.kh &* g.kw, depth = g.og &* window, positions = g.oh &* g.ow, planeIn = g.h &* g.w
+        // Wᵀ per group: wT[group][c, (oc, i, j)] = W[group·og + oc, c, i, j].
+        let transposed = a.makeStorage(count: g.groups &* g.cg &* depth)
+        let wT = transposed.base
+        for group in 0..<g.groups {
+            for ocl in 0..<g.og {
+                for cl in 0..<g.cg {
+                    let fromOffset: Int = ((group &* g.og &+ ocl) &* g.cg &+ cl) &* window
+                    let toOffset: Int = (group &* g.cg &+ cl) &* depth &+ ocl &* window
+                    let from = w + fromOffset, to = wT + toOffset
+                    for t in 0..<window { a.copy(to + t, from + t) }
+                }
+            }
+        }
+        PassThreads.forEachChunk(g.n) { samples in  // samples are independent
+            let a = a.independentCopy()
+            // Entries no window reaches are the same for every sample: +0 once, never written.
+            let rows = a.makeStorage(count: depth &* planeIn)
+            let gcol = rows.base
+            for s in samples {
+                for group in 0..<g.groups {
+                    for ocl in 0..<g.og {
+                        let gyOffset: Int = (s &* g.o &+ group &* g.og &+ ocl) &* positions
+                        let gyo = gy + gyOffset
+                        for i in 0..<g.kh {
+                            for j in 0..<g.kw {
+                                let rowOffset: Int = ((ocl &* g.kh &+ i) &* g.kw &+ j) &* planeIn
+                                let row = gcol + rowOffset
+                                let cols = g.columns(j)
+                                guard !cols.isEmpty else { continue }
+                                for oy in g.rows(i) {
+                                    let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
+                                    let start: Int = iy &* g.w &+ (j &* g.dw &- g.pw)
+                                    let gyRow = gyo + oy &* g.ow
+                                    for ox in cols { a.copy(row + (start &+ ox &* g.sw), gyRow + ox) }
+                                }
+                            }
+                        }
+                    }
+                    let gxOffset: Int = (s &* g.c &+ group &* g.cg) &* planeIn, wOffset: Int = group &* g.cg &* depth
+                    a.matrixAccumulate(gx + gxOffset, planeIn, wT + wOffset, depth, 1,
+                                       gcol, planeIn, rows: g.cg, cols: planeIn, depth: depth, fused: fused)
+                }
+            }
+            withExtendedLifetime(rows) {}
+        }
+        withExtendedLifetime(transposed) {}
+    }
+
     /// `gx` (+0 on entry) for enclosures: per sample and group, the unfolded gradient
     /// `gcolT[position, ·] += gy[s, oc, position] · W[oc, ·]` (one `axpy` as long as a filter per
     /// output channel and position), then each entry added to the input it came from (col2im).
@@ -370,12 +445,13 @@ public enum Conv2DKernels {
         }
     }
 
-    /// `gW` (+0 on entry) for enclosures, in the documented order — samples, then output
-    /// positions row-major — through the unfolded input: per sample and group, `colT[position,
-    /// tap]` holds the input each tap meets there (+0 at padded positions, which adds nothing to
-    /// an enclosure), and `gW[oc, ·] += gy[s, oc, position] · colT[position, ·]` is one `axpy`
-    /// as long as a filter. Row lengths, not the bits, are why: the reference's vectorised row
-    /// kernels need long rows, and a group may have few output channels.
+    /// `gW` (+0 on entry) in the documented order — samples, then output positions row-major —
+    /// through the unfolded input: per sample and group, `colT[position, tap]` holds the input
+    /// each tap meets there (+0 at padded positions: it adds nothing to an enclosure, nor to a
+    /// format's sum when `gy` is finite, which the caller checks), and `gW[oc, ·] += gy[s, oc,
+    /// position] · colT[position, ·]` for every position in order is one matrix product per
+    /// sample and group. The reference's vectorised row kernels need long rows (a group may
+    /// have few output channels); the formats' register-blocked tiles need the product form.
     @inlinable
     static func weightGradientUnfolded<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>,
                                                             gy: UnsafeMutablePointer<A.Slot>, gw: UnsafeMutablePointer<A.Slot>,
@@ -394,10 +470,12 @@ public enum Conv2DKernels {
                     g.forEachTap { tap, position, input in
                         a.copy(colT + (position &* taps &+ tap), input.map { xg + $0 } ?? zero)
                     }
-                    for oc in Swift.max(group &* g.og, channels.lowerBound)..<Swift.min((group &+ 1) &* g.og, channels.upperBound) {
-                        let gyo = gy + (s &* g.o &+ oc) &* positions, r = gw + oc &* taps
-                        for p in 0..<positions { a.axpy(r, 1, gyo + p, colT + p &* taps, 1, taps, fused: fused) }
-                    }
+                    // gW[oc, ·] += gy[s, oc, p] · colT[p, ·] for p increasing: the group's
+                    // channels in this chunk as one matrix product.
+                    let oc0 = Swift.max(group &* g.og, channels.lowerBound), oc1 = Swift.min((group &+ 1) &* g.og, channels.upperBound)
+                    guard oc0 < oc1 else { continue }
+                    a.matrixAccumulate(gw + oc0 &* taps, taps, gy + (s &* g.o &+ oc0) &* positions, positions, 1, colT, taps,
+                                       rows: oc1 &- oc0, cols: taps, depth: positions, fused: fused)
                 }
             }
             withExtendedLifetime(rows) {}

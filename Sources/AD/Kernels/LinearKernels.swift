@@ -25,12 +25,12 @@ public enum LinearKernels {
         for o in 0..<outputs {
             for i in 0..<inputs { a.copy(t + (i &* outputs &+ o), w + (o &* inputs &+ i)) }
         }
-        for s in 0..<n {
-            let ys = y + s &* outputs, xs = x + s &* inputs
-            for i in 0..<inputs {
-                a.axpy(ys, 1, xs + i, t + i &* outputs, 1, outputs, fused: fused)
-            }
-            if let b {
+        // y[s, ·] += x[s, i] · Wᵀ[i, ·] for i increasing: one matrix product, samples split
+        // across the pass's threads.
+        Gemm.accumulate(a, y, outputs, x, inputs, 1, t, outputs, rows: n, cols: outputs, depth: inputs, fused: fused)
+        if let b {
+            for s in 0..<n {
+                let ys = y + s &* outputs
                 for o in 0..<outputs { a.add(ys + o, ys + o, b + o) }
             }
         }
@@ -93,17 +93,12 @@ public enum LinearKernels {
             return
         }
         let fused = accumulation == .fusedMultiplyAdd
-        if let gx {
-            for s in 0..<n {
-                let gxs = gx + s &* inputs, gys = gy + s &* outputs
-                for o in 0..<outputs { a.axpy(gxs, 1, gys + o, w + o &* inputs, 1, inputs, fused: fused) }
-            }
+        // Each as one matrix product (`Gemm`), every entry's sum in the order above.
+        if let gx {  // gx[s, ·] += gy[s, o] · W[o, ·], o increasing
+            Gemm.accumulate(a, gx, inputs, gy, outputs, 1, w, inputs, rows: n, cols: inputs, depth: outputs, fused: fused)
         }
-        if let gw {
-            for s in 0..<n {
-                let xs = x + s &* inputs, gys = gy + s &* outputs
-                for o in 0..<outputs { a.axpy(gw + o &* inputs, 1, gys + o, xs, 1, inputs, fused: fused) }
-            }
+        if let gw {  // gW[o, ·] += gy[s, o] · x[s, ·], s increasing
+            Gemm.accumulate(a, gw, inputs, gy, 1, outputs, x, inputs, rows: outputs, cols: inputs, depth: n, fused: fused)
         }
         if let gb {
             for s in 0..<n {
