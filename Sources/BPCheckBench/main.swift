@@ -259,18 +259,24 @@ for w in Workload.small {
 
 try referenceTable(runs: runs)
 
-// The papers' networks at a small batch: f32 and f64, ns per multiply-add beside the time.
+// The papers' networks at a small batch: f32, f64, f16 and bf16, ns per multiply-add beside
+// f32's time, JAX's f32 and f64 beside ours when the peer is set up.
 let papersBatch = Int(ProcessInfo.processInfo.environment["BENCH_PAPERS_BATCH"] ?? "") ?? 8
 print("")
-print("The papers' networks, forward + backward, batch \(papersBatch), one run (ms; ns per multiply-add)")
+print("The papers' networks, forward + backward, batch \(papersBatch), one run (ms; ratios to our f32, or ours ÷ JAX)")
 print("")
-print("| workload | multiply-adds | f32 ms | f32 ns/madd | f64 ms | f64 ns/madd |" + (peer == nil ? "" : " JAX jit f32 ms | ours ÷ JAX f32 |"))
-print("|---|---|---|---|---|---|" + (peer == nil ? "" : "---|---|"))
+print("| workload | multiply-adds | f32 ms | f32 ns/madd | f64 ms | f16 ms | bf16 ms |" + (peer == nil ? "" : " JAX jit f32 ms | ours ÷ JAX f32 | JAX jit f64 ms | ours ÷ JAX f64 |"))
+print("|---|---|---|---|---|---|---|" + (peer == nil ? "" : "---|---|---|---|"))
 for w in Workload.papers {
     let f32 = try PassBenchmark.pass(w, FixedArithmetic<Float>(), batch: papersBatch, runs: 1)
     let f64 = try PassBenchmark.pass(w, FixedArithmetic<Double>(), batch: papersBatch, runs: 1)
-    var row = "| \(w.rawValue) | \(f32.multiplyAdds) | \(fmt(f32.seconds * 1e3, 0)) | \(fmt(f32.seconds / Double(f32.multiplyAdds) * 1e9, 2)) | \(fmt(f64.seconds * 1e3, 0)) | \(fmt(f64.seconds / Double(f64.multiplyAdds) * 1e9, 2)) |"
-    if let jax = peer?[w.rawValue], let j32 = jax["f32"] { row += " \(fmt(j32, 1)) | \(fmt(f32.seconds * 1e3 / j32, 1))× |" }
+    let f16 = try PassBenchmark.pass(w, FixedArithmetic<Half>(), batch: papersBatch, runs: 1)
+    let bf16 = try PassBenchmark.pass(w, FixedArithmetic<BFloat16>(), batch: papersBatch, runs: 1)
+    func cell(_ t: Double) -> String { "\(fmt(t * 1e3, 0)) (\(fmt(t / f32.seconds, 1))×)" }
+    var row = "| \(w.rawValue) | \(f32.multiplyAdds) | \(fmt(f32.seconds * 1e3, 0)) | \(fmt(f32.seconds / Double(f32.multiplyAdds) * 1e9, 3)) | \(cell(f64.seconds)) | \(cell(f16.seconds)) | \(cell(bf16.seconds)) |"
+    if papersBatch == 8, let jax = peer?[w.rawValue], let j32 = jax["f32"], let j64 = jax["f64"] {  // the peer runs batch 8
+        row += " \(fmt(j32, 1)) | \(fmt(f32.seconds * 1e3 / j32, 2))× | \(fmt(j64, 1)) | \(fmt(f64.seconds * 1e3 / j64, 2))× |"
+    }
     print(row)
 }
 

@@ -63,6 +63,29 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
         }
     }
 
+    /// On the encodings: for these formats the order of magnitudes is the order of the
+    /// encodings with the sign cleared, and the nonzero finite ones are those in
+    /// `1 ..< ∞'s encoding`, so the minimum is a branch-free integer loop (it vectorises).
+    @inlinable public func smallestNonzeroFiniteMagnitude(_ base: Ref, _ stride: Int, _ count: Int, into m: Ref) -> Bool {
+        typealias B = S.BitPattern
+        let signMask = ~(B(1) << (B.bitWidth - 1)), infinity = S.infinity.bitPattern
+        var least = B.max  // (magnitude − 1), wrapping: zero becomes B.max and drops out
+        if stride == 1 {
+            for r in 0..<count {
+                let v = (base[r].bitPattern & signMask) &- 1
+                least = Swift.min(least, v < infinity &- 1 ? v : B.max)
+            }
+        } else {
+            for r in 0..<count {
+                let v = (base[r &* stride].bitPattern & signMask) &- 1
+                least = Swift.min(least, v < infinity &- 1 ? v : B.max)
+            }
+        }
+        guard least != B.max else { return false }
+        m.pointee = S(bitPattern: least &+ 1)
+        return true
+    }
+
     /// A branch-free count (vectorises with a unit stride).
     @inlinable public func flushedProducts(_ a: Ref, _ x: Ref, _ xs: Int, _ n: Int) -> Int {
         let av = a.pointee

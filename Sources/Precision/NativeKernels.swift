@@ -24,6 +24,12 @@ extension Half {
         return c < 0 ? nil : c
     }
 
+    @inlinable public static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<Half>, _ ldc: Int, _ a: UnsafePointer<Half>, _ lda: Int, _ ak: Int,
+                                                         _ b: UnsafePointer<Half>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool {
+        !fused && bp_half_matrix_accumulate(UnsafeMutableRawPointer(c).assumingMemoryBound(to: UInt16.self), ldc, bits(a), lda, ak,
+                                            bits(b), ldb, rows, cols, depth) != 0
+    }
+
     /// Whether the F16C kernels run on this machine.
     public static var hasNativeKernels: Bool { bp_half_kernels_available() != 0 }
 }
@@ -49,5 +55,17 @@ extension Double {
     }
     @inlinable public static func nativeAxpy(_ r: UnsafeMutablePointer<Double>, _ rs: Int, _ a: Double, _ x: UnsafePointer<Double>, _ xs: Int, _ n: Int) -> Bool {
         rs == 1 && xs == 1 && n >= 8 && bp_double_axpy(r, a, x, n) != 0
+    }
+}
+
+/// `BFloat16`'s matrix products as register-blocked tiles on AVX-512F (gemm_kernels.h): the
+/// emulation's arithmetic (binary32 operations, each result rounded to bfloat16) many lanes at a
+/// time, each entry one sequential sum. Separate roundings only.
+extension BFloat16 {
+    @inlinable public static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<BFloat16>, _ ldc: Int, _ a: UnsafePointer<BFloat16>, _ lda: Int, _ ak: Int,
+                                                         _ b: UnsafePointer<BFloat16>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool {
+        func bits(_ p: UnsafePointer<BFloat16>) -> UnsafePointer<UInt16> { UnsafeRawPointer(p).assumingMemoryBound(to: UInt16.self) }
+        return !fused && bp_bfloat16_matrix_accumulate(UnsafeMutableRawPointer(c).assumingMemoryBound(to: UInt16.self), ldc, bits(a), lda, ak,
+                                                       bits(b), ldb, rows, cols, depth) != 0
     }
 }

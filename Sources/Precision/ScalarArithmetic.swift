@@ -77,6 +77,11 @@ public protocol ScalarArithmetic: Sendable {
     /// reused from registers); the others as those `axpy` calls.
     func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
                           rows: Int, cols: Int, depth: Int, fused: Bool)
+    /// Sets `m` to the smallest magnitude among the nonzero finite values `base[r·stride]`,
+    /// `r < count`, and returns true; false (and `m` untouched) when there is none. (The range
+    /// events' underflow check: if the product of two such minima does not round to zero, no
+    /// product of the two tensors does.)
+    func smallestNonzeroFiniteMagnitude(_ base: Ref, _ stride: Int, _ count: Int, into m: Ref) -> Bool
     /// `r ← −a` (exact).
     func negate(_ r: Ref, _ a: Ref)
     /// `r ← |a|` (exact).
@@ -164,6 +169,23 @@ extension ScalarArithmetic {
             let cm = c + m &* ldc, am = a + m &* lda
             for k in 0..<depth { axpy(cm, 1, am + k &* ak, b + k &* ldb, 1, cols, fused: fused) }
         }
+    }
+
+    /// The element-by-element minimum, through `classify`, `magnitude` and `compare`.
+    @inlinable
+    public func smallestNonzeroFiniteMagnitude(_ base: Ref, _ stride: Int, _ count: Int, into m: Ref) -> Bool {
+        let scratch = makeStorage(count: 1)
+        let p = scratch.base
+        var found = false
+        for r in 0..<count {
+            let e = base + r &* stride
+            let kind = classify(e)
+            guard kind == .normal || kind == .subnormal else { continue }
+            magnitude(p, e)
+            if !found || compare(p, m) == -1 { copy(m, p); found = true }
+        }
+        withExtendedLifetime(scratch) {}
+        return found
     }
 
     /// The element-by-element `dotAccumulate`, for arithmetics without a faster one (MPFR).

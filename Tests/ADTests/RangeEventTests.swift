@@ -40,20 +40,31 @@ import AD
 
 /// Flushed products of conv2d against a naive count over the products the convolution forms.
 @Suite struct ConvFlushCountTests {
+    /// One and two groups, on 1 and 3 threads inside the pass.
     @Test func conv2dCountsMatchANaiveEnumeration() throws {
+        let saved = PassThreads.count
+        defer { PassThreads.count = saved }
+        for (groups, threads) in [(1, 1), (2, 1), (2, 3)] {
+            PassThreads.count = threads
+            try check(groups: groups)
+        }
+    }
+
+    func check(groups: Int) throws {
         var rng = SeededGenerator(seed: 77)
-        let attributes = Conv2DAttributes(stride: [2, 1], padding: [1, 1], dilation: [1, 2])
+        let attributes = Conv2DAttributes(stride: [2, 1], padding: [1, 1], dilation: [1, 2], groups: groups)
+        let c = 2 * groups, o = 3 * groups
         var graph = Graph(), feed = Feed()
-        // Magnitudes around 2⁻¹³: products near binary16's least subnormal 2⁻²⁴, some below half of it.
+        // Magnitudes around 2⁻¹³ (gradients around 2⁻¹¹): products near binary16's least subnormal 2⁻²⁴, some below half of it.
         func tiny() -> Double { Half((rng.next() % 2 == 0 ? 1 : -1) * rng.uniform(0.3, 3) * 0x1p-13).exactDouble }
-        feed.values["x"] = (0..<(2 * 2 * 6 * 7)).map { k in k % 5 == 0 ? 0 : tiny() }
-        feed.values["w"] = (0..<(3 * 2 * 2 * 3)).map { _ in tiny() }
-        let x = try graph.input("x", shape: [2, 2, 6, 7])
-        let w = try graph.parameter("w", shape: [3, 2, 2, 3])
+        feed.values["x"] = (0..<(2 * c * 6 * 7)).map { k in k % 5 == 0 ? 0 : tiny() }
+        feed.values["w"] = (0..<(o * 2 * 2 * 3)).map { _ in tiny() }
+        let x = try graph.input("x", shape: [2, c, 6, 7])
+        let w = try graph.parameter("w", shape: [o, 2, 2, 3])
         let conv = try graph.apply("conv", .conv2d(attributes), [x, w])
         let flat = try graph.apply("flat", .flatten, [conv])
         let sum = try graph.apply("sum", .linear(hasBias: false), [flat, try graph.parameter("ones", shape: [1, graph.nodes[flat].shape[1]])])
-        feed.values["ones"] = Array(repeating: 0x1p-6, count: graph.nodes[flat].shape[1])
+        feed.values["ones"] = Array(repeating: 0x1p-11, count: graph.nodes[flat].shape[1])
         try graph.apply("loss", .mse, [sum, try graph.parameter("t", shape: [2, 1])])
         feed.values["t"] = [1, -1]
         let a = FixedArithmetic<Half>()
@@ -64,18 +75,19 @@ import AD
         func flushes(_ p: Double, _ q: Double) -> Int { p != 0 && q != 0 && (Half(p) * Half(q)).isZero ? 1 : 0 }
         var forward = 0, backward = 0
         let xs = feed.values["x"]!, ws = feed.values["w"]!
-        for s in 0..<2 { for oc in 0..<3 { for oy in 0..<shape[2] { for ox in 0..<shape[3] {
-            for c in 0..<2 { for i in 0..<2 { for j in 0..<3 {
+        for s in 0..<2 { for oc in 0..<o { for oy in 0..<shape[2] { for ox in 0..<shape[3] {
+            for cl in 0..<2 { for i in 0..<2 { for j in 0..<3 {
                 let iy = oy * 2 - 1 + i, ix = ox - 1 + j * 2
                 guard iy >= 0, iy < 6, ix >= 0, ix < 7 else { continue }
-                let xv = xs[((s * 2 + c) * 6 + iy) * 7 + ix], wv = ws[((oc * 2 + c) * 2 + i) * 3 + j]
-                let g = gy[((s * 3 + oc) * shape[2] + oy) * shape[3] + ox]
+                let channel = (oc / 3) * 2 + cl
+                let xv = xs[((s * c + channel) * 6 + iy) * 7 + ix], wv = ws[((oc * 2 + cl) * 2 + i) * 3 + j]
+                let g = gy[((s * o + oc) * shape[2] + oy) * shape[3] + ox]
                 forward += flushes(xv, wv)
                 backward += flushes(g, xv) + flushes(g, wv)
             } } }
         } } } }
-        #expect(forward > 0)
-        #expect(run.forwardEvents[conv].flushed == forward)
-        #expect(grads.events[conv]?.flushed == backward)
+        #expect(forward > 0 && backward > 0, "groups \(groups)")
+        #expect(run.forwardEvents[conv].flushed == forward, "groups \(groups)")
+        #expect(grads.events[conv]?.flushed == backward, "groups \(groups)")
     }
 }

@@ -2,34 +2,34 @@ import Testing
 import Precision
 import TestSupport
 
-/// The register-blocked matrix products of binary32 and binary64 (gemm_kernels.c) against the
-/// element-by-element loop they stand for: every entry of `c` one sequential sum over `k`
+/// The register-blocked matrix products of binary32, binary64 and the emulated binary16 and
+/// bfloat16 (gemm_kernels.c) against the element-by-element loop they stand for: every entry of `c` one sequential sum over `k`
 /// increasing, each term `c + a·b` with two roundings (or one fma). Shapes straddle the tiles'
 /// edges (6 rows, 16/32 columns, k-blocks of 128), strides cover every caller's layout, and the
 /// values include ±0, subnormals, overflow, infinities and NaN.
 @Suite struct GemmKernelTests {
     /// A value of the draw: mostly ordinary, sometimes one of the specials.
-    static func draw<S: FloatingScalar & BinaryFloatingPoint>(_: S.Type, _ g: inout SeededGenerator, specials: Bool) -> S {
+    static func draw<S: FloatingScalar>(_: S.Type, _ g: inout SeededGenerator, specials: Bool) -> S {
         let r = g.next() % 64
         guard specials else { return S(g.uniform(-2, 2)) }
         switch r {
         case 0: return .zero
-        case 1: return -S.zero
-        case 2: return S.leastNonzeroMagnitude * S(Double(g.next() % 8))
-        case 3: return S.greatestFiniteMagnitude / S(Double(g.next() % 3 + 1))
+        case 1: return S(-0.0)
+        case 2: return S(S.leastNonzeroMagnitude.exactDouble * Double(g.next() % 8))
+        case 3: return S(S.greatestFiniteMagnitude.exactDouble / Double(g.next() % 3 + 1))
         case 4: return g.next() & 1 == 0 ? S.infinity : -S.infinity
         case 5: return S.nan
-        case 6: return S(g.uniform(-2, 2)) * S.ulpOfOne  // small: sums cancel and round
+        case 6: return S(g.uniform(-2, 2) * S.format.epsilon)  // small: sums cancel and round
         default: return S(g.uniform(-2, 2))
         }
     }
 
-    static func same<S: FloatingScalar & BinaryFloatingPoint>(_ x: S, _ y: S) -> Bool {
+    static func same<S: FloatingScalar>(_ x: S, _ y: S) -> Bool {
         // NaN payloads are not part of the model (either operand's may propagate).
         (x.isNaN && y.isNaN) || x.bitPattern == y.bitPattern
     }
 
-    static func mismatches<S: FloatingScalar & BinaryFloatingPoint>(_: S.Type, fused: Bool, specials: Bool, seed: UInt64) -> (Int, Int) {
+    static func mismatches<S: FloatingScalar>(_: S.Type, fused: Bool, specials: Bool, seed: UInt64) -> (Int, Int) {
         var g = SeededGenerator(seed: seed)
         var bad = 0, checked = 0
         let shapes = [(1, 1, 1), (6, 32, 128), (7, 33, 129), (13, 70, 300), (5, 15, 7), (12, 64, 256), (3, 100, 1), (1, 17, 513)]
@@ -76,6 +76,12 @@ import TestSupport
                 let d = Self.mismatches(Double.self, fused: fused, specials: specials, seed: 21 + (fused ? 1 : 0) + (specials ? 2 : 0))
                 #expect(f.0 == 0, "f32 fused \(fused) specials \(specials): \(f.0) of \(f.1)")
                 #expect(d.0 == 0, "f64 fused \(fused) specials \(specials): \(d.0) of \(d.1)")
+                // The 16-bit tiles run separate roundings only (fused: the row kernels), each
+                // step exactly the emulation's.
+                let h = Self.mismatches(Half.self, fused: fused, specials: specials, seed: 31 + (fused ? 1 : 0) + (specials ? 2 : 0))
+                let b = Self.mismatches(BFloat16.self, fused: fused, specials: specials, seed: 41 + (fused ? 1 : 0) + (specials ? 2 : 0))
+                #expect(h.0 == 0, "f16 fused \(fused) specials \(specials): \(h.0) of \(h.1)")
+                #expect(b.0 == 0, "bf16 fused \(fused) specials \(specials): \(b.0) of \(b.1)")
             }
         }
     }

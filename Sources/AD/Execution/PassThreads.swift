@@ -26,6 +26,25 @@ public enum PassThreads {
             }
         }
     }
+
+    /// `forEachChunk` for bodies that count: the sum of `body`'s results over the chunks (an
+    /// integer sum, the same for any number of chunks).
+    @inlinable
+    public static func sum(_ n: Int, _ body: (Range<Int>) -> Int) -> Int {
+        let chunks = Swift.max(1, Swift.min(count, n))
+        if chunks == 1 { return body(0..<n) }
+        var results = [Int](repeating: 0, count: chunks)
+        results.withUnsafeMutableBufferPointer { results in
+            let out = ChunkResults(base: results.baseAddress!)
+            withoutActuallyEscaping(body) { body in
+                let box = CountingChunkBody(body: body)
+                DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                    out.base[k] = box.body((n &* k / chunks)..<(n &* (k &+ 1) / chunks))
+                }
+            }
+        }
+        return results.reduce(0, &+)
+    }
 }
 
 /// A chunk's body handed to the threads of one `forEachChunk` call: each chunk writes only its
@@ -34,4 +53,17 @@ public enum PassThreads {
 struct ChunkBody: @unchecked Sendable {
     @usableFromInline let body: (Range<Int>) -> Void
     @inlinable init(body: @escaping (Range<Int>) -> Void) { self.body = body }
+}
+
+/// `sum`'s body and result slots: chunk `k` writes slot `k` only.
+@usableFromInline
+struct CountingChunkBody: @unchecked Sendable {
+    @usableFromInline let body: (Range<Int>) -> Int
+    @inlinable init(body: @escaping (Range<Int>) -> Int) { self.body = body }
+}
+
+@usableFromInline
+struct ChunkResults: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<Int>
+    @inlinable init(base: UnsafeMutablePointer<Int>) { self.base = base }
 }

@@ -157,10 +157,7 @@ public enum Conv2DKernels {
             let col = rows.base, zero = rows.base + k &* positions
             for s in samples {
                 for group in 0..<g.groups {
-                    let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
-                    g.forEachTap { tap, position, input in
-                        a.copy(col + (tap &* positions &+ position), input.map { xg + $0 } ?? zero)
-                    }
+                    g.unfold(a, x + (s &* g.c &+ group &* g.cg) &* planeIn, into: col, zero: zero)
                     // y[oc, ·] += W[oc, q] · row_q for q increasing, every output channel of
                     // the group at once (register-blocked for the formats that have it).
                     let oc0 = group &* g.og
@@ -365,20 +362,11 @@ public enum Conv2DKernels {
     static func inputGradientInOrder<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, w: UnsafeMutablePointer<A.Slot>,
                                                           gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>,
                                                           fused: Bool) {
-        let window = g.kh &* g.kw, depth = g.og &* window, positions = g.oh &* g.ow, planeIn = g.h &* g.w
+        let depth = g.og &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
         // Wᵀ per group: wT[group][c, (oc, i, j)] = W[group·og + oc, c, i, j].
         let transposed = a.makeStorage(count: g.groups &* g.cg &* depth)
         let wT = transposed.base
-        for group in 0..<g.groups {
-            for ocl in 0..<g.og {
-                for cl in 0..<g.cg {
-                    let fromOffset: Int = ((group &* g.og &+ ocl) &* g.cg &+ cl) &* window
-                    let toOffset: Int = (group &* g.cg &+ cl) &* depth &+ ocl &* window
-                    let from = w + fromOffset, to = wT + toOffset
-                    for t in 0..<window { a.copy(to + t, from + t) }
-                }
-            }
-        }
+        for group in 0..<g.groups { g.transposeWeights(a, w, group: group, into: wT + group &* g.cg &* depth) }
         PassThreads.forEachChunk(g.n) { samples in  // samples are independent
             let a = a.independentCopy()
             // Entries no window reaches are the same for every sample: +0 once, never written.
@@ -386,24 +374,7 @@ public enum Conv2DKernels {
             let gcol = rows.base
             for s in samples {
                 for group in 0..<g.groups {
-                    for ocl in 0..<g.og {
-                        let gyOffset: Int = (s &* g.o &+ group &* g.og &+ ocl) &* positions
-                        let gyo = gy + gyOffset
-                        for i in 0..<g.kh {
-                            for j in 0..<g.kw {
-                                let rowOffset: Int = ((ocl &* g.kh &+ i) &* g.kw &+ j) &* planeIn
-                                let row = gcol + rowOffset
-                                let cols = g.columns(j)
-                                guard !cols.isEmpty else { continue }
-                                for oy in g.rows(i) {
-                                    let iy: Int = oy &* g.sh &- g.ph &+ i &* g.dh
-                                    let start: Int = iy &* g.w &+ (j &* g.dw &- g.pw)
-                                    let gyRow = gyo + oy &* g.ow
-                                    for ox in cols { a.copy(row + (start &+ ox &* g.sw), gyRow + ox) }
-                                }
-                            }
-                        }
-                    }
+                    g.unfoldGradient(a, gy + (s &* g.o &+ group &* g.og) &* positions, into: gcol)
                     let gxOffset: Int = (s &* g.c &+ group &* g.cg) &* planeIn, wOffset: Int = group &* g.cg &* depth
                     a.matrixAccumulate(gx + gxOffset, planeIn, wT + wOffset, depth, 1,
                                        gcol, planeIn, rows: g.cg, cols: planeIn, depth: depth, fused: fused)
@@ -466,10 +437,7 @@ public enum Conv2DKernels {
             let groups = (channels.lowerBound / g.og)..<((channels.upperBound &+ g.og &- 1) / g.og)
             for s in 0..<g.n {
                 for group in groups {
-                    let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
-                    g.forEachTap { tap, position, input in
-                        a.copy(colT + (position &* taps &+ tap), input.map { xg + $0 } ?? zero)
-                    }
+                    g.unfoldTransposed(a, x + (s &* g.c &+ group &* g.cg) &* planeIn, into: colT, zero: zero)
                     // gW[oc, ·] += gy[s, oc, p] · colT[p, ·] for p increasing: the group's
                     // channels in this chunk as one matrix product.
                     let oc0 = Swift.max(group &* g.og, channels.lowerBound), oc1 = Swift.min((group &+ 1) &* g.og, channels.upperBound)

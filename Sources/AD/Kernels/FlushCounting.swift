@@ -30,15 +30,7 @@ public enum FlushCounting {
     @inlinable
     static func smallest<A: ScalarArithmetic>(_ a: A, _ base: UnsafeMutablePointer<A.Slot>, _ stride: Int, _ n: Int,
                                               into m: UnsafeMutablePointer<A.Slot>, scratch p: UnsafeMutablePointer<A.Slot>) -> Bool {
-        var found = false
-        for r in 0..<n {
-            let e = base + r &* stride
-            let kind = a.classify(e)
-            guard kind == .normal || kind == .subnormal else { continue }
-            a.magnitude(p, e)
-            if !found || a.compare(p, m) == -1 { a.copy(m, p); found = true }
-        }
-        return found
+        a.smallestNonzeroFiniteMagnitude(base, stride, n, into: m)
     }
 
     /// Whether `fl(min|u| · min|v|)` underflows to zero, the minima over the nonzero finite values
@@ -54,6 +46,56 @@ public enum FlushCounting {
         return a.sign(p) == 0
     }
 
+    /// `conv2d`'s count over the unfolded operands (`Conv2DShape.unfold…`), as `pairs` over
+    /// each sample's and group's matrix product: the products are those of the loop form plus
+    /// products with a +0 factor, which are not counted, and `pairs`' bound per shared index
+    /// (the product of the two smallest magnitudes) settles most of them with one multiply.
+    /// Samples split across the pass's threads; the count is an integer sum, the same for any
+    /// split.
+    @inlinable
+    static func unfoldedConv2d<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                    gy: UnsafeMutablePointer<A.Slot>?, weight: Bool, input: Bool) -> Int {
+        let taps = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w, depth = g.og &* g.kh &* g.kw
+        let transposed = gy != nil && input ? a.makeStorage(count: g.groups &* g.cg &* depth) : a.makeStorage(count: 0)
+        if gy != nil && input {
+            for group in 0..<g.groups { g.transposeWeights(a, w, group: group, into: transposed.base + group &* g.cg &* depth) }
+        }
+        let count = PassThreads.sum(g.n) { samples in
+            let a = a.independentCopy()
+            let cols = a.makeStorage(count: taps &* positions &+ 1)
+            let gcolStorage = gy != nil && input ? a.makeStorage(count: depth &* planeIn) : a.makeStorage(count: 0)
+            let col = cols.base, zero = cols.base + taps &* positions, gcol = gcolStorage.base
+            var count = 0
+            for s in samples {
+                for group in 0..<g.groups {
+                    let xg = x + (s &* g.c &+ group &* g.cg) &* planeIn
+                    let oc0 = group &* g.og
+                    guard let gy else {  // forward: W[oc, tap] · col[tap, position]
+                        g.unfold(a, xg, into: col, zero: zero)
+                        count += pairs(a, shared: taps, u: w + oc0 &* taps, uk: 1, ur: taps, nu: g.og,
+                                       v: col, vk: positions, vc: 1, nv: positions)
+                        continue
+                    }
+                    let gyg = gy + (s &* g.o &+ oc0) &* positions
+                    if weight {  // gy[oc, position] · colT[position, tap]
+                        g.unfoldTransposed(a, xg, into: col, zero: zero)
+                        count += pairs(a, shared: positions, u: gyg, uk: 1, ur: positions, nu: g.og,
+                                       v: col, vk: taps, vc: 1, nv: taps)
+                    }
+                    if input {  // Wᵀ[c, (oc, i, j)] · gcol[(oc, i, j), input position]
+                        g.unfoldGradient(a, gyg, into: gcol)
+                        count += pairs(a, shared: depth, u: transposed.base + group &* g.cg &* depth, uk: 1, ur: depth, nu: g.cg,
+                                       v: gcol, vk: planeIn, vc: 1, nv: planeIn)
+                    }
+                }
+            }
+            withExtendedLifetime((cols, gcolStorage)) {}
+            return count
+        }
+        withExtendedLifetime(transposed) {}
+        return count
+    }
+
     /// The flushed products of a conv2d pass, over exactly the products its kernels form:
     /// forward (`gy == nil`) `x·W`; backward `gy·x` (when `weight`) and `gy·W` (when `input`).
     @inlinable
@@ -65,6 +107,9 @@ public enum FlushCounting {
         let countWeight = !forward && weight && mayFlush(a, gy!, gyCount, x, xCount)
         let countInput = !forward && input && mayFlush(a, gy!, gyCount, w, wCount)
         guard forward ? mayFlush(a, x, xCount, w, wCount) : (countWeight || countInput) else { return 0 }
+        if a.traits.isFixedWidth {
+            return unfoldedConv2d(a, g, x: x, w: w, gy: gy, weight: countWeight, input: countInput)
+        }
         var count = 0
         for s in 0..<g.n {
             for oc in 0..<g.o {

@@ -13,6 +13,7 @@
 #define BP_GEMM_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// For m < rows, n < cols: c[m·ldc + n] ← c[m·ldc + n] + a[m·lda + k·ak]·b[k·ldb + n] for
 /// k = 0, 1, …, depth − 1 in that order; the product and the sum each rounded (fused = 0) or
@@ -21,6 +22,14 @@ int bp_float_matrix_accumulate(float *c, ptrdiff_t ldc, const float *a, ptrdiff_
                                const float *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused);
 int bp_double_matrix_accumulate(double *c, ptrdiff_t ldc, const double *a, ptrdiff_t lda, ptrdiff_t ak,
                                 const double *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused);
+
+/// The same for binary16 and bfloat16 encodings (separate roundings only), computed as the
+/// emulation computes: the product in binary32 rounded to the format, the sum in binary32
+/// rounded to the format. AVX-512F only; returns 0 when not handled.
+int bp_half_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
+                              const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth);
+int bp_bfloat16_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
+                                  const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth);
 
 /// Which kernels run here: 0 none, 1 AVX, 2 AVX with FMA, 3 AVX-512F.
 int bp_gemm_simd_level(void);
