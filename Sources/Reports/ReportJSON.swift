@@ -16,7 +16,9 @@ public enum ReportJSON {
     static func int(_ x: Int) -> JSONValue { .number(String(x)) }
     static func sites(_ f: (SiteClass) -> Int) -> JSONValue { .object(SiteClass.allCases.map { ($0.rawValue, int(f($0))) }) }
     static func events(_ e: RangeEvents) -> JSONValue {
-        .object([("overflow", int(e.overflow)), ("nan", int(e.nan)), ("subnormal", int(e.subnormal)), ("flushed", int(e.flushed))])
+        // `saturated` only where a saturating cast counted some (reports without it unchanged).
+        .object([("overflow", int(e.overflow)), ("nan", int(e.nan)), ("subnormal", int(e.subnormal)), ("flushed", int(e.flushed))]
+                + (e.saturated != 0 ? [("saturated", int(e.saturated))] : []))
     }
     static func errors(_ e: ErrorNorms) -> [(String, JSONValue)] {
         [("total", num(e.total)), ("kink", num(e.kink)), ("rounding", num(e.rounding)),

@@ -41,6 +41,7 @@ public enum ReportMarkdown {
             let w = s.worst
             let events = s.rangeEvents.values.reduce(RangeEvents(), +)
             let eventText = events.isEmpty ? "none" : "overflow \(events.overflow), NaN \(events.nan), subnormal \(events.subnormal), flushed \(events.flushed)"
+                + (events.saturated != 0 ? ", saturated \(events.saturated)" : "")
             let bif = batches > 1 ? "\(percent(s.bifurcationShare)) of batches" : (s.bifurcationShare > 0 ? "yes (\(f(s.maxBifurcation)))" : "no")
             let rbif = batches > 1 ? "\(percent(s.referenceBifurcationShare)) of batches" : (s.referenceBifurcationShare > 0 ? "yes (\(f(s.maxReferenceBifurcation)))" : "no")
             out += "| \(s.precision) | \(s.flagged ? "flagged" : "ok") | \(s.count(.genuine)) | \(s.count(.spurious)) | \(s.count(.masked)) | \(s.count(.flipped)) | \(s.count(.undecided)) | \(s.samplesAffected) | \(bif) | \(rbif) | \(f(w.error.total)) | \(f(w.error.kink)) | \(f(w.error.rounding)) | \(eventText) |\n"
