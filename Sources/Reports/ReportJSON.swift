@@ -98,6 +98,7 @@ public enum ReportJSON {
             ("command", .string(context.command)),
             ("files", .object(context.hashes.map { ($0.file, .object([("sha256", .string($0.sha256))])) })),
             ("arithmetic_model", .string(context.arithmeticModel.description)),
+        ] + (context.policyNotes.isEmpty ? [] : [("policies", .array(context.policyNotes.map { .string($0) }))]) + [
             ("convention", convention(context.convention)),
             ("alternative_convention", convention(context.alternative)),
             ("reference", .object([("initial_bits", int(context.reference.initialBits)), ("cap_bits", int(context.reference.capBits))])),

@@ -87,6 +87,7 @@ public final class Execution<A: ScalarArithmetic> {
             var events = RangeEvents.scan(output, arithmetic)  // after the roundings: a 16-bit overflow counts
             events.flushed = flushed + counts.flushed
             events.saturated = counts.saturated
+            events.subnormal += counts.subnormal
             _values.append(output)
             _forwardEvents.append(events)
             _forwardExact.append(exact)
@@ -261,6 +262,7 @@ public final class Execution<A: ScalarArithmetic> {
                 var grads = policyGradients(node, gy, conventions[j], needs, flushed: &flushed, counts: &counts)
                 var e = RangeEvents(flushed: flushed + counts.flushed)
                 e.saturated = counts.saturated
+                e.subnormal += counts.subnormal
                 for (k, g) in grads.enumerated() {
                     guard let g else { continue }
                     e = e + RangeEvents.scan(g, a)

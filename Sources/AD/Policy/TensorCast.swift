@@ -49,12 +49,16 @@ public struct TensorCast: Sendable, Hashable, CustomStringConvertible {
         public var saturated = 0
         /// Nonzero values rounded to zero.
         public var flushed = 0
-        public init(saturated: Int = 0, flushed: Int = 0) {
+        /// Results subnormal in the format but normal in binary32 (which the binary32 value scan
+        /// of `RangeEvents.scan` cannot see: f16's and fp8's subnormals).
+        public var subnormal = 0
+        public init(saturated: Int = 0, flushed: Int = 0, subnormal: Int = 0) {
             self.saturated = saturated
             self.flushed = flushed
+            self.subnormal = subnormal
         }
         public static func + (l: Counts, r: Counts) -> Counts {
-            Counts(saturated: l.saturated + r.saturated, flushed: l.flushed + r.flushed)
+            Counts(saturated: l.saturated + r.saturated, flushed: l.flushed + r.flushed, subnormal: l.subnormal + r.subnormal)
         }
     }
 
@@ -69,6 +73,8 @@ public struct TensorCast: Sendable, Hashable, CustomStringConvertible {
             scale = Double(sign: .plus, exponent: k, significand: 1)
             unscale = Double(sign: .plus, exponent: -k, significand: 1)
         }
+        let normal = Double(sign: .plus, exponent: format.minExponent, significand: 1)
+        let f32Normal = Double(sign: .plus, exponent: -126, significand: 1)
         let draws = rounding == .stochastic ? StochasticStream(seed: seed, node: node, stream: stream) : nil
         for i in v.indices {
             let x = v[i] * scale
@@ -90,6 +96,8 @@ public struct TensorCast: Sendable, Hashable, CustomStringConvertible {
                     }
                 }
                 if r == 0 && x != 0 { counts.flushed += 1 }
+                // Subnormal in the format, normal once unscaled in binary32.
+                if r != 0 && r.magnitude < normal && (r * unscale).magnitude >= f32Normal { counts.subnormal += 1 }
             }
             v[i] = r * unscale
         }
