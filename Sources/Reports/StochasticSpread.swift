@@ -47,6 +47,8 @@ public enum PolicyNotes {
                 if let spec = policies[name] {
                     let rules = spec.ops.keys.sorted().map { "\($0): \(describe(spec.ops[$0]!))" } + spec.layers.keys.sorted().map { "layer \($0): \(describe(spec.layers[$0]!))" }
                     out.append("`\(p)`: policy file `\(spec.source ?? name)`, base \(spec.base.rawValue); \(rules.isEmpty ? "no rules" : rules.joined(separator: "; ")).")
+                } else {
+                    out.append("`\(p)`: the rules of a policy file (its --policy is in the command).")
                 }
             default: break
             }
