@@ -53,6 +53,8 @@ reports: deps
 	$(BPCHECK) $(TRAIN_EXAMPLE)
 	for e in digits-mlp digits-cnn lenet5-init; do $(BPCHECK) examples/$$e/model.json --report reports/$$e.md || exit $$?; done
 	$(BPCHECK) examples/mnist-cnn-pretrained/mnist-cnn-pretrained.onnx --data examples/mnist-cnn-pretrained/data.npz --report reports/mnist-cnn-pretrained.md
+	$(BPCHECK) analyze examples/digits-cnn/model.json --precisions e4m3,e5m2,f16,bf16 --report reports/digits-cnn-fp8.md
+	$(BPCHECK) examples/digits-cnn/model.json --precisions amp-f16,amp-bf16,e4m3-policy,sr:bf16,bf16,f16 --sr-seeds 5 --report reports/digits-cnn-amp.md
 
 # Optimised: the W2 test of ThreadDeterminismTests runs performance.md's whole W2 analysis on 1
 # and on 2 threads (~40 s optimised, over 10 minutes unoptimised). The tests use only public API.

@@ -38,6 +38,8 @@ public struct Analysis: Sendable {
     /// How many of the most severe sites (spurious, then flipped, then masked) of each precision
     /// get their share of the gradient error measured (one extra forward and backward each).
     public var attributedSites: Int = 5
+    /// The rules of the `policy:NAME` precisions, by name (`--policy FILE`).
+    public var policies: [String: PolicySpec] = [:]
 
     /// The analysis of a graph written in code (any network the engine can express), at the
     /// point `feed`; `graph.parameters` names the gradients compared. The graph is generic over
@@ -139,14 +141,22 @@ public struct Analysis: Sendable {
         guard !precisions.isEmpty else { throw AnalysisOptionError(message: "no precision to analyse") }
         guard threads >= 1 else { throw AnalysisOptionError(message: "threads = \(threads): at least 1") }
         guard attributedSites >= 0 else { throw AnalysisOptionError(message: "attributedSites = \(attributedSites): at least 0") }
+        for case .policy(let name) in precisions where policies[name] == nil {
+            throw AnalysisOptionError(message: "precision policy:\(name) has no rules: give its policy file (--policy FILE)")
+        }
     }
 
     /// `point` is P's rounded point, `reference` R at that point.
     func analyze(_ p: PrecisionName, _ built: ModelGraph, _ point: Feed, _ reference: LadderedReference) throws -> PrecisionResult {
         struct Run: ArithmeticVisitor {
             let analysis: Analysis, built: ModelGraph, point: Feed, reference: LadderedReference
+            let name: PrecisionName
             func visit<A: ScalarArithmetic>(_ a: A) throws -> PrecisionResult {
-                let run = PrecisionAnalysis(analysis, a, built, point)
+                var run = PrecisionAnalysis(analysis, a, built, point)
+                run.name = name
+                run.rounding = try NodeRounding.forPrecision(name, graph: built.graph, policies: analysis.policies)
+                // A policy fixes its own accumulation (binary32 sums of exact products: the GEMM's f32 accumulator).
+                if name.isPolicy { run.model = .default }
                 switch reference {
                 case .doubleDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
                 case .quadDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
@@ -154,12 +164,13 @@ public struct Analysis: Sendable {
                 }
             }
         }
-        return try p.withArithmetic(Run(analysis: self, built: built, point: point, reference: reference))
+        return try p.withArithmetic(Run(analysis: self, built: built, point: point, reference: reference, name: p))
     }
 
-    /// The point analysed at `p`: every value rounded to `p` (parameters, inputs, real targets).
+    /// The point analysed at `p`: every value rounded to `p` (parameters, inputs, real targets);
+    /// for a policy, to its `pointPrecision` (f32 master weights for autocast).
     func roundedFeed(_ p: PrecisionName, _ feed: Feed) -> Feed {
-        let round = Self.rounding(p)
+        let round = Self.rounding(p.pointPrecision)
         var out = feed
         for (k, v) in feed.values { out.values[k] = round(v) }
         return out
@@ -167,7 +178,7 @@ public struct Analysis: Sendable {
 
     /// `built` with its attributes rounded to `p`, each once from its value (`Graph.roundingAttributes`).
     func roundedAttributes(_ p: PrecisionName, _ built: ModelGraph) -> ModelGraph {
-        let round = Self.rounding(p)
+        let round = Self.rounding(p.pointPrecision)
         let g = built.graph.roundingAttributes { round([$0])[0] }
         return ModelGraph(graph: g, input: built.input, parameters: built.parameters, output: built.output, loss: built.loss, targets: built.targets)
     }
@@ -195,12 +206,19 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     let arithmetic: A
     let built: ModelGraph
     let feed: Feed
+    /// The precision's name (a policy's, not its binary32 arithmetic's).
+    var name: PrecisionName
+    /// A policy's per-node roundings, given to every replay (g_P, g_P′, g_P|R, the attributions).
+    var rounding: NodeRounding?
+    var model: ArithmeticModel
 
     init(_ analysis: Analysis, _ arithmetic: A, _ built: ModelGraph, _ feed: Feed) {
         self.analysis = analysis
         self.arithmetic = arithmetic
         self.built = built
         self.feed = feed
+        self.name = arithmetic.precision
+        self.model = analysis.arithmeticModel
     }
 
     /// `feed` is already P's rounded point; `reference` is R there.
@@ -211,7 +229,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let parameterNames = built.parameters.keys.sorted()
         let ids = parameterNames.map { built.parameters[$0]! }
 
-        let p = try Execution(graph: graph, arithmetic: a, feed: point, model: analysis.arithmeticModel)
+        let p = try Execution(graph: graph, arithmetic: a, feed: point, model: model, rounding: rounding)
         let both = try p.backward(conventions: [analysis.convention, analysis.alternative], wrt: ids)
         let gP = both[0], gPAlt = both[1]
 
@@ -222,7 +240,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         // g_P|R: P's arithmetic, R's decisions (P's own where R could not decide).
         var forcing: DecisionSet = [:]
         for (id, record) in r.decisions { forcing[id] = Self.merge(record, p.decisions[id]!) }
-        let aligned = try Execution(graph: graph, arithmetic: a, feed: point, model: analysis.arithmeticModel, forcing: forcing)
+        let aligned = try Execution(graph: graph, arithmetic: a, feed: point, model: model, forcing: forcing, rounding: rounding)
         let gAligned = try aligned.backward(convention: analysis.convention, wrt: ids)
 
         // Errors, whole and per tensor.
@@ -273,7 +291,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             events[node.name] = p.forwardEvents[node.id] + (gP.events[node.id] ?? RangeEvents())
         }
         return PrecisionResult(
-            precision: a.precision, classifiedSites: sites, counts: counts, perLayer: perLayer,
+            precision: name, classifiedSites: sites, counts: counts, perLayer: perLayer,
             samplesAffected: Set(sites.map(\.sample)).count, siteCount: siteCount,
             bifurcation: BifurcationTest(changed: changed, relative: relative(bifurcation)),
             referenceBifurcation: BifurcationTest(changed: referenceChanged, relative: relative(referenceBifurcation)),
@@ -289,7 +307,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     /// primitive measures its own distances).
     func kinkDistances(_ p: Execution<A>) -> [Int] {
         let a = p.arithmetic
-        let epsilon = a.precision.format.epsilon
+        let epsilon = name.format.epsilon
         var buckets = [Int](repeating: 0, count: KinkDistance.labels.count)
         for node in built.graph.nodes {
             guard let primitive = node.op.nonsmooth else { continue }
@@ -317,7 +335,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             let flat = site.sample * (pRecord.siteCount / max(built.graph.nodes[built.input].shape[0], 1)) + site.index
             var forcing = p.decisions
             forcing[id]!.replace(flat, from: rRecord)
-            let one = try Execution(graph: built.graph, arithmetic: p.arithmetic, feed: feed, model: analysis.arithmeticModel, forcing: forcing)
+            let one = try Execution(graph: built.graph, arithmetic: p.arithmetic, feed: feed, model: model, forcing: forcing, rounding: rounding)
             let g = try one.backward(convention: analysis.convention, wrt: ids)
             let moved = ids.flatMap { g[$0]!.doubles(p.arithmetic) }
             sites[k].errorShare = GradientAlgebra.norm(zip(base, moved).map { $0 - $1 }) / rNorm

@@ -18,6 +18,9 @@ extension PrecisionName {
         case .e4m3: try visitor.visit(FixedArithmetic<Float8E4M3FN>())
         case .e5m2: try visitor.visit(FixedArithmetic<Float8E5M2>())
         case .mpfr(let bits): try visitor.visit(MPFRArithmetic(bits: bits))
+        // Every value of these policies' formats is exactly a binary32 value; the engine applies
+        // their per-node roundings (`NodeRounding`) on top of binary32.
+        case .amp, .stochastic, .e4m3Policy, .policy: try visitor.visit(FixedArithmetic<Float>())
         }
     }
 

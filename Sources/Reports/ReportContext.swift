@@ -18,6 +18,9 @@ public struct ReportContext: Sendable {
     public var flagRule: FlagRule
     /// What the reader must know first (a merge of only some batches), shown at the top.
     public var notes: [String] = []
+    /// What each policy precision (amp, fp8 recipe, stochastic rounding, policy file) does, its
+    /// options (seed, saturation) named: one line each under the arithmetic model.
+    public var policyNotes: [String] = []
 
     public init(modelName: String, command: String, bpcheckVersion: String, hashes: [(file: String, sha256: String)],
                 reference: ReferenceOptions, convention: DerivativeConvention, alternative: DerivativeConvention,

@@ -16,7 +16,9 @@ public enum ReportJSON {
     static func int(_ x: Int) -> JSONValue { .number(String(x)) }
     static func sites(_ f: (SiteClass) -> Int) -> JSONValue { .object(SiteClass.allCases.map { ($0.rawValue, int(f($0))) }) }
     static func events(_ e: RangeEvents) -> JSONValue {
-        .object([("overflow", int(e.overflow)), ("nan", int(e.nan)), ("subnormal", int(e.subnormal)), ("flushed", int(e.flushed))])
+        // `saturated` only where a saturating cast counted some (reports without it unchanged).
+        .object([("overflow", int(e.overflow)), ("nan", int(e.nan)), ("subnormal", int(e.subnormal)), ("flushed", int(e.flushed))]
+                + (e.saturated != 0 ? [("saturated", int(e.saturated))] : []))
     }
     static func errors(_ e: ErrorNorms) -> [(String, JSONValue)] {
         [("total", num(e.total)), ("kink", num(e.kink)), ("rounding", num(e.rounding)),
@@ -96,6 +98,7 @@ public enum ReportJSON {
             ("command", .string(context.command)),
             ("files", .object(context.hashes.map { ($0.file, .object([("sha256", .string($0.sha256))])) })),
             ("arithmetic_model", .string(context.arithmeticModel.description)),
+        ] + (context.policyNotes.isEmpty ? [] : [("policies", .array(context.policyNotes.map { .string($0) }))]) + [
             ("convention", convention(context.convention)),
             ("alternative_convention", convention(context.alternative)),
             ("reference", .object([("initial_bits", int(context.reference.initialBits)), ("cap_bits", int(context.reference.capBits))])),

@@ -41,12 +41,14 @@ public enum ReportMarkdown {
             let w = s.worst
             let events = s.rangeEvents.values.reduce(RangeEvents(), +)
             let eventText = events.isEmpty ? "none" : "overflow \(events.overflow), NaN \(events.nan), subnormal \(events.subnormal), flushed \(events.flushed)"
+                + (events.saturated != 0 ? ", saturated \(events.saturated)" : "")
             let bif = batches > 1 ? "\(percent(s.bifurcationShare)) of batches" : (s.bifurcationShare > 0 ? "yes (\(f(s.maxBifurcation)))" : "no")
             let rbif = batches > 1 ? "\(percent(s.referenceBifurcationShare)) of batches" : (s.referenceBifurcationShare > 0 ? "yes (\(f(s.maxReferenceBifurcation)))" : "no")
             out += "| \(s.precision) | \(s.flagged ? "flagged" : "ok") | \(s.count(.genuine)) | \(s.count(.spurious)) | \(s.count(.masked)) | \(s.count(.flipped)) | \(s.count(.undecided)) | \(s.samplesAffected) | \(bif) | \(rbif) | \(f(w.error.total)) | \(f(w.error.kink)) | \(f(w.error.rounding)) | \(eventText) |\n"
         }
         out += "\nOut of \(summaries.first?.siteCount ?? 0) nonsmooth sites per precision. "
         out += "*Genuine*: the exact computation sits on the kink too (the bifurcation zone over ℝ). *Spurious*: only rounding put P on a kink (the compensation zone). *Masked*: rounding moved a real kink away. *Flipped*: rounding chose the other smooth piece. *Undecided*: the reference could not prove its decision within \(context.reference.capBits) bits. *C vs C′ over ℝ*: yes only when some component of g_R and g_R′ has disjoint enclosures (a proven difference).\n\n"
+        out += StochasticSpread.markdown(summaries)
 
         for s in summaries where s.flagged {
             out += "## Per layer at \(s.precision)\n\n| layer | genuine | spurious | masked | flipped | undecided |\n|---|---|---|---|---|---|\n"
@@ -80,6 +82,7 @@ public enum ReportMarkdown {
         out += "Backpropagation through ReLU, max-pooling and other piecewise operations returns a conservative gradient: the true gradient except where the network sits exactly on a kink, where it depends on an arbitrary choice such as ReLU'(0). Bertoin, Bolte, Gerchinovitz & Pauwels (NeurIPS 2021, “Numerical influence of ReLU'(0) on backpropagation”) showed that in floating point this happens on many minibatches: the *bifurcation test* compares the gradients under two conventions C and C′. Boustany, Bolte & Pauwels (TMLR 2024, “On the numerical reliability of nonsmooth autodiff: a MaxPool case study”) separated a bifurcation zone (the point is on a kink over ℝ) from a compensation zone (only rounding put it there).\n\n"
         out += "bpcheck replays the network at each precision P on the point (θ_P, X_P) — parameters and inputs rounded to P — and compares every nonsmooth decision with a certified reference R computed in MPFR interval arithmetic at the same point, where a decision counts only when proven (by exactness, or by an enclosure excluding the kink). The gradient error splits as g_P − g_R = (g_P − g_P|R) + (g_P|R − g_R), where g_P|R is P's arithmetic forced onto R's decisions: the first term is caused by kinks, the second is ordinary rounding. Flag rule: \(context.flagRule).\n\n"
         out += "- Arithmetic model: \(context.arithmeticModel.description).\n"
+        for note in context.policyNotes { out += "- \(note)\n" }
         out += "- Convention C: \(context.convention). Alternative C′: \(context.alternative).\n"
         out += "- Reference: " + Self.referenceStatement(summaries.flatMap(\.batches), context.reference) + "\n\n"
 

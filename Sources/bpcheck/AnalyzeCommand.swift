@@ -25,7 +25,7 @@ struct AnalyzeCommand: ParsableCommand {
     var batchSize: Int?
     @Option(help: "Number of batches (dataset mode; default: every whole batch the data holds).")
     var batches: Int?
-    @Option(help: "Precisions to analyse, comma-separated: f16, bf16, f32, f64, e4m3, e5m2 (OCP fp8, non-saturating), mpfr:N.")
+    @Option(help: "Precisions to analyse, comma-separated: f16, bf16, f32, f64, e4m3, e5m2 (OCP fp8, non-saturating), mpfr:N; policies amp-f16, amp-bf16 (PyTorch autocast), e4m3-policy (fp8 recipe, saturating; e4m3-policy:nonsaturating), sr:f16, sr:bf16 (stochastic rounding, sr:bf16@SEED), policy:NAME (--policy).")
     var precisions = PrecisionList(argument: "f16,bf16,f32,f64")
     @Option(help: "Where the reference starts: double-double (balls, then MPFR intervals from 256 bits where needed) or mpfr:N (MPFR intervals only, from N bits).")
     var reference = ReferenceStart(argument: "double-double")
@@ -50,6 +50,13 @@ struct AnalyzeCommand: ParsableCommand {
     var shard: ShardOption?
     @Option(help: "Write each batch's result to DIR/batch-NNNNNN.json (skipping those already there for the same run); bpcheck merge DIR… makes the report. docs/cluster.md.")
     var results: String?
+    @Option(help: "The seed of the stochastic-rounding precisions given without @SEED (sr:bf16 = sr:bf16@0 otherwise).")
+    var srSeed: UInt64 = 0
+    @Option(help: "Analyse each stochastic-rounding precision under K seeds (its seed, seed+1, …): one row each, and their spread in the report.")
+    var srSeeds: Int = 1
+    @Option(name: .customLong("policy"), parsing: .singleValue,
+            help: "A precision policy file (docs/precisions.md, \"Policy files\"): per-op-type or per-layer formats; analysed as policy:NAME (repeatable).")
+    var policyFiles: [String] = []
     @Option(help: "Threads for the precisions and references, and inside each pass (default: every core); the numbers do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -61,6 +68,7 @@ struct AnalyzeCommand: ParsableCommand {
         let bits = try reference.parsed.get().bits
         guard referenceCap >= bits else { throw ValidationError("--reference-cap \(referenceCap) is below the reference's \(bits) bits") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard srSeeds >= 1 && srSeeds <= 1000 else { throw ValidationError("--sr-seeds must be between 1 and 1000, found \(srSeeds)") }
         _ = try conventions()
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, found \(batchSize)") }
         if let batches, batches < 1 { throw ValidationError("--batches must be at least 1, found \(batches)") }
@@ -71,7 +79,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoading.load(model, loss: loss)
-        let names = try precisions.parsed.get()
+        let (names, policies) = try policyPrecisions(try precisions.parsed.get())
         let start = try reference.parsed.get()
         let options = ReferenceOptions(initialBits: start.bits, capBits: referenceCap, firstRung: start.rung)
         let (c, alternative) = try conventions()
@@ -100,6 +108,9 @@ struct AnalyzeCommand: ParsableCommand {
         var analysis = Analysis(model: loaded, precisions: names, reference: options, convention: c, alternative: alternative,
                                 arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)
         analysis.threads = threads
+        analysis.policies = policies
+        // Unknown layers of a policy file, before anything runs (the graph is built once here).
+        for case .policy(let name) in names { _ = try NodeRounding.forPrecision(.policy(name), graph: try loaded.graph(batch: size).graph, policies: policies) }
         PassThreads.count = threads  // inside each pass too (the bits do not depend on it)
         let progress = Progress(enabled: isatty(2) != 0)
         if let results {
@@ -128,9 +139,10 @@ struct AnalyzeCommand: ParsableCommand {
 
         let summaries = names.map { p in PrecisionSummary(p, result.batches.map { $0[p] }) }
         let hashes = try ReportBundle.hashes(model: model, weightsFile: loaded.weightsFile, dataFile: data)
-        let context = ReportContext(modelName: loaded.name, command: Self.commandLine(), bpcheckVersion: BPCheckVersion.full, hashes: hashes,
+        var context = ReportContext(modelName: loaded.name, command: Self.commandLine(), bpcheckVersion: BPCheckVersion.full, hashes: hashes,
                                     reference: options, convention: c, alternative: alternative,
                                     arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)
+        context.policyNotes = PolicyNotes.lines(names, policies: policies)
         do {
             try write(summaries, context, name: loaded.name, result: result, names: names)
         } catch let e as CocoaError {
@@ -148,6 +160,30 @@ struct AnalyzeCommand: ParsableCommand {
 
         for s in summaries { print(ReportMarkdown.verdict(s).replacingOccurrences(of: "**", with: "")) }
         print("report: \(written.report), \(written.json), \(written.figures.errors), \(written.figures.kinks)")
+    }
+
+    /// The precisions with `--sr-seed`/`--sr-seeds` applied to the stochastic ones and each
+    /// `--policy` file's `policy:NAME` appended (when not already listed), with the files' rules.
+    func policyPrecisions(_ given: [PrecisionName]) throws -> ([PrecisionName], [String: PolicySpec]) {
+        var names: [PrecisionName] = []
+        for p in given {
+            guard case .stochastic(let low, let seed) = p else { names.append(p); continue }
+            let first = seed == 0 ? srSeed : seed
+            for k in 0..<UInt64(srSeeds) { names.append(.stochastic(low, seed: first &+ k)) }
+        }
+        var policies: [String: PolicySpec] = [:]
+        for file in policyFiles {
+            let spec = try PolicyFile.read(file)
+            if let other = policies[spec.name] {
+                throw ModelError(file: file, key: "name", message: "policy '\(spec.name)' is also defined by \(other.source ?? "another file")")
+            }
+            policies[spec.name] = spec
+            if !names.contains(.policy(spec.name)) { names.append(.policy(spec.name)) }
+        }
+        for case .policy(let name) in names where policies[name] == nil {
+            throw ValidationError("--precisions: policy:\(name) needs its file (--policy FILE with \"name\": \"\(name)\")")
+        }
+        return (names.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }, policies)
     }
 
     /// C from the preset and the table entries given, checked; C′ is C flipped.

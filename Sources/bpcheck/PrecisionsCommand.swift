@@ -12,7 +12,7 @@ struct PrecisionsCommand: ParsableCommand {
     var mpfrBits: String = "53,256"
 
     func run() throws {
-        var names = PrecisionName.standard + PrecisionName.eightBit
+        var names = PrecisionName.standard + PrecisionName.eightBit + PrecisionName.policies
         for part in mpfrBits.split(separator: ",") {
             do {
                 names.append(try PrecisionName(parsing: "mpfr:\(part)"))

@@ -165,6 +165,7 @@ struct ResultSet {
                                     bpcheckVersion: manifest.bpcheckVersion, hashes: manifest.hashes, reference: manifest.reference,
                                     convention: manifest.convention, alternative: manifest.alternative,
                                     arithmeticModel: manifest.arithmeticModel, flagRule: manifest.flagRule)
+        context.policyNotes = PolicyNotes.lines(manifest.precisions, policies: [:])  // nothing for the standard precisions
         if !missing.isEmpty {
             context.notes.append("Partial: \(results.count) of \(manifest.batches) batches; batches \(Self.ranges(missing)) have no result and are not counted.")
         }

@@ -19,6 +19,8 @@ public final class Execution<A: ScalarArithmetic> {
     public let arithmetic: A
     /// The arithmetic model (accumulation options).
     public let model: ArithmeticModel
+    /// A mixed-precision policy's per-node roundings (nil: none).
+    public let rounding: NodeRounding?
     /// The integer labels fed.
     public let labels: [String: [Int]]
     /// Whether the decisions were forced from outside rather than computed.
@@ -51,11 +53,16 @@ public final class Execution<A: ScalarArithmetic> {
     @inlinable
     public init(graph: Graph, arithmetic: A, feed: Feed, tensors: [String: Tensor<A>] = [:],
                 model: ArithmeticModel = .default, forcing: DecisionSet? = nil,
-                proveTies isPoint: ((UnsafeMutablePointer<A.Slot>) -> Bool)? = nil) throws {
+                proveTies isPoint: ((UnsafeMutablePointer<A.Slot>) -> Bool)? = nil,
+                rounding: NodeRounding? = nil) throws {
         self.prover = isPoint.map { TieProver(graph: graph, arithmetic: arithmetic, isPoint: $0) }
         self.graph = graph
         self.arithmetic = arithmetic
         self.model = model
+        self.rounding = rounding
+        if let rounding, !rounding.fits(graph) {
+            throw ExecutionError(node: graph.nodes.first?.name ?? "-", message: "the per-node roundings do not fit this graph")
+        }
         self.labels = feed.labels
         self.isForced = forcing != nil
         if model.accumulation == .widerAccumulator && arithmetic.traits.widerAccumulator == nil {
@@ -70,13 +77,17 @@ public final class Execution<A: ScalarArithmetic> {
         for node in graph.nodes {
             var computed: Tensor<A>?
             var flushed = 0
+            var counts = TensorCast.Counts()
             let exact = try arithmetic.checkingExactness {
-                (computed, flushed) = try forward(node, feed: feed, tensors: tensors, forcing: forcing)
+                (computed, flushed, counts) = try forward(node, feed: feed, tensors: tensors, forcing: forcing)
             }
-            guard let output = computed else { continue }  // always set: forward returned
+            guard var output = computed else { continue }  // always set: forward returned
+            if let c = rounding?.output[node.id] { counts = counts + cast(&output, c, node: node.id, stream: StochasticStream.forwardOutput) }
             _nodeEvaluations += 1
-            var events = RangeEvents.scan(output, arithmetic)
-            events.flushed = flushed
+            var events = RangeEvents.scan(output, arithmetic)  // after the roundings: a 16-bit overflow counts
+            events.flushed = flushed + counts.flushed
+            events.saturated = counts.saturated
+            events.subnormal += counts.subnormal
             _values.append(output)
             _forwardEvents.append(events)
             _forwardExact.append(exact)
@@ -96,6 +107,7 @@ public final class Execution<A: ScalarArithmetic> {
         prover = nil
         arithmetic = other
         model = source.model
+        rounding = source.rounding
         labels = source.labels
         isForced = source.isForced
         _values = source.values.map { v in
@@ -117,13 +129,14 @@ public final class Execution<A: ScalarArithmetic> {
 
     // MARK: Forward
 
-    /// Computes `node`'s output; returns it with the number of flushed products.
+    /// Computes `node`'s output; returns it with the number of flushed products and what its
+    /// operand casts counted.
     @inlinable
-    func forward(_ node: Node, feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws -> (Tensor<A>, Int) {
+    func forward(_ node: Node, feed: Feed, tensors: [String: Tensor<A>], forcing: DecisionSet?) throws -> (Tensor<A>, Int, TensorCast.Counts) {
         if node.op.isLeaf {
             var y = Tensor<A>(zeros: node.shape, arithmetic)
             try load(node, into: &y, feed: feed, tensors: tensors)
-            return (y, 0)
+            return (y, 0, TensorCast.Counts())
         }
         var record: DecisionRecord?
         if let forcing, node.op.isNonsmooth {
@@ -132,8 +145,9 @@ public final class Execution<A: ScalarArithmetic> {
             }
             record = r
         }
+        let (operands, counts) = operandValues(node)
         var visitor = ForwardVisitor(io: ForwardIO(arithmetic: arithmetic, accumulation: model.accumulation, node: node,
-                                                   inputs: node.inputs.map { values[$0] },
+                                                   inputs: operands,
                                                    output: Tensor(zeros: node.shape, arithmetic), labels: labels, forcing: record))
         if let prover, record == nil, node.op.isNonsmooth {
             prover.values = values
@@ -143,7 +157,7 @@ public final class Execution<A: ScalarArithmetic> {
         }
         _ = try node.op.accept(&visitor)
         if let r = visitor.io.record { _decisions[node.id] = r }
-        return (visitor.io.output, visitor.io.flushed)
+        return (visitor.io.output, visitor.io.flushed, counts)
     }
 
     /// A leaf's value, from `tensors` or `feed`.
@@ -219,7 +233,7 @@ public final class Execution<A: ScalarArithmetic> {
             let node = graph.nodes[id]
             let differentiate = !node.inputs.isEmpty && node.inputs.contains(where: { needs[$0] })
             let theirs = first.sorted { $0.order < $1.order }.map(\.tensor)
-            let gy0 = sum(theirs)
+            let gy0 = sum(theirs, rounding: rounding?.accumulation[id], node: id)
             var grads0: [Tensor<A>?] = [], events0 = RangeEvents()
             for j in 0..<count {
                 var gy: Tensor<A>
@@ -229,7 +243,7 @@ public final class Execution<A: ScalarArithmetic> {
                 } else {
                     let mine = parts[j]!.sorted { $0.order < $1.order }.map(\.tensor)
                     shared = mine.count == theirs.count && zip(mine, theirs).allSatisfy { $0.storage === $1.storage }
-                    gy = shared ? gy0 : sum(mine)
+                    gy = shared ? gy0 : sum(mine, rounding: rounding?.accumulation[id], node: id)
                     if !shared && identical(gy, gy0) { gy = gy0; shared = true }
                 }
                 if wanted.contains(id) { result[j][id] = gy }
@@ -244,8 +258,11 @@ public final class Execution<A: ScalarArithmetic> {
                     continue
                 }
                 var flushed = 0
-                var grads = inputGradients(node, gy, conventions[j], needs, flushed: &flushed)
-                var e = RangeEvents(flushed: flushed)
+                var counts = TensorCast.Counts()
+                var grads = policyGradients(node, gy, conventions[j], needs, flushed: &flushed, counts: &counts)
+                var e = RangeEvents(flushed: flushed + counts.flushed)
+                e.saturated = counts.saturated
+                e.subnormal += counts.subnormal
                 for (k, g) in grads.enumerated() {
                     guard let g else { continue }
                     e = e + RangeEvents.scan(g, a)
@@ -275,25 +292,81 @@ public final class Execution<A: ScalarArithmetic> {
         return true
     }
 
+    /// The contributions summed in order; with `rounding`, each addition is rounded by that
+    /// cast (autograd accumulates a 16-bit tensor's gradient in 16 bits).
     @inlinable
-    func sum(_ parts: [Tensor<A>]) -> Tensor<A> {
+    func sum(_ parts: [Tensor<A>], rounding c: TensorCast? = nil, node: NodeID = 0) -> Tensor<A> {
         guard parts.count > 1 else { return parts[0] }
         var total = parts[0]
-        total.withMutableSlots { p in
-            for part in parts.dropFirst() {
-                for i in 0..<part.count { arithmetic.add(p + i, p + i, part.slots + i) }
-            }
+        let a = arithmetic
+        for (t, part) in parts.dropFirst().enumerated() {
+            total.withMutableSlots { p in for i in 0..<part.count { a.add(p + i, p + i, part.slots + i) } }
+            if let c { _ = cast(&total, c, node: node, stream: StochasticStream.accumulation(t)) }
         }
         return total
     }
 
-    /// The gradient contribution to each input of `node` (nil where not needed).
+    /// Node `node`'s operands as it uses them: with a policy, cast as it says (the same copy in
+    /// forward and backward: the casts are deterministic, stochastic ones included).
+    @inlinable
+    func operandValues(_ node: Node) -> ([Tensor<A>], TensorCast.Counts) {
+        var counts = TensorCast.Counts()
+        let values = node.inputs.enumerated().map { k, id in
+            var v = self.values[id]
+            if let c = rounding?.operands[node.id][k] { counts = counts + cast(&v, c, node: node.id, stream: StochasticStream.operand(k)) }
+            return v
+        }
+        return (values, counts)
+    }
+
+    /// Applies `c` to every slot of `t` (exact for binary32 slots: the results are values of
+    /// narrower formats).
+    @inlinable
+    func cast(_ t: inout Tensor<A>, _ c: TensorCast, node: NodeID, stream: UInt64) -> TensorCast.Counts {
+        let a = arithmetic
+        let n = t.count
+        var v = t.doubles(a)
+        let counts = c.apply(&v, seed: rounding?.seed ?? 0, node: node, stream: stream)
+        t.withMutableSlots { p in for i in 0..<n { a.set(p + i, v[i]) } }
+        return counts
+    }
+
+    /// `inputGradients` under the policy: the incoming gradient cast per operand group
+    /// (`NodeRounding.incoming`), each contribution rounded as `NodeRounding.operandGradients` says.
+    @inlinable
+    func policyGradients(_ node: Node, _ gy: Tensor<A>, _ convention: DerivativeConvention, _ needs: [Bool],
+                         flushed: inout Int, counts: inout TensorCast.Counts) -> [Tensor<A>?] {
+        guard let rounding else { return inputGradients(node, gy, convention, needs, flushed: &flushed) }
+        let id = node.id
+        let wanted = node.inputs.indices.filter { needs[node.inputs[$0]] }
+        var grads = [Tensor<A>?](repeating: nil, count: node.inputs.count)
+        var groups: [(cast: TensorCast?, operands: [Int])] = []
+        for k in wanted {
+            if let g = groups.firstIndex(where: { $0.cast == rounding.incoming[id][k] }) { groups[g].operands.append(k) }
+            else { groups.append((rounding.incoming[id][k], [k])) }
+        }
+        for group in groups {
+            var g = gy
+            if let c = group.cast { counts = counts + cast(&g, c, node: id, stream: StochasticStream.incoming(group.operands[0])) }
+            let only = groups.count == 1 ? nil : Set(group.operands)
+            let part = inputGradients(node, g, convention, needs, flushed: &flushed, only: only)
+            for k in group.operands where k < part.count { grads[k] = part[k] }
+        }
+        for k in grads.indices where grads[k] != nil {
+            for (step, c) in rounding.operandGradients[id][k].enumerated() {
+                counts = counts + cast(&grads[k]!, c, node: id, stream: StochasticStream.gradient(k, step: step))
+            }
+        }
+        return grads
+    }
+
+    /// The gradient contribution to each input of `node` (nil where not needed, or outside `only`).
     @inlinable
     func inputGradients(_ node: Node, _ gy: Tensor<A>, _ convention: DerivativeConvention, _ needs: [Bool],
-                                flushed: inout Int) -> [Tensor<A>?] {
+                                flushed: inout Int, only: Set<Int>? = nil) -> [Tensor<A>?] {
         let a = arithmetic
-        let inputs = node.inputs.map { values[$0] }
-        let fresh = (0..<inputs.count).map { k in needs[node.inputs[k]] ? Tensor(zeros: inputs[k].shape, a) : nil }
+        let inputs = operandValues(node).0
+        let fresh = (0..<inputs.count).map { k in needs[node.inputs[k]] && only?.contains(k) != false ? Tensor(zeros: inputs[k].shape, a) : nil }
         var visitor = BackwardVisitor(io: BackwardIO(arithmetic: a, accumulation: model.accumulation, node: node, inputs: inputs,
                                                      output: values[node.id], gy: gy, gradients: fresh, convention: convention,
                                                      record: decisions[node.id], labels: labels))
