@@ -57,10 +57,7 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
     @inlinable public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
                                             rows: Int, cols: Int, depth: Int, fused: Bool) {
         if S.nativeMatrixAccumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused) { return }
-        for m in 0..<rows {
-            let cm = c + m &* ldc, am = a + m &* lda
-            for k in 0..<depth { axpy(cm, 1, am + k &* ak, b + k &* ldb, 1, cols, fused: fused) }
-        }
+        matrixAccumulateByRows(c, ldc, a, lda, ak, b, ldb, rows: rows, cols: cols, depth: depth, fused: fused)
     }
 
     /// On the encodings: for these formats the order of magnitudes is the order of the

@@ -165,6 +165,13 @@ extension ScalarArithmetic {
     @inlinable
     public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
                                  rows: Int, cols: Int, depth: Int, fused: Bool) {
+        matrixAccumulateByRows(c, ldc, a, lda, ak, b, ldb, rows: rows, cols: cols, depth: depth, fused: fused)
+    }
+
+    /// The element-by-element `matrixAccumulate`: `depth` calls of `axpy` per row of `c`.
+    @inlinable
+    public func matrixAccumulateByRows(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                                       rows: Int, cols: Int, depth: Int, fused: Bool) {
         for m in 0..<rows {
             let cm = c + m &* ldc, am = a + m &* lda
             for k in 0..<depth { axpy(cm, 1, am + k &* ak, b + k &* ldb, 1, cols, fused: fused) }

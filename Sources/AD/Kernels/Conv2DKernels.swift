@@ -223,10 +223,9 @@ public enum Conv2DKernels {
             return
         }
         let fused = accumulation == .fusedMultiplyAdd
-        // Fixed formats: the weight gradient across output channels (vectorised, many chains at
-        // once); MPFR keeps the row-by-row dot products (its operations cost far more than a call).
-        // Fixed-width enclosures (the reference's double-double balls): through unfolded input
-        // rows, whose rows are as long as a filter (the channels of a group can be few).
+        // MPFR keeps the row-by-row dot products (its operations cost far more than a call); the
+        // fixed-width arithmetics take the unfolded kernels, or the weight gradient across output
+        // channels where a non-finite gy rules the unfolding out.
         // The formats take the unfolded kernels (matrix products in the documented order) when
         // the zeros they put at padded positions add nothing: `fl(0·v)` is ±0, which leaves a
         // sum started at +0 unchanged, only when `v` is finite — `gy` for the weight gradient,

@@ -16,21 +16,13 @@ public enum FlushCounting {
         var count = 0
         for k in 0..<shared {
             let ub = u + k &* uk, vb = v + k &* vk
-            guard smallest(a, ub, ur, nu, into: minU, scratch: p), smallest(a, vb, vc, nv, into: minV, scratch: p) else { continue }
+            guard a.smallestNonzeroFiniteMagnitude(ub, ur, nu, into: minU), a.smallestNonzeroFiniteMagnitude(vb, vc, nv, into: minV) else { continue }
             a.multiply(p, minU, minV)
             guard a.sign(p) == 0 else { continue }
             for r in 0..<nu { count += a.flushedProducts(ub + r &* ur, vb, vc, nv) }
         }
         withExtendedLifetime(tmp) {}
         return count
-    }
-
-    /// Sets `m` to the smallest magnitude among the nonzero finite values `base[r·stride]`,
-    /// `r < n`; false when there is none.
-    @inlinable
-    static func smallest<A: ScalarArithmetic>(_ a: A, _ base: UnsafeMutablePointer<A.Slot>, _ stride: Int, _ n: Int,
-                                              into m: UnsafeMutablePointer<A.Slot>, scratch p: UnsafeMutablePointer<A.Slot>) -> Bool {
-        a.smallestNonzeroFiniteMagnitude(base, stride, n, into: m)
     }
 
     /// Whether `fl(min|u| · min|v|)` underflows to zero, the minima over the nonzero finite values
@@ -41,7 +33,7 @@ public enum FlushCounting {
                                              _ v: UnsafeMutablePointer<A.Slot>, _ nv: Int) -> Bool {
         let tmp = a.makeStorage(count: 3)
         let minU = tmp.base, minV = tmp.base + 1, p = tmp.base + 2
-        guard smallest(a, u, 1, nu, into: minU, scratch: p), smallest(a, v, 1, nv, into: minV, scratch: p) else { return false }
+        guard a.smallestNonzeroFiniteMagnitude(u, 1, nu, into: minU), a.smallestNonzeroFiniteMagnitude(v, 1, nv, into: minV) else { return false }
         a.multiply(p, minU, minV)
         return a.sign(p) == 0
     }
