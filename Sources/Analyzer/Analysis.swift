@@ -94,6 +94,11 @@ public struct Analysis: Sendable {
             distinct.append((point, g))
             return distinct.count - 1
         }
+        // Each point's bound on R's gradient widths, from the finest precision analysed there.
+        let bounds = distinct.indices.map { i in
+            ReferenceRun.requiredGradientWidth(unitRoundoff: names.indices.filter { pointIndex[$0] == i }
+                .map { names[$0].finestUnitRoundoff }.min()!)
+        }
         let options = reference, distinctPoints = distinct
         let conventions = [convention, alternative], ids = built.parameters.keys.sorted().map { built.parameters[$0]! }
         // Tasks, in this order: R's forward at each distinct point (decisions), R's backward
@@ -107,7 +112,7 @@ public struct Analysis: Sendable {
         for i in distinct.indices {
             tasks.append(TaskGraph.Task(dependencies: [i]) { inputs in
                 let decided = (inputs[0] as! UncheckedBox<LadderedReference>).value
-                return UncheckedBox(try decided.differentiated(options: options, conventions: conventions, wrt: ids))
+                return UncheckedBox(try decided.differentiated(options: options, conventions: conventions, wrt: ids, requiredWidth: bounds[i]))
             })
         }
         for j in names.indices {
@@ -300,6 +305,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             kinkDistances: kinkDistances(p), gradients: analysis.keepsGradients ? gradients : [:],
             referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits,
             referenceGradientWidth: reference.gradientWidth.isNaN ? nil : reference.gradientWidth,
+            referenceGradientBound: reference.requiredWidth,
             referenceArithmetic: referenceArithmetic, referenceClimbedSamples: reference.climbedSamples)
     }
 
@@ -396,4 +402,16 @@ public struct AnalysisOptionError: Error, CustomStringConvertible, Equatable {
     public let message: String
     public init(message: String) { self.message = message }
     public var description: String { message }
+}
+
+extension PrecisionName {
+    /// The unit roundoff of the finest arithmetic this precision's replay uses: 2⁻ᵖ for a format
+    /// of p significand bits (f64 2⁻⁵³, f32 2⁻²⁴, f16 2⁻¹¹, bf16 2⁻⁸, MPFR's p bits); binary32's
+    /// 2⁻²⁴ for a policy (replayed in binary32 with per-node roundings). R's backward widths are
+    /// bounded from it (`CertifiedReference.requiredGradientWidth(unitRoundoff:)`). Beyond 990
+    /// bits, 2⁻⁹⁹⁰: errors are measured as `Double`s, which end near 2⁻¹⁰⁷⁴.
+    var finestUnitRoundoff: Double {
+        let p = isPolicy ? FormatInfo.binary32.significandBits : format.significandBits
+        return Foundation.exp2(-Double(min(p, 990)))
+    }
 }
