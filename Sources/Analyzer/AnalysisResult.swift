@@ -17,7 +17,12 @@ public struct ErrorNorms: Sendable, Equatable, Codable {
     public let referenceNorm: Double
 
     init(total: [Double], kink: [Double], rounding: [Double], referenceNorm: Double) {
-        let t = GradientAlgebra.norm(total), k = GradientAlgebra.norm(kink), r = GradientAlgebra.norm(rounding)
+        self.init(absoluteTotal: GradientAlgebra.norm(total), absoluteKink: GradientAlgebra.norm(kink),
+                  absoluteRounding: GradientAlgebra.norm(rounding), referenceNorm: referenceNorm)
+    }
+
+    /// From the three absolute norms and ‖g_R‖.
+    init(absoluteTotal t: Double, absoluteKink k: Double, absoluteRounding r: Double, referenceNorm: Double) {
         absoluteTotal = t
         absoluteKink = k
         absoluteRounding = r

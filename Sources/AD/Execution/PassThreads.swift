@@ -47,6 +47,41 @@ public enum PassThreads {
     }
 }
 
+extension PassThreads {
+    /// `forEachChunk` for bodies with a result: the chunks' results in chunk order (`initial`
+    /// fills the slots before the chunks write them). A caller that combines them associatively
+    /// and commutatively (integer counts, a minimum) gets the same answer for any `count`.
+    @inlinable
+    public static func eachChunk<T>(_ n: Int, initial: T, _ body: (Range<Int>) -> T) -> [T] {
+        let chunks = Swift.max(1, Swift.min(count, n))
+        if chunks == 1 { return [body(0..<n)] }
+        var results = [T](repeating: initial, count: chunks)
+        results.withUnsafeMutableBufferPointer { results in
+            let out = UncheckedPointer(base: results.baseAddress!)
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedBody(body: body)
+                DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                    out.base[k] = box.body((n &* k / chunks)..<(n &* (k &+ 1) / chunks))
+                }
+            }
+        }
+        return results
+    }
+}
+
+/// `eachChunk`'s body and result slots: chunk `k` writes slot `k` only.
+@usableFromInline
+struct UncheckedBody<T>: @unchecked Sendable {
+    @usableFromInline let body: (Range<Int>) -> T
+    @inlinable init(body: @escaping (Range<Int>) -> T) { self.body = body }
+}
+
+@usableFromInline
+struct UncheckedPointer<T>: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<T>
+    @inlinable init(base: UnsafeMutablePointer<T>) { self.base = base }
+}
+
 /// A chunk's body handed to the threads of one `forEachChunk` call: each chunk writes only its
 /// own outputs (the kernels' contract), which is what makes sharing it sound.
 @usableFromInline
