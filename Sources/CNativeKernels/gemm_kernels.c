@@ -5,246 +5,240 @@
 #include <stdint.h>
 #include <string.h>
 
-// Depth of one k-block: the packed panel of b (KC × NR values, 16 KB) stays in L1 while every
-// row tile of c runs over it.
+// Depth of one k-block: the packed panel of b (KC × NR values, at most 16 KB) stays in L1 while
+// every row tile of c runs over it.
 #define KC 128
-// Rows of c per tile: 6 rows × 2 vectors = 12 accumulators, 2 for b, 1 broadcast (of 16 or 32
-// registers).
+// Rows of c per tile: 6 rows × 2 vectors = 12 accumulators, 2 for b, 1 broadcast — 15 of the 16
+// ymm registers (of 32 zmm registers with AVX-512).
 #define MR 6
 
-static int level = -1;
+// ---------------------------------------------------------------------------------------------
+// What this machine runs, detected once. __builtin_cpu_supports reports AVX, AVX2, F16C and
+// AVX-512 only when the OS saves their register state (XGETBV).
 
-static int simd_level(void) {
-    if (level < 0) {
-        __builtin_cpu_init();
-        // __builtin_cpu_supports reports AVX and AVX-512 only when the OS saves their state.
-        if (__builtin_cpu_supports("avx512f")) level = 3;
-        else if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("fma")) level = 2;
-        else if (__builtin_cpu_supports("avx")) level = 1;
-        else level = 0;
-    }
+// binary32/binary64: 3 AVX-512F, 2 AVX + FMA, 1 AVX, 0 none.
+static int level = -1;
+// binary16/bfloat16: the vector width of their tiles, 512 (AVX-512F), 256 (AVX2 + F16C) or 0.
+static int bits16 = -1;
+
+static void detect(void) {
+    if (level >= 0) return;
+    __builtin_cpu_init();
+    const int avx512 = __builtin_cpu_supports("avx512f"), avx = __builtin_cpu_supports("avx");
+    const int avx2 = avx && __builtin_cpu_supports("avx2"), f16c = avx && __builtin_cpu_supports("f16c");
+    bits16 = avx512 ? 512 : (avx2 && f16c) ? 256 : 0;
+    level = avx512 ? 3 : (avx && __builtin_cpu_supports("fma")) ? 2 : avx ? 1 : 0;
+}
+
+__attribute__((constructor)) static void bp_gemm_kernels_init(void) { detect(); }
+
+int bp_gemm_simd_level(void) {
+    detect();
     return level;
 }
 
-__attribute__((constructor)) static void bp_gemm_kernels_init(void) { simd_level(); }
+int bp_gemm16_vector_bits(void) {
+    detect();
+    return bits16;
+}
 
-int bp_gemm_simd_level(void) { return simd_level(); }
-
-// One instantiation per (format, vector width, target). W lanes per vector, NR = 2W columns
-// per tile. The tile keeps its MR × 2 accumulators in registers across a k-block: for each k,
-// two vectors of the packed b row, and per row of the tile one broadcast of a[m, k], one
-// multiply and one add per vector (or one fma). The operand order is the row kernels' (the
-// product av·b, then acc + product), so NaN payloads propagate as there.
-#define GEMM_VARIANT(NAME, T, V, W, TARGET, LOAD, STORE, SET1, MUL, ADD, FMADD)                        \
-    TARGET static inline __attribute__((always_inline)) void NAME##_tile(                                \
-        const int mr, const int fused, T *c, ptrdiff_t ldc, const T *a, ptrdiff_t lda, ptrdiff_t ak,     \
-        const T *bp, ptrdiff_t kc) {                                                                     \
-        V acc[MR][2];                                                                                    \
-        for (int i = 0; i < mr; i++) {                                                                   \
-            acc[i][0] = LOAD(c + i * ldc);                                                               \
-            acc[i][1] = LOAD(c + i * ldc + W);                                                           \
-        }                                                                                                \
-        for (ptrdiff_t k = 0; k < kc; k++) {                                                             \
-            const V b0 = LOAD(bp + k * 2 * W), b1 = LOAD(bp + k * 2 * W + W);                            \
-            const T *ak_ = a + k * ak;                                                                   \
-            for (int i = 0; i < mr; i++) {                                                               \
-                const V av = SET1(ak_[i * lda]);                                                         \
-                if (fused) {                                                                             \
-                    acc[i][0] = FMADD(av, b0, acc[i][0]);                                                \
-                    acc[i][1] = FMADD(av, b1, acc[i][1]);                                                \
-                } else {                                                                                 \
-                    acc[i][0] = ADD(acc[i][0], MUL(av, b0));                                             \
-                    acc[i][1] = ADD(acc[i][1], MUL(av, b1));                                             \
-                }                                                                                        \
-            }                                                                                            \
-        }                                                                                                \
-        for (int i = 0; i < mr; i++) {                                                                   \
-            STORE(c + i * ldc, acc[i][0]);                                                               \
-            STORE(c + i * ldc + W, acc[i][1]);                                                           \
-        }                                                                                                \
-    }                                                                                                    \
-                                                                                                         \
-    /* The tile with its row count and variant as constants, so the loops above unroll and the */       \
-    /* accumulators live in registers. */                                                                \
-    TARGET static void NAME##_tile_any(int mr, int fused, T *c, ptrdiff_t ldc, const T *a, ptrdiff_t lda, \
-                                       ptrdiff_t ak, const T *bp, ptrdiff_t kc) {                         \
-        if (fused) {                                                                                     \
-            switch (mr) {                                                                                \
-            case 6: NAME##_tile(6, 1, c, ldc, a, lda, ak, bp, kc); break;                                \
-            case 5: NAME##_tile(5, 1, c, ldc, a, lda, ak, bp, kc); break;                                \
-            case 4: NAME##_tile(4, 1, c, ldc, a, lda, ak, bp, kc); break;                                \
-            case 3: NAME##_tile(3, 1, c, ldc, a, lda, ak, bp, kc); break;                                \
-            case 2: NAME##_tile(2, 1, c, ldc, a, lda, ak, bp, kc); break;                                \
-            default: NAME##_tile(1, 1, c, ldc, a, lda, ak, bp, kc); break;                               \
-            }                                                                                            \
-        } else {                                                                                         \
-            switch (mr) {                                                                                \
-            case 6: NAME##_tile(6, 0, c, ldc, a, lda, ak, bp, kc); break;                                \
-            case 5: NAME##_tile(5, 0, c, ldc, a, lda, ak, bp, kc); break;                                \
-            case 4: NAME##_tile(4, 0, c, ldc, a, lda, ak, bp, kc); break;                                \
-            case 3: NAME##_tile(3, 0, c, ldc, a, lda, ak, bp, kc); break;                                \
-            case 2: NAME##_tile(2, 0, c, ldc, a, lda, ak, bp, kc); break;                                \
-            default: NAME##_tile(1, 0, c, ldc, a, lda, ak, bp, kc); break;                               \
-            }                                                                                            \
-        }                                                                                                \
-    }                                                                                                    \
-                                                                                                         \
-    /* Column panels of NR, k-blocks of KC in order, row tiles of MR. A panel narrower than NR (the */  \
-    /* last) runs on a copy of its c tile padded to NR columns and packed b padded with +0; only */     \
-    /* its real columns are written back, so the padding never reaches c. */                            \
-    TARGET static void NAME##_accumulate(T *c, ptrdiff_t ldc, const T *a, ptrdiff_t lda, ptrdiff_t ak,    \
-                                         const T *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols,       \
-                                         ptrdiff_t depth, int fused) {                                    \
-        enum { NR = 2 * W };                                                                             \
-        T bp[KC * NR] __attribute__((aligned(64)));                                                      \
-        T edge[MR * NR] __attribute__((aligned(64)));                                                    \
-        for (ptrdiff_t n0 = 0; n0 < cols; n0 += NR) {                                                    \
-            const ptrdiff_t nr = cols - n0 < NR ? cols - n0 : NR;                                        \
-            for (ptrdiff_t k0 = 0; k0 < depth; k0 += KC) {                                               \
-                const ptrdiff_t kc = depth - k0 < KC ? depth - k0 : KC;                                  \
-                for (ptrdiff_t k = 0; k < kc; k++) {                                                     \
-                    const T *row = b + (k0 + k) * ldb + n0;                                              \
-                    T *to = bp + k * NR;                                                                 \
-                    memcpy(to, row, (size_t)nr * sizeof(T));                                             \
-                    for (ptrdiff_t j = nr; j < NR; j++) to[j] = 0;                                       \
-                }                                                                                        \
-                const T *ablock = a + k0 * ak;                                                           \
-                for (ptrdiff_t m0 = 0; m0 < rows; m0 += MR) {                                            \
-                    const int mr = (int)(rows - m0 < MR ? rows - m0 : MR);                               \
-                    T *ct = c + m0 * ldc + n0;                                                           \
-                    if (nr == NR) {                                                                      \
-                        NAME##_tile_any(mr, fused, ct, ldc, ablock + m0 * lda, lda, ak, bp, kc);         \
-                    } else {                                                                             \
-                        for (int i = 0; i < mr; i++) {                                                   \
-                            memcpy(edge + i * NR, ct + i * ldc, (size_t)nr * sizeof(T));                 \
-                            for (ptrdiff_t j = nr; j < NR; j++) edge[i * NR + j] = 0;                    \
-                        }                                                                                \
-                        NAME##_tile_any(mr, fused, edge, NR, ablock + m0 * lda, lda, ak, bp, kc);        \
+// ---------------------------------------------------------------------------------------------
+// The driver, one instantiation per (format, vector width, target). It knows nothing of the
+// format: its hooks, static inline functions named NAME_…, say how values are held.
+//
+//   T storage (float, double, or the uint16_t encoding), P packed b (T itself, or binary32 for
+//   the 16-bit formats, converted once per panel rather than once per row tile), V a vector of W
+//   lanes of P; FUSES whether a fused variant exists (the 16-bit formats have none).
+//
+//   V    NAME_loadc(const T *c)          W entries of c into an accumulator
+//   void NAME_storec(T *c, V acc)        and back (exact: an accumulator holds format values)
+//   void NAME_pack(P *to, const T *b, n) n values of a row of b, packed
+//   V    NAME_loadb(const P *bp)         W packed values of b
+//   V    NAME_bcast(T a)                 a[m, k] in every lane
+//   V    NAME_step(V acc, V a, V b, fused)  acc + a·b: the format's product then its sum, each
+//                                        rounded (or, fused, one fma); fused is a constant here
+//
+// A tile of MR × 2W entries of c keeps its 2·MR accumulators in registers across a k-block: for
+// each k, two vectors of the packed b row, and per row one broadcast of a[m, k] and one step per
+// vector. The operand order is the row kernels' (the product a·b, then acc + product), so NaN
+// payloads propagate as there. The k-blocks run in order and the accumulator goes through c
+// between them unchanged, so every entry is one sequential sum over k increasing: the bits of
+// the element-by-element loop.
+#define GEMM_DRIVER(NAME, TARGET, T, P, V, W, FUSES)                                                       \
+    TARGET static inline __attribute__((always_inline)) void NAME##_tile(                                  \
+        const int mr, const int fused, T *c, ptrdiff_t ldc, const T *a, ptrdiff_t lda, ptrdiff_t ak,       \
+        const P *bp, ptrdiff_t kc) {                                                                       \
+        V acc[MR][2];                                                                                      \
+        for (int i = 0; i < mr; i++) {                                                                     \
+            acc[i][0] = NAME##_loadc(c + i * ldc);                                                         \
+            acc[i][1] = NAME##_loadc(c + i * ldc + W);                                                     \
+        }                                                                                                  \
+        for (ptrdiff_t k = 0; k < kc; k++) {                                                               \
+            const V b0 = NAME##_loadb(bp + k * 2 * W), b1 = NAME##_loadb(bp + k * 2 * W + W);              \
+            const T *ak_ = a + k * ak;                                                                     \
+            for (int i = 0; i < mr; i++) {                                                                 \
+                const V av = NAME##_bcast(ak_[i * lda]);                                                   \
+                acc[i][0] = NAME##_step(acc[i][0], av, b0, fused);                                         \
+                acc[i][1] = NAME##_step(acc[i][1], av, b1, fused);                                         \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int i = 0; i < mr; i++) {                                                                     \
+            NAME##_storec(c + i * ldc, acc[i][0]);                                                         \
+            NAME##_storec(c + i * ldc + W, acc[i][1]);                                                     \
+        }                                                                                                  \
+    }                                                                                                      \
+                                                                                                           \
+    /* The tile with its row count and variant as constants, so its loops unroll and the */               \
+    /* accumulators live in registers. */                                                                  \
+    TARGET static void NAME##_tile_any(int mr, int fused, T *c, ptrdiff_t ldc, const T *a, ptrdiff_t lda,  \
+                                       ptrdiff_t ak, const P *bp, ptrdiff_t kc) {                          \
+        if ((FUSES) && fused) {                                                                            \
+            switch (mr) {                                                                                  \
+            case 6: NAME##_tile(6, 1, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            case 5: NAME##_tile(5, 1, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            case 4: NAME##_tile(4, 1, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            case 3: NAME##_tile(3, 1, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            case 2: NAME##_tile(2, 1, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            default: NAME##_tile(1, 1, c, ldc, a, lda, ak, bp, kc); break;                                 \
+            }                                                                                              \
+        } else {                                                                                           \
+            switch (mr) {                                                                                  \
+            case 6: NAME##_tile(6, 0, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            case 5: NAME##_tile(5, 0, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            case 4: NAME##_tile(4, 0, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            case 3: NAME##_tile(3, 0, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            case 2: NAME##_tile(2, 0, c, ldc, a, lda, ak, bp, kc); break;                                  \
+            default: NAME##_tile(1, 0, c, ldc, a, lda, ak, bp, kc); break;                                 \
+            }                                                                                              \
+        }                                                                                                  \
+    }                                                                                                      \
+                                                                                                           \
+    /* Column panels of NR, k-blocks of KC in order, row tiles of MR. A panel narrower than NR (the */    \
+    /* last) runs on a copy of its c tile padded to NR columns and packed b padded with +0; only */       \
+    /* its real columns are written back, so the padding never reaches c. */                              \
+    TARGET static void NAME##_accumulate(T *c, ptrdiff_t ldc, const T *a, ptrdiff_t lda, ptrdiff_t ak,     \
+                                         const T *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols,        \
+                                         ptrdiff_t depth, int fused) {                                     \
+        enum { NR = 2 * W };                                                                               \
+        P bp[KC * NR] __attribute__((aligned(64)));                                                        \
+        T edge[MR * NR] __attribute__((aligned(64)));                                                      \
+        for (ptrdiff_t n0 = 0; n0 < cols; n0 += NR) {                                                      \
+            const ptrdiff_t nr = cols - n0 < NR ? cols - n0 : NR;                                          \
+            for (ptrdiff_t k0 = 0; k0 < depth; k0 += KC) {                                                 \
+                const ptrdiff_t kc = depth - k0 < KC ? depth - k0 : KC;                                    \
+                for (ptrdiff_t k = 0; k < kc; k++) {                                                       \
+                    P *to = bp + k * NR;                                                                   \
+                    NAME##_pack(to, b + (k0 + k) * ldb + n0, nr);                                          \
+                    for (ptrdiff_t j = nr; j < NR; j++) to[j] = 0;                                         \
+                }                                                                                          \
+                const T *ablock = a + k0 * ak;                                                             \
+                for (ptrdiff_t m0 = 0; m0 < rows; m0 += MR) {                                              \
+                    const int mr = (int)(rows - m0 < MR ? rows - m0 : MR);                                 \
+                    T *ct = c + m0 * ldc + n0;                                                             \
+                    if (nr == NR) {                                                                        \
+                        NAME##_tile_any(mr, fused, ct, ldc, ablock + m0 * lda, lda, ak, bp, kc);           \
+                    } else {                                                                               \
+                        for (int i = 0; i < mr; i++) {                                                     \
+                            memcpy(edge + i * NR, ct + i * ldc, (size_t)nr * sizeof(T));                   \
+                            for (ptrdiff_t j = nr; j < NR; j++) edge[i * NR + j] = 0;                      \
+                        }                                                                                  \
+                        NAME##_tile_any(mr, fused, edge, NR, ablock + m0 * lda, lda, ak, bp, kc);          \
                         for (int i = 0; i < mr; i++) memcpy(ct + i * ldc, edge + i * NR, (size_t)nr * sizeof(T)); \
-                    }                                                                                    \
-                }                                                                                        \
-            }                                                                                            \
-        }                                                                                                \
+                    }                                                                                      \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
     }
 
 #define AVX512 __attribute__((target("avx512f")))
 #define AVXFMA __attribute__((target("avx,fma")))
 #define AVX __attribute__((target("avx")))
+// The 16-bit formats' 256-bit tiles: F16C for binary16, AVX2's integer lanes for bfloat16. No
+// FMA in the target, so the compiler cannot contract a product and a sum (the steps are unfused).
+#define AVX2F16C __attribute__((target("avx,avx2,f16c")))
+
+// ---------------------------------------------------------------------------------------------
+// binary32 and binary64: the hooks are the plain vector operations; b is packed by copying.
+#define NATIVE_VARIANT(NAME, TARGET, T, V, W, LOAD, STORE, SET1, MUL, ADD, FMADD)                          \
+    TARGET static inline V NAME##_loadc(const T *p) { return LOAD(p); }                                    \
+    TARGET static inline void NAME##_storec(T *p, V v) { STORE(p, v); }                                    \
+    TARGET static inline void NAME##_pack(T *to, const T *row, ptrdiff_t n) { memcpy(to, row, (size_t)n * sizeof(T)); } \
+    TARGET static inline V NAME##_loadb(const T *p) { return LOAD(p); }                                    \
+    TARGET static inline V NAME##_bcast(T x) { return SET1(x); }                                           \
+    TARGET static inline __attribute__((always_inline)) V NAME##_step(V acc, V av, V b, int fused) {       \
+        return fused ? FMADD(av, b, acc) : ADD(acc, MUL(av, b));                                           \
+    }                                                                                                      \
+    GEMM_DRIVER(NAME, TARGET, T, T, V, W, 1)
+
 // The plain-AVX variants are never called with fused = 1 (the dispatch below sends fused
 // products there only with FMA hardware); this stands in for the fma they cannot name.
 #define NO_FMA_PS(a, b, c) _mm256_add_ps(c, _mm256_mul_ps(a, b))
 #define NO_FMA_PD(a, b, c) _mm256_add_pd(c, _mm256_mul_pd(a, b))
 
-GEMM_VARIANT(f32_512, float, __m512, 16, AVX512, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_mul_ps, _mm512_add_ps, _mm512_fmadd_ps)
-GEMM_VARIANT(f64_512, double, __m512d, 8, AVX512, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_mul_pd, _mm512_add_pd, _mm512_fmadd_pd)
-GEMM_VARIANT(f32_fma, float, __m256, 8, AVXFMA, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_mul_ps, _mm256_add_ps, _mm256_fmadd_ps)
-GEMM_VARIANT(f64_fma, double, __m256d, 4, AVXFMA, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, _mm256_fmadd_pd)
-GEMM_VARIANT(f32_avx, float, __m256, 8, AVX, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_mul_ps, _mm256_add_ps, NO_FMA_PS)
-GEMM_VARIANT(f64_avx, double, __m256d, 4, AVX, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, NO_FMA_PD)
+NATIVE_VARIANT(f32_512, AVX512, float, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_mul_ps, _mm512_add_ps, _mm512_fmadd_ps)
+NATIVE_VARIANT(f64_512, AVX512, double, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_mul_pd, _mm512_add_pd, _mm512_fmadd_pd)
+NATIVE_VARIANT(f32_fma, AVXFMA, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_mul_ps, _mm256_add_ps, _mm256_fmadd_ps)
+NATIVE_VARIANT(f64_fma, AVXFMA, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, _mm256_fmadd_pd)
+NATIVE_VARIANT(f32_avx, AVX, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_mul_ps, _mm256_add_ps, NO_FMA_PS)
+NATIVE_VARIANT(f64_avx, AVX, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, NO_FMA_PD)
 
-// The emulated 16-bit formats, AVX-512F only: values are computed in binary32 exactly as the
-// emulation does (`Half`/`BFloat16`: the product av·b in binary32, rounded to the format; the
-// sum acc + product in binary32, rounded to the format), with the accumulators held in binary32
-// registers between steps (each holds a value of the format, so the round trip through memory
-// between k-blocks is exact). b is packed as binary32 once per panel, a converted per use.
-// binary16 rounds on the F16C conversion (round to nearest even, subnormals, overflow to ∞);
-// bfloat16 in integer lanes exactly as `bfloat16Bits(roundingFloat:)`, NaNs included. NaN
-// payloads aside (the hardware conversions quiet signaling NaNs), the bits are the emulation's.
-#define GEMM16_VARIANT(NAME, TO_F32, LOADC, STOREC, ROUND)                                                \
-    AVX512 static inline __attribute__((always_inline)) void NAME##_tile(                                 \
-        const int mr, uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,         \
-        const float *bp, ptrdiff_t kc) {                                                                  \
-        __m512 acc[MR][2];                                                                                \
-        for (int i = 0; i < mr; i++) {                                                                    \
-            acc[i][0] = LOADC(c + i * ldc);                                                               \
-            acc[i][1] = LOADC(c + i * ldc + 16);                                                          \
-        }                                                                                                 \
-        for (ptrdiff_t k = 0; k < kc; k++) {                                                              \
-            const __m512 b0 = _mm512_loadu_ps(bp + k * 32), b1 = _mm512_loadu_ps(bp + k * 32 + 16);       \
-            const uint16_t *ak_ = a + k * ak;                                                             \
-            for (int i = 0; i < mr; i++) {                                                                \
-                const __m512 av = _mm512_set1_ps(TO_F32(ak_[i * lda]));                                   \
-                acc[i][0] = ROUND(_mm512_add_ps(acc[i][0], ROUND(_mm512_mul_ps(av, b0))));                \
-                acc[i][1] = ROUND(_mm512_add_ps(acc[i][1], ROUND(_mm512_mul_ps(av, b1))));                \
-            }                                                                                             \
-        }                                                                                                 \
-        for (int i = 0; i < mr; i++) {                                                                    \
-            STOREC(c + i * ldc, acc[i][0]);                                                               \
-            STOREC(c + i * ldc + 16, acc[i][1]);                                                          \
-        }                                                                                                 \
-    }                                                                                                     \
-                                                                                                          \
-    AVX512 static void NAME##_tile_any(int mr, uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, \
-                                       ptrdiff_t ak, const float *bp, ptrdiff_t kc) {                     \
-        switch (mr) {                                                                                     \
-        case 6: NAME##_tile(6, c, ldc, a, lda, ak, bp, kc); break;                                        \
-        case 5: NAME##_tile(5, c, ldc, a, lda, ak, bp, kc); break;                                        \
-        case 4: NAME##_tile(4, c, ldc, a, lda, ak, bp, kc); break;                                        \
-        case 3: NAME##_tile(3, c, ldc, a, lda, ak, bp, kc); break;                                        \
-        case 2: NAME##_tile(2, c, ldc, a, lda, ak, bp, kc); break;                                        \
-        default: NAME##_tile(1, c, ldc, a, lda, ak, bp, kc); break;                                       \
-        }                                                                                                 \
-    }                                                                                                     \
-                                                                                                          \
-    /* As the binary32 variant: panels of 32 columns, k-blocks of KC in order, tiles of MR rows; */      \
-    /* the last panel on a padded copy of its c tile. */                                                  \
-    AVX512 static void NAME##_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda,    \
-                                         ptrdiff_t ak, const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows,  \
-                                         ptrdiff_t cols, ptrdiff_t depth) {                               \
-        enum { NR = 32 };                                                                                 \
-        float bp[KC * NR] __attribute__((aligned(64)));                                                   \
-        uint16_t edge[MR * NR] __attribute__((aligned(64)));                                              \
-        for (ptrdiff_t n0 = 0; n0 < cols; n0 += NR) {                                                     \
-            const ptrdiff_t nr = cols - n0 < NR ? cols - n0 : NR;                                         \
-            for (ptrdiff_t k0 = 0; k0 < depth; k0 += KC) {                                                \
-                const ptrdiff_t kc = depth - k0 < KC ? depth - k0 : KC;                                   \
-                for (ptrdiff_t k = 0; k < kc; k++) {                                                      \
-                    const uint16_t *row = b + (k0 + k) * ldb + n0;                                        \
-                    float *to = bp + k * NR;                                                              \
-                    for (ptrdiff_t j = 0; j < nr; j++) to[j] = TO_F32(row[j]);                            \
-                    for (ptrdiff_t j = nr; j < NR; j++) to[j] = 0;                                        \
-                }                                                                                         \
-                const uint16_t *ablock = a + k0 * ak;                                                     \
-                for (ptrdiff_t m0 = 0; m0 < rows; m0 += MR) {                                             \
-                    const int mr = (int)(rows - m0 < MR ? rows - m0 : MR);                                \
-                    uint16_t *ct = c + m0 * ldc + n0;                                                     \
-                    if (nr == NR) {                                                                       \
-                        NAME##_tile_any(mr, ct, ldc, ablock + m0 * lda, lda, ak, bp, kc);                 \
-                    } else {                                                                              \
-                        for (int i = 0; i < mr; i++) {                                                    \
-                            memcpy(edge + i * NR, ct + i * ldc, (size_t)nr * sizeof(uint16_t));           \
-                            for (ptrdiff_t j = nr; j < NR; j++) edge[i * NR + j] = 0;                     \
-                        }                                                                                 \
-                        NAME##_tile_any(mr, edge, NR, ablock + m0 * lda, lda, ak, bp, kc);                \
-                        for (int i = 0; i < mr; i++) memcpy(ct + i * ldc, edge + i * NR, (size_t)nr * sizeof(uint16_t)); \
-                    }                                                                                     \
-                }                                                                                         \
-            }                                                                                             \
-        }                                                                                                 \
-    }
+// ---------------------------------------------------------------------------------------------
+// The emulated 16-bit formats: values are computed in binary32 exactly as the emulation does
+// (`Half`/`BFloat16`: the product a·b in binary32, rounded to the format; the sum acc + product
+// in binary32, rounded to the format), with the accumulators held in binary32 lanes between
+// steps (each holds a value of the format, so the round trip through c between k-blocks is
+// exact). b is packed as binary32 once per panel, a converted per use. binary16 rounds on the
+// F16C conversion (round to nearest even — immediate 0, not MXCSR's mode — subnormals, overflow
+// to ∞); bfloat16 in integer lanes exactly as `bfloat16Bits(roundingFloat:)`, NaNs included.
+// NaN payloads aside (the hardware conversions quiet signaling NaNs), the bits are the
+// emulation's. Separate roundings only: there is no fused variant.
+//
+// LOADC/STOREC move W encodings of c to binary32 lanes and back, TO_F32 converts one encoding,
+// ROUND rounds W binary32 lanes to the format (and back to binary32).
+#define FORMAT16_VARIANT(NAME, TARGET, V, W, LOADC, STOREC, TO_F32, LOADPS, SET1, MUL, ADD, ROUND)         \
+    TARGET static inline V NAME##_loadc(const uint16_t *p) { return LOADC(p); }                            \
+    TARGET static inline void NAME##_storec(uint16_t *p, V v) { STOREC(p, v); }                            \
+    TARGET static inline void NAME##_pack(float *to, const uint16_t *row, ptrdiff_t n) {                   \
+        for (ptrdiff_t j = 0; j < n; j++) to[j] = TO_F32(row[j]);                                          \
+    }                                                                                                      \
+    TARGET static inline V NAME##_loadb(const float *p) { return LOADPS(p); }                              \
+    TARGET static inline V NAME##_bcast(uint16_t x) { return SET1(TO_F32(x)); }                            \
+    TARGET static inline __attribute__((always_inline)) V NAME##_step(V acc, V av, V b, int fused) {       \
+        (void)fused;                                                                                       \
+        return ROUND(ADD(acc, ROUND(MUL(av, b))));                                                         \
+    }                                                                                                      \
+    GEMM_DRIVER(NAME, TARGET, uint16_t, float, V, W, 0)
 
-AVX512 static inline float half_to_f32(uint16_t h) { return _cvtsh_ss(h); }
-AVX512 static inline __m512 half_load(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
-AVX512 static inline void half_store(uint16_t *p, __m512 v) { _mm256_storeu_si256((__m256i *)p, _mm512_cvtps_ph(v, 0)); }
-// Round to nearest even (imm 0 = _MM_FROUND_TO_NEAREST_INT), not MXCSR's mode.
-AVX512 static inline __m512 half_round(__m512 v) { return _mm512_cvtph_ps(_mm512_cvtps_ph(v, 0)); }
+// binary16: F16C's conversions. The scalar one serves both widths (AVX-512F implies F16C).
+__attribute__((target("f16c"))) static inline float half_to_f32(uint16_t h) { return _cvtsh_ss(h); }
 
+AVX512 static inline __m512 half_load16(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+AVX512 static inline void half_store16(uint16_t *p, __m512 v) { _mm256_storeu_si256((__m256i *)p, _mm512_cvtps_ph(v, 0)); }
+AVX512 static inline __m512 half_round16(__m512 v) { return _mm512_cvtph_ps(_mm512_cvtps_ph(v, 0)); }
+
+AVX2F16C static inline __m256 half_load8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+AVX2F16C static inline void half_store8(uint16_t *p, __m256 v) { _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(v, 0)); }
+AVX2F16C static inline __m256 half_round8(__m256 v) { return _mm256_cvtph_ps(_mm256_cvtps_ph(v, 0)); }
+
+// bfloat16: the top half of a binary32, so widening is a shift and narrowing drops the low half
+// (zero in an accumulator).
 static inline float bf16_to_f32(uint16_t b) {
     const uint32_t x = (uint32_t)b << 16;
     float f;
     memcpy(&f, &x, sizeof f);
     return f;
 }
-AVX512 static inline __m512 bf16_load(const uint16_t *p) {
+
+AVX512 static inline __m512 bf16_load16(const uint16_t *p) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
 }
-AVX512 static inline void bf16_store(uint16_t *p, __m512 v) {
+AVX512 static inline void bf16_store16(uint16_t *p, __m512 v) {
     _mm256_storeu_si256((__m256i *)p, _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_castps_si512(v), 16)));
 }
 // bfloat16Bits(roundingFloat:) in sixteen lanes: add 0x7FFF plus the kept lsb and clear the low
 // half (subnormals and overflow to ∞ come out of the carry); a NaN keeps its top half, with the
 // quiet bit set when its kept payload would be zero.
-AVX512 static inline __m512 bf16_round(__m512 v) {
+AVX512 static inline __m512 bf16_round16(__m512 v) {
     const __m512i x = _mm512_castps_si512(v), high = _mm512_set1_epi32((int)0xFFFF0000u);
     const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
     const __m512i rounded = _mm512_and_si512(_mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7FFF)), lsb), high);
@@ -255,55 +249,66 @@ AVX512 static inline __m512 bf16_round(__m512 v) {
     return _mm512_castsi512_ps(_mm512_mask_mov_epi32(rounded, nan, top));
 }
 
-GEMM16_VARIANT(f16_512, half_to_f32, half_load, half_store, half_round)
-GEMM16_VARIANT(bf16_512, bf16_to_f32, bf16_load, bf16_store, bf16_round)
-
-int bp_half_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
-                              const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth) {
-    if (simd_level() < 3) return 0;
-    if (rows > 0 && cols > 0 && depth > 0) f16_512_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth);
-    return 1;
+AVX2F16C static inline __m256 bf16_load8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+AVX2F16C static inline void bf16_store8(uint16_t *p, __m256 v) {
+    // The high halves fit 16 bits, so the saturating pack keeps them; packus interleaves 128-bit
+    // lanes, so pack the two halves of the register against each other.
+    const __m256i x = _mm256_srli_epi32(_mm256_castps_si256(v), 16);
+    _mm_storeu_si128((__m128i *)p, _mm_packus_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1)));
+}
+// The same rounding in eight lanes, the masks as all-ones lanes instead of mask registers.
+AVX2F16C static inline __m256 bf16_round8(__m256 v) {
+    const __m256i x = _mm256_castps_si256(v), high = _mm256_set1_epi32((int)0xFFFF0000u);
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(x, 16), _mm256_set1_epi32(1));
+    const __m256i rounded = _mm256_and_si256(_mm256_add_epi32(_mm256_add_epi32(x, _mm256_set1_epi32(0x7FFF)), lsb), high);
+    const __m256i noPayload = _mm256_cmpeq_epi32(_mm256_and_si256(x, _mm256_set1_epi32(0x007F0000)), _mm256_setzero_si256());
+    const __m256i top = _mm256_or_si256(_mm256_and_si256(x, high), _mm256_and_si256(noPayload, _mm256_set1_epi32(0x00400000)));
+    const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    return _mm256_castsi256_ps(_mm256_blendv_epi8(rounded, top, nan));
 }
 
-int bp_bfloat16_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
-                                  const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth) {
-    if (simd_level() < 3) return 0;
-    if (rows > 0 && cols > 0 && depth > 0) bf16_512_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth);
-    return 1;
-}
+FORMAT16_VARIANT(f16_512, AVX512, __m512, 16, half_load16, half_store16, half_to_f32, _mm512_loadu_ps, _mm512_set1_ps, _mm512_mul_ps, _mm512_add_ps, half_round16)
+FORMAT16_VARIANT(bf16_512, AVX512, __m512, 16, bf16_load16, bf16_store16, bf16_to_f32, _mm512_loadu_ps, _mm512_set1_ps, _mm512_mul_ps, _mm512_add_ps, bf16_round16)
+FORMAT16_VARIANT(f16_256, AVX2F16C, __m256, 8, half_load8, half_store8, half_to_f32, _mm256_loadu_ps, _mm256_set1_ps, _mm256_mul_ps, _mm256_add_ps, half_round8)
+FORMAT16_VARIANT(bf16_256, AVX2F16C, __m256, 8, bf16_load8, bf16_store8, bf16_to_f32, _mm256_loadu_ps, _mm256_set1_ps, _mm256_mul_ps, _mm256_add_ps, bf16_round8)
 
-int bp_float_matrix_accumulate(float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, ptrdiff_t ak,
-                               const float *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused) {
-    const int l = simd_level();
-    if (rows <= 0 || cols <= 0 || depth <= 0) return l > (fused ? 1 : 0);
-    if (l == 3) f32_512_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused);
-    else if (l == 2) f32_fma_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused);
-    else if (l == 1 && !fused) f32_avx_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, 0);
-    else return 0;
-    return 1;
-}
+// ---------------------------------------------------------------------------------------------
+// The entry points: each format's variant for this machine, or NULL ("not handled": the caller
+// runs its portable loops). A fused product needs FMA hardware; the 16-bit formats have none.
+#define NATIVE_CHOICE(F, fused)                                                                            \
+    (level == 3 ? F##_512_accumulate : level == 2 ? F##_fma_accumulate : level == 1 && !(fused) ? F##_avx_accumulate : NULL)
+#define FORMAT16_CHOICE(F, fused)                                                                          \
+    ((fused) ? NULL : bits16 == 512 ? F##_512_accumulate : bits16 == 256 ? F##_256_accumulate : NULL)
 
-int bp_double_matrix_accumulate(double *c, ptrdiff_t ldc, const double *a, ptrdiff_t lda, ptrdiff_t ak,
-                                const double *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused) {
-    const int l = simd_level();
-    if (rows <= 0 || cols <= 0 || depth <= 0) return l > (fused ? 1 : 0);
-    if (l == 3) f64_512_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused);
-    else if (l == 2) f64_fma_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused);
-    else if (l == 1 && !fused) f64_avx_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, 0);
-    else return 0;
-    return 1;
-}
+// Shapes with nothing to compute are "handled" whenever a variant would be.
+#define GEMM_ENTRY(FN, T, CHOICE, F)                                                                       \
+    int FN(T *c, ptrdiff_t ldc, const T *a, ptrdiff_t lda, ptrdiff_t ak, const T *b, ptrdiff_t ldb,       \
+           ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused) {                                   \
+        detect();                                                                                          \
+        __typeof__(F##_512_accumulate) *const run = CHOICE(F, fused);                                       \
+        if (!run) return 0;                                                                                \
+        if (rows > 0 && cols > 0 && depth > 0) run(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused);  \
+        return 1;                                                                                          \
+    }
+
+GEMM_ENTRY(bp_float_matrix_accumulate, float, NATIVE_CHOICE, f32)
+GEMM_ENTRY(bp_double_matrix_accumulate, double, NATIVE_CHOICE, f64)
+GEMM_ENTRY(bp_half_matrix_accumulate, uint16_t, FORMAT16_CHOICE, f16)
+GEMM_ENTRY(bp_bfloat16_matrix_accumulate, uint16_t, FORMAT16_CHOICE, bf16)
 
 #else
 
 int bp_gemm_simd_level(void) { return 0; }
-int bp_half_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
-                              const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth) { return 0; }
-int bp_bfloat16_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
-                                  const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth) { return 0; }
+int bp_gemm16_vector_bits(void) { return 0; }
 int bp_float_matrix_accumulate(float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, ptrdiff_t ak,
                                const float *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused) { return 0; }
 int bp_double_matrix_accumulate(double *c, ptrdiff_t ldc, const double *a, ptrdiff_t lda, ptrdiff_t ak,
                                 const double *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused) { return 0; }
+int bp_half_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
+                              const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused) { return 0; }
+int bp_bfloat16_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
+                                  const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused) { return 0; }
 
 #endif

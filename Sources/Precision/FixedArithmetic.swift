@@ -53,7 +53,8 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
     }
 
     /// The format's register-blocked kernel when it has one (binary32, binary64 on AVX or
-    /// AVX-512: `GemmKernelTests`), else `axpy` along each row: the same bits.
+    /// AVX-512; binary16, bfloat16 unfused on AVX2 with F16C or AVX-512: `GemmKernelTests`,
+    /// `MatrixKernels`), else `axpy` along each row: the same bits.
     @inlinable public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
                                             rows: Int, cols: Int, depth: Int, fused: Bool) {
         if S.nativeMatrixAccumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth, fused) { return }

@@ -26,8 +26,8 @@ extension Half {
 
     @inlinable public static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<Half>, _ ldc: Int, _ a: UnsafePointer<Half>, _ lda: Int, _ ak: Int,
                                                          _ b: UnsafePointer<Half>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool {
-        !fused && bp_half_matrix_accumulate(UnsafeMutableRawPointer(c).assumingMemoryBound(to: UInt16.self), ldc, bits(a), lda, ak,
-                                            bits(b), ldb, rows, cols, depth) != 0
+        bp_half_matrix_accumulate(UnsafeMutableRawPointer(c).assumingMemoryBound(to: UInt16.self), ldc, bits(a), lda, ak,
+                                  bits(b), ldb, rows, cols, depth, fused ? 1 : 0) != 0
     }
 
     /// Whether the F16C kernels run on this machine.
@@ -58,14 +58,26 @@ extension Double {
     }
 }
 
-/// `BFloat16`'s matrix products as register-blocked tiles on AVX-512F (gemm_kernels.h): the
-/// emulation's arithmetic (binary32 operations, each result rounded to bfloat16) many lanes at a
-/// time, each entry one sequential sum. Separate roundings only.
+/// `BFloat16`'s matrix products as register-blocked tiles on AVX-512F or AVX2 (gemm_kernels.h):
+/// the emulation's arithmetic (binary32 operations, each result rounded to bfloat16) many lanes
+/// at a time, each entry one sequential sum. Separate roundings only (the C kernel refuses
+/// `fused`).
 extension BFloat16 {
     @inlinable public static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<BFloat16>, _ ldc: Int, _ a: UnsafePointer<BFloat16>, _ lda: Int, _ ak: Int,
                                                          _ b: UnsafePointer<BFloat16>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool {
         func bits(_ p: UnsafePointer<BFloat16>) -> UnsafePointer<UInt16> { UnsafeRawPointer(p).assumingMemoryBound(to: UInt16.self) }
-        return !fused && bp_bfloat16_matrix_accumulate(UnsafeMutableRawPointer(c).assumingMemoryBound(to: UInt16.self), ldc, bits(a), lda, ak,
-                                                       bits(b), ldb, rows, cols, depth) != 0
+        return bp_bfloat16_matrix_accumulate(UnsafeMutableRawPointer(c).assumingMemoryBound(to: UInt16.self), ldc, bits(a), lda, ak,
+                                             bits(b), ldb, rows, cols, depth, fused ? 1 : 0) != 0
     }
+}
+
+/// Which register-blocked matrix kernels (gemm_kernels.h) run on this machine, chosen once at
+/// run time from the CPU's features: what `matrixAccumulate` of the formats takes.
+public enum MatrixKernels {
+    /// binary32 and binary64: 0 none (the row loops), 1 AVX (unfused only), 2 AVX with FMA,
+    /// 3 AVX-512F.
+    public static var simdLevel: Int { Int(bp_gemm_simd_level()) }
+    /// binary16 and bfloat16: the tiles' vector width in bits, 512 (AVX-512F), 256 (AVX2 and
+    /// F16C) or 0 (none: the row kernels run, ~5–8× slower than binary32's tiles).
+    public static var sixteenBitVectorBits: Int { Int(bp_gemm16_vector_bits()) }
 }

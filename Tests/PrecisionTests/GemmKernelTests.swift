@@ -1,9 +1,11 @@
+import Foundation
 import Testing
 import Precision
 import TestSupport
 
 /// The register-blocked matrix products of binary32, binary64 and the emulated binary16 and
-/// bfloat16 (gemm_kernels.c) against the element-by-element loop they stand for: every entry of `c` one sequential sum over `k`
+/// bfloat16 (gemm_kernels.c; on this machine the variant `MatrixKernels` names) against the
+/// element-by-element loop they stand for: every entry of `c` one sequential sum over `k`
 /// increasing, each term `c + a·b` with two roundings (or one fma). Shapes straddle the tiles'
 /// edges (6 rows, 16/32 columns, k-blocks of 128), strides cover every caller's layout, and the
 /// values include ±0, subnormals, overflow, infinities and NaN.
@@ -84,6 +86,36 @@ import TestSupport
                 #expect(b.0 == 0, "bf16 fused \(fused) specials \(specials): \(b.0) of \(b.1)")
             }
         }
+    }
+
+    /// The CPU's flags as Linux reports them (an oracle independent of the kernels' own
+    /// `__builtin_cpu_supports` dispatch), or nil elsewhere.
+    static func cpuFlags() -> Set<Substring>? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return nil }
+        return Set(line[line.index(after: colon)...].split(separator: " "))
+    }
+
+    /// The 16-bit tiles are 5–8× faster than the row kernels they replace: a dispatch that
+    /// stopped choosing them would keep every bit and silently lose the speed. On a machine
+    /// with AVX2 and F16C (or AVX-512F) they must be the ones `matrixAccumulate` takes.
+    @Test func sixteenBitTilesRunWhereTheCPUHasThem() throws {
+        let flags = try #require(Self.cpuFlags(), "no /proc/cpuinfo: nothing to compare the dispatch with")
+        let expected = flags.contains("avx512f") ? 512 : flags.contains("avx2") && flags.contains("f16c") ? 256 : 0
+        #expect(MatrixKernels.sixteenBitVectorBits == expected, "flags say \(expected)-bit tiles")
+        let f32Expected = flags.contains("avx512f") ? 3 : flags.contains("avx") && flags.contains("fma") ? 2 : flags.contains("avx") ? 1 : 0
+        #expect(MatrixKernels.simdLevel == f32Expected)
+        func taken<S: FloatingScalar>(_: S.Type, fused: Bool) -> Bool {
+            var a = [S](repeating: S(1.5), count: 2 * 3), b = [S](repeating: S(0.25), count: 3 * 17), c = [S](repeating: .zero, count: 2 * 17)
+            return a.withUnsafeMutableBufferPointer { a in b.withUnsafeMutableBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+                S.nativeMatrixAccumulate(c.baseAddress!, 17, a.baseAddress!, 3, 1, b.baseAddress!, 17, 2, 17, 3, fused)
+            } } }
+        }
+        let hTaken = taken(Half.self, fused: false), bfTaken = taken(BFloat16.self, fused: false)
+        #expect(hTaken == (expected > 0) && bfTaken == (expected > 0))
+        // No fused variant: the row kernels' fma path runs instead.
+        #expect(!taken(Half.self, fused: true) && !taken(BFloat16.self, fused: true))
     }
 
     /// The order is observable at these shapes: the same products summed in reverse disagree

@@ -7,8 +7,9 @@
 // (`GemmKernelTests` checks this against naive loops, NaN, infinities and signed zeros included).
 //
 // Chosen at run time: AVX-512F (6 × 32 floats / 6 × 16 doubles per tile), AVX (6 × 16 / 6 × 8;
-// with FMA for the fused variant). Without them every function returns 0 ("not handled") and
-// the caller runs the portable Swift loops.
+// with FMA for the fused variant). The emulated 16-bit formats run binary32 lanes: AVX-512F
+// (6 × 32 per tile) or AVX2 with F16C (6 × 16). Without them every function returns 0 ("not
+// handled") and the caller runs the portable Swift loops.
 #ifndef BP_GEMM_KERNELS_H
 #define BP_GEMM_KERNELS_H
 
@@ -23,15 +24,20 @@ int bp_float_matrix_accumulate(float *c, ptrdiff_t ldc, const float *a, ptrdiff_
 int bp_double_matrix_accumulate(double *c, ptrdiff_t ldc, const double *a, ptrdiff_t lda, ptrdiff_t ak,
                                 const double *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused);
 
-/// The same for binary16 and bfloat16 encodings (separate roundings only), computed as the
-/// emulation computes: the product in binary32 rounded to the format, the sum in binary32
-/// rounded to the format. AVX-512F only; returns 0 when not handled.
+/// The same for binary16 and bfloat16 encodings, computed as the emulation computes: the
+/// product in binary32 rounded to the format, the sum in binary32 rounded to the format.
+/// Separate roundings only: returns 0 (not handled) for fused = 1, and when the machine has
+/// neither AVX-512F nor AVX2 with F16C.
 int bp_half_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
-                              const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth);
+                              const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused);
 int bp_bfloat16_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
-                                  const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth);
+                                  const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused);
 
-/// Which kernels run here: 0 none, 1 AVX, 2 AVX with FMA, 3 AVX-512F.
+/// Which binary32/binary64 kernels run here: 0 none, 1 AVX, 2 AVX with FMA, 3 AVX-512F.
 int bp_gemm_simd_level(void);
+
+/// The vector width of the binary16/bfloat16 kernels here: 512 (AVX-512F), 256 (AVX2 and
+/// F16C) or 0 (none: the row kernels run).
+int bp_gemm16_vector_bits(void);
 
 #endif
