@@ -47,6 +47,32 @@ public enum PassThreads {
     }
 }
 
+extension PassThreads {
+    /// `sum` for bodies that may not have counted (`nil`): the sum when every chunk counted,
+    /// else `nil`.
+    @inlinable
+    public static func sumIfCounted(_ n: Int, _ body: (Range<Int>) -> Int?) -> Int? {
+        let chunks = Swift.max(1, Swift.min(count, n))
+        if chunks == 1 { return body(0..<n) }
+        var results = [Int?](repeating: nil, count: chunks)
+        results.withUnsafeMutableBufferPointer { results in
+            let out = OptionalChunkResults(base: results.baseAddress!)
+            withoutActuallyEscaping(body) { body in
+                let box = OptionalCountingChunkBody(body: body)
+                DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                    out.base[k] = box.body((n &* k / chunks)..<(n &* (k &+ 1) / chunks))
+                }
+            }
+        }
+        var total = 0
+        for r in results {
+            guard let r else { return nil }
+            total &+= r
+        }
+        return total
+    }
+}
+
 /// A chunk's body handed to the threads of one `forEachChunk` call: each chunk writes only its
 /// own outputs (the kernels' contract), which is what makes sharing it sound.
 @usableFromInline
@@ -66,4 +92,17 @@ struct CountingChunkBody: @unchecked Sendable {
 struct ChunkResults: @unchecked Sendable {
     @usableFromInline let base: UnsafeMutablePointer<Int>
     @inlinable init(base: UnsafeMutablePointer<Int>) { self.base = base }
+}
+
+/// `sumIfCounted`'s body and result slots: chunk `k` writes slot `k` only.
+@usableFromInline
+struct OptionalCountingChunkBody: @unchecked Sendable {
+    @usableFromInline let body: (Range<Int>) -> Int?
+    @inlinable init(body: @escaping (Range<Int>) -> Int?) { self.body = body }
+}
+
+@usableFromInline
+struct OptionalChunkResults: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<Int?>
+    @inlinable init(base: UnsafeMutablePointer<Int?>) { self.base = base }
 }
