@@ -55,20 +55,30 @@ public struct RangeEvents: Sendable, Equatable, Codable, CustomStringConvertible
         return e
     }
 
-    /// Counts the ±∞, NaN and subnormal values of `tensor`.
+    /// Counts the ±∞, NaN and subnormal values of `tensor`: in chunks on the pass's threads
+    /// for fixed-width arithmetics (their `classify` reads only the slot; integer counts, the
+    /// same for any split), on this thread otherwise or for small tensors.
     @inlinable
     public static func scan<A: ScalarArithmetic>(_ tensor: Tensor<A>, _ a: A) -> RangeEvents {
-        var e = RangeEvents()
         let p = tensor.slots
-        for i in 0..<tensor.count {
-            switch a.classify(p + i) {
-            case .infinite: e.overflow += 1
-            case .nan: e.nan += 1
-            case .subnormal: e.subnormal += 1
-            case .zero, .normal: break
+        func count(_ range: Range<Int>) -> (overflow: Int, nan: Int, subnormal: Int) {
+            var overflow = 0, nan = 0, subnormal = 0
+            for i in range {
+                switch a.classify(p + i) {
+                case .infinite: overflow += 1
+                case .nan: nan += 1
+                case .subnormal: subnormal += 1
+                case .zero, .normal: break
+                }
             }
+            return (overflow, nan, subnormal)
         }
-        return e
+        guard PassThreads.count > 1 && a.traits.isFixedWidth && tensor.count >= 1 << 16 else {
+            let c = count(0..<tensor.count)
+            return RangeEvents(overflow: c.overflow, nan: c.nan, subnormal: c.subnormal)
+        }
+        return PassThreads.eachChunk(tensor.count, initial: (overflow: 0, nan: 0, subnormal: 0), count)
+            .reduce(RangeEvents()) { RangeEvents(overflow: $0.overflow + $1.overflow, nan: $0.nan + $1.nan, subnormal: $0.subnormal + $1.subnormal) }
     }
 
     public var description: String {

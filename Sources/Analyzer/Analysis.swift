@@ -94,6 +94,11 @@ public struct Analysis: Sendable {
             distinct.append((point, g))
             return distinct.count - 1
         }
+        // Each point's bound on R's gradient widths, from the finest precision analysed there.
+        let bounds = distinct.indices.map { i in
+            ReferenceRun.requiredGradientWidth(unitRoundoff: names.indices.filter { pointIndex[$0] == i }
+                .map { names[$0].finestUnitRoundoff }.min()!)
+        }
         let options = reference, distinctPoints = distinct
         let conventions = [convention, alternative], ids = built.parameters.keys.sorted().map { built.parameters[$0]! }
         // Tasks, in this order: R's forward at each distinct point (decisions), R's backward
@@ -107,7 +112,7 @@ public struct Analysis: Sendable {
         for i in distinct.indices {
             tasks.append(TaskGraph.Task(dependencies: [i]) { inputs in
                 let decided = (inputs[0] as! UncheckedBox<LadderedReference>).value
-                return UncheckedBox(try decided.differentiated(options: options, conventions: conventions, wrt: ids))
+                return UncheckedBox(try decided.differentiated(options: options, conventions: conventions, wrt: ids, requiredWidth: bounds[i]))
             })
         }
         for j in names.indices {
@@ -243,13 +248,17 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let aligned = try Execution(graph: graph, arithmetic: a, feed: point, model: model, forcing: forcing, rounding: rounding)
         let gAligned = try aligned.backward(convention: analysis.convention, wrt: ids)
 
-        // Errors, whole and per tensor.
-        var total: [Double] = [], kink: [Double] = [], rounding: [Double] = [], rAll: [Double] = [], pAll: [Double] = []
-        var bifurcation: [Double] = [], referenceBifurcation: [Double] = []
+        // Errors, whole and per tensor. The whole-gradient norms are running sums of squares in
+        // parameter order (the bits of the norm of the concatenation, without holding it: on
+        // VGG11 each parameter-sized array is 74 MB); only g_P whole is kept, for the attributions.
+        var totalSquares = 0.0, kinkSquares = 0.0, roundingSquares = 0.0, rSquares = 0.0
+        var bifurcationSquares = 0.0, referenceBifurcationSquares = 0.0
+        var pAll: [Double] = []
         var changed = false, referenceChanged = false
         var perTensor: [String: ErrorNorms] = [:]
         var referenceBifurcationPerTensor: [String: Double] = [:]
         var gradients: [String: GradientSet] = [:]
+        func squares(_ v: [Double], into sum: inout Double) { sum = v.reduce(sum) { $0 + $1 * $1 } }
         for (name, id) in zip(parameterNames, ids) {
             let vP = gP[id]!.doubles(a), vPAlt = gPAlt[id]!.doubles(a), vAligned = gAligned[id]!.doubles(a)
             let t = GradientAlgebra.difference(vP, gR[id]!, in: r.arithmetic)
@@ -257,19 +266,26 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             let ro = GradientAlgebra.difference(vAligned, gR[id]!, in: r.arithmetic)
             let rv = gR[id]!.doubles(r.arithmetic)
             perTensor[name] = ErrorNorms(total: t, kink: k, rounding: ro, referenceNorm: GradientAlgebra.norm(rv))
-            total += t; kink += k; rounding += ro; rAll += rv; pAll += vP
-            bifurcation += zip(vP, vPAlt).map { $0 - $1 }
+            squares(t, into: &totalSquares)
+            squares(k, into: &kinkSquares)
+            squares(ro, into: &roundingSquares)
+            squares(rv, into: &rSquares)
+            pAll += vP
+            squares(zip(vP, vPAlt).map { $0 - $1 }, into: &bifurcationSquares)
             changed = changed || zip(vP, vPAlt).contains { !($0 == $1 || ($0.isNaN && $1.isNaN)) }
-            gradients[name] = GradientSet(p: vP, pAlternative: vPAlt, aligned: vAligned, r: rv,
-                                          rAlternative: gRAlt[id]!.doubles(r.arithmetic), shape: gR[id]!.shape)
+            if analysis.keepsGradients {
+                gradients[name] = GradientSet(p: vP, pAlternative: vPAlt, aligned: vAligned, r: rv,
+                                              rAlternative: gRAlt[id]!.doubles(r.arithmetic), shape: gR[id]!.shape)
+            }
             let rDifference = GradientAlgebra.difference(gR[id]!, gRAlt[id]!, in: r.arithmetic)
             referenceChanged = referenceChanged || GradientAlgebra.provenDifferent(gR[id]!, gRAlt[id]!, in: r.arithmetic)
-            referenceBifurcation += rDifference
+            squares(rDifference, into: &referenceBifurcationSquares)
             referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
         }
-        let rNorm = GradientAlgebra.norm(rAll)
-        let error = ErrorNorms(total: total, kink: kink, rounding: rounding, referenceNorm: rNorm)
-        func relative(_ v: [Double]) -> Double? { rNorm > 0 ? GradientAlgebra.norm(v) / rNorm : nil }
+        let rNorm = rSquares.squareRoot()
+        let error = ErrorNorms(absoluteTotal: totalSquares.squareRoot(), absoluteKink: kinkSquares.squareRoot(),
+                               absoluteRounding: roundingSquares.squareRoot(), referenceNorm: rNorm)
+        func relative(_ squares: Double) -> Double? { rNorm > 0 ? squares.squareRoot() / rNorm : nil }
 
         let flagged: Bool
         switch analysis.flagRule {
@@ -293,13 +309,14 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         return PrecisionResult(
             precision: name, classifiedSites: sites, counts: counts, perLayer: perLayer,
             samplesAffected: Set(sites.map(\.sample)).count, siteCount: siteCount,
-            bifurcation: BifurcationTest(changed: changed, relative: relative(bifurcation)),
-            referenceBifurcation: BifurcationTest(changed: referenceChanged, relative: relative(referenceBifurcation)),
+            bifurcation: BifurcationTest(changed: changed, relative: relative(bifurcationSquares)),
+            referenceBifurcation: BifurcationTest(changed: referenceChanged, relative: relative(referenceBifurcationSquares)),
             referenceBifurcationPerTensor: referenceBifurcationPerTensor,
             error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
-            kinkDistances: kinkDistances(p), gradients: analysis.keepsGradients ? gradients : [:],
+            kinkDistances: kinkDistances(p), gradients: gradients,
             referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits,
             referenceGradientWidth: reference.gradientWidth.isNaN ? nil : reference.gradientWidth,
+            referenceGradientBound: reference.requiredWidth,
             referenceArithmetic: referenceArithmetic, referenceClimbedSamples: reference.climbedSamples)
     }
 
@@ -396,4 +413,16 @@ public struct AnalysisOptionError: Error, CustomStringConvertible, Equatable {
     public let message: String
     public init(message: String) { self.message = message }
     public var description: String { message }
+}
+
+extension PrecisionName {
+    /// The unit roundoff of the finest arithmetic this precision's replay uses: 2⁻ᵖ for a format
+    /// of p significand bits (f64 2⁻⁵³, f32 2⁻²⁴, f16 2⁻¹¹, bf16 2⁻⁸, MPFR's p bits); binary32's
+    /// 2⁻²⁴ for a policy (replayed in binary32 with per-node roundings). R's backward widths are
+    /// bounded from it (`CertifiedReference.requiredGradientWidth(unitRoundoff:)`). Beyond 990
+    /// bits, 2⁻⁹⁹⁰: errors are measured as `Double`s, which end near 2⁻¹⁰⁷⁴.
+    var finestUnitRoundoff: Double {
+        let p = isPolicy ? FormatInfo.binary32.significandBits : format.significandBits
+        return Foundation.exp2(-Double(min(p, 990)))
+    }
 }

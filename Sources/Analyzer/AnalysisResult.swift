@@ -17,7 +17,12 @@ public struct ErrorNorms: Sendable, Equatable, Codable {
     public let referenceNorm: Double
 
     init(total: [Double], kink: [Double], rounding: [Double], referenceNorm: Double) {
-        let t = GradientAlgebra.norm(total), k = GradientAlgebra.norm(kink), r = GradientAlgebra.norm(rounding)
+        self.init(absoluteTotal: GradientAlgebra.norm(total), absoluteKink: GradientAlgebra.norm(kink),
+                  absoluteRounding: GradientAlgebra.norm(rounding), referenceNorm: referenceNorm)
+    }
+
+    /// From the three absolute norms and ‖g_R‖.
+    init(absoluteTotal t: Double, absoluteKink k: Double, absoluteRounding r: Double, referenceNorm: Double) {
         absoluteTotal = t
         absoluteKink = k
         absoluteRounding = r
@@ -136,9 +141,13 @@ public struct PrecisionResult: Sendable, Codable, Equatable {
     /// that was too wide).
     public let referenceGradientBits: Int
     /// The widest relative enclosure of R's gradients (`CertifiedReference.gradientWidth`):
-    /// at most `2⁻⁸⁰` unless the reference's cap was reached first; nil where not measured (no
+    /// at most `referenceGradientBound` unless the reference's cap was reached first; nil where not measured (no
     /// gradient, or NaN in it).
     public let referenceGradientWidth: Double?
+    /// The bound that width was checked against: 2⁻²⁷ of the unit roundoff of the finest
+    /// precision analysed at this point (2⁻⁸⁰ where f64 is; `CertifiedReference.requiredGradientWidth(unitRoundoff:)`).
+    /// Files written before per-point bounds decode as 2⁻⁸⁰, the bound they were checked against.
+    public let referenceGradientBound: Double
     /// The arithmetic R ran in here, forward and backward: "double-double" (balls) or "mpfr"
     /// (intervals; `referenceEscalations` starts with 106 when double-double balls were tried
     /// first). Results written before double-double balls decode as "mpfr".
@@ -177,7 +186,7 @@ extension PrecisionResult {
     enum CodingKeys: String, CodingKey {
         case precision, classifiedSites, counts, perLayer, samplesAffected, siteCount, bifurcation, referenceBifurcation
         case referenceBifurcationPerTensor, error, perTensor, flagged, flagRule, rangeEvents, kinkDistances
-        case referenceBits, referenceEscalations, referenceGradientBits, referenceGradientWidth, referenceArithmetic
+        case referenceBits, referenceEscalations, referenceGradientBits, referenceGradientWidth, referenceGradientBound, referenceArithmetic
         case referenceClimbedSamples
     }
 
@@ -203,6 +212,7 @@ extension PrecisionResult {
         referenceEscalations = try c.decode([Int].self, forKey: .referenceEscalations)
         referenceGradientBits = try c.decode(Int.self, forKey: .referenceGradientBits)
         referenceGradientWidth = try c.decodeIfPresent(Double.self, forKey: .referenceGradientWidth)
+        referenceGradientBound = try c.decodeIfPresent(Double.self, forKey: .referenceGradientBound) ?? ReferenceRun.requiredGradientWidth
         referenceArithmetic = try c.decodeIfPresent(String.self, forKey: .referenceArithmetic) ?? ReferenceFirstRung.mpfr.rawValue
         referenceClimbedSamples = try c.decodeIfPresent(Int.self, forKey: .referenceClimbedSamples) ?? 0
     }
@@ -218,6 +228,7 @@ extension PrecisionResult {
             && l.referenceBits == r.referenceBits && l.referenceEscalations == r.referenceEscalations
             && l.referenceGradientBits == r.referenceGradientBits
             && l.referenceGradientWidth?.bitPattern == r.referenceGradientWidth?.bitPattern
+            && l.referenceGradientBound.bitPattern == r.referenceGradientBound.bitPattern
             && l.referenceArithmetic == r.referenceArithmetic && l.referenceClimbedSamples == r.referenceClimbedSamples
     }
 

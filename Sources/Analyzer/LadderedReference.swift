@@ -9,7 +9,7 @@ import Precision
 /// R's (decisions proven exactly as in MPFR: exactness, or an enclosure excluding the kink).
 /// Otherwise R is recomputed in MPFR intervals from `initialBits`, climbing as `ReferenceRun`
 /// does. The backward passes (g_R, g_R′) run in the forward's arithmetic; when double-double
-/// enclosures are wider than `requiredGradientWidth`, the forward is re-run forced onto the
+/// enclosures are wider than the point's bound (one sample's backward tells first), the forward is re-run forced onto the
 /// balls' proven decisions in quad-double balls (when the double-double width says 212 bits will
 /// do) and the backward is done there; if that is still too wide (or the width is unknown: an
 /// overflow), the same in MPFR intervals, checked and climbed as in
@@ -66,65 +66,98 @@ public enum LadderedReference {
         return run
     }
 
-    /// This run with g_R and g_R′ (see the type's documentation for where they are computed).
-    public func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> LadderedReference {
+    /// This run with g_R and g_R′ (see the type's documentation for where they are computed),
+    /// every backward pass checked against `requiredWidth` (the point's bound,
+    /// `CertifiedReference.requiredGradientWidth(unitRoundoff:)`).
+    public func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID],
+                               requiredWidth bound: Double = ReferenceRun.requiredGradientWidth) throws -> LadderedReference {
         switch self {
         case .mpfr(let r):
-            return .mpfr(try r.differentiated(options: options, conventions: conventions, wrt: wrt))
+            return .mpfr(try r.differentiated(options: options, conventions: conventions, wrt: wrt, requiredWidth: bound))
         case .quadDouble:
             return self
         case .doubleDouble(let r):
-            let width: Double
-            do {  // the balls' gradients are released before anything else is computed
-                let done = try r.differentiated(options: options, conventions: conventions, wrt: wrt)
-                if done.gradientWidth <= ReferenceRun.requiredGradientWidth { return .doubleDouble(done) }
+            var width: Double
+            // One sample's backward in balls first (1/batch of the cost): when even it misses the
+            // bound, the whole batch's is taken to miss it too (its widths come from the same
+            // layers' growth) and that pass, a third of R's time on a deep network, is skipped
+            // for the next rung, sized from this width. A wrong guess costs time, never rigour:
+            // every rung's width is still checked after its pass. When one sample meets the
+            // bound, the whole batch's pass is done and checked as before.
+            if let sampled = try Self.oneSampleWidth(r, conventions: conventions, wrt: wrt), sampled > bound {
+                width = sampled
+            } else {  // the balls' gradients are released before anything else is computed
+                let done = try r.differentiated(options: options, conventions: conventions, wrt: wrt, requiredWidth: bound)
+                if done.gradientWidth <= bound { return .doubleDouble(done) }
                 width = done.gradientWidth
             }
-            if let quad = try Self.quadDoubleBackward(r, after: width, conventions: conventions, wrt: wrt) {
+            if let quad = try Self.quadDoubleBackward(r, after: width, conventions: conventions, wrt: wrt, requiredWidth: bound) {
                 return .quadDouble(quad)
             }
             // Too wide (or unknown): the same decisions, recomputed in MPFR intervals, at the
             // precision the balls' width says the backward needs (widths scale with the working
             // precision's unit; the growth per layer does not depend on it) — chosen up front
             // instead of tried at 128 bits and thrown away. The check still runs after it.
-            let bits = Self.gradientBits(after: width, options: options)
+            let bits = Self.gradientBits(after: width, options: options, requiredWidth: bound)
             let forward = options.arithmetic.withPrecision(bits: max(options.initialBits, bits))
             let forced = try Execution(graph: r.execution.graph, arithmetic: forward, feed: r.feed, forcing: r.execution.decisions)
             let mpfr = ReferenceRun(execution: forced, bits: forward.bits, escalations: [], undecidedSites: 0,
                                     gradientBits: forward.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
-            return .mpfr(try mpfr.differentiated(gradientBits: bits, conventions: conventions, wrt: wrt).afterRung(Self.doubleDoubleBits))
+            return .mpfr(try mpfr.differentiated(gradientBits: bits, conventions: conventions, wrt: wrt, requiredWidth: bound)
+                .afterRung(Self.doubleDoubleBits))
         }
+    }
+
+    /// The relative width (`CertifiedReference.gradientWidth`) of g_R and g_R′ in double-double
+    /// balls on the batch's first sample alone (`SampleSubset`, the forward forced onto `r`'s
+    /// decisions for it); nil when the batch is one sample or its samples are not independent.
+    static func oneSampleWidth(_ r: CertifiedReference<DoubleDoubleBallArithmetic>, conventions: [DerivativeConvention],
+                               wrt: [NodeID]) throws -> Double? {
+        let graph = r.execution.graph
+        guard let batch = graph.nodes.first(where: { $0.op == .input })?.shape.first,
+              let subset = SampleSubset(graph: graph, batch: batch, samples: [0]) else { return nil }
+        var forcing: DecisionSet = [:]
+        for (id, record) in r.execution.decisions {
+            guard record.siteCount % batch == 0 else { return nil }
+            forcing[id] = record.samples(0..<1, of: batch)
+        }
+        let one = try Execution(graph: subset.graph, arithmetic: r.execution.arithmetic, feed: subset.feed(r.feed), forcing: forcing)
+        let sampled = CertifiedReference(execution: one, bits: r.bits, escalations: [], undecidedSites: 0, gradientBits: r.bits,
+                                         gradientWidth: .nan, feed: subset.feed(r.feed), gradients: nil)
+        return try sampled.differentiated(gradientBits: r.bits, conventions: conventions, wrt: wrt, requiredWidth: .infinity).gradientWidth
     }
 
     /// The backward passes in quad-double balls, the forward re-run there forced onto `r`'s
     /// decisions, when the double-double width `width` says 212 bits will do (widths scale with
     /// the working precision's unit: the same growth from 2⁻²¹² instead of 2⁻¹⁰⁶ must land 2⁴
-    /// below `requiredGradientWidth`). Nil when it will not, or when the quad-double width, checked
-    /// after the pass, still misses the bound: then MPFR intervals do it.
+    /// below `bound`). Nil when it will not, or when the quad-double width, checked after the
+    /// pass, still misses the bound: then MPFR intervals do it.
     static func quadDoubleBackward(_ r: CertifiedReference<DoubleDoubleBallArithmetic>, after width: Double,
-                                   conventions: [DerivativeConvention], wrt: [NodeID]) throws -> CertifiedReference<QuadDoubleBallArithmetic>? {
+                                   conventions: [DerivativeConvention], wrt: [NodeID],
+                                   requiredWidth bound: Double) throws -> CertifiedReference<QuadDoubleBallArithmetic>? {
         let quad = QuadDoubleBallArithmetic()
-        guard width.isFinite, width * Foundation.exp2(Double(doubleDoubleBits - quad.bits)) <= ReferenceRun.requiredGradientWidth / 16 else { return nil }
+        guard width.isFinite, width * Foundation.exp2(Double(doubleDoubleBits - quad.bits)) <= bound / 16 else { return nil }
         let forced = try Execution(graph: r.execution.graph, arithmetic: quad, feed: r.feed, forcing: r.execution.decisions)
         let rerun = CertifiedReference(execution: forced, bits: quad.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
                                        gradientBits: quad.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
-        let done = try rerun.differentiated(gradientBits: quad.bits, conventions: conventions, wrt: wrt)
-        guard done.gradientWidth <= ReferenceRun.requiredGradientWidth else { return nil }
+        let done = try rerun.differentiated(gradientBits: quad.bits, conventions: conventions, wrt: wrt, requiredWidth: bound)
+        guard done.gradientWidth <= bound else { return nil }
         // R's forward precision stays the balls' (they proved the decisions).
         var run = CertifiedReference(execution: forced, bits: r.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
                                      gradientBits: quad.bits, gradientWidth: done.gradientWidth, feed: r.feed, gradients: done.gradients)
         run.climbedSamples = r.climbedSamples
+        run.requiredWidth = bound
         return run
     }
 
     /// The MPFR precision for a backward pass whose double-double width was `width` (relative to
     /// its tensors' largest components): enough bits that the same growth from a unit of
-    /// 2⁻ᵇⁱᵗˢ instead of 2⁻¹⁰⁶ lands 2⁸ below `requiredGradientWidth`, rounded up to a whole
-    /// number of 64-bit limbs, at least `options.gradientBits`, at most the cap. Unknown widths
-    /// (NaN: an overflow or a NaN in the balls) give `options.gradientBits`.
-    static func gradientBits(after width: Double, options: ReferenceOptions) -> Int {
+    /// 2⁻ᵇⁱᵗˢ instead of 2⁻¹⁰⁶ lands 2⁸ below `bound`, rounded up to a whole number of 64-bit
+    /// limbs, at least `options.gradientBits`, at most the cap. Unknown widths (NaN: an overflow
+    /// or a NaN in the balls) give `options.gradientBits`.
+    static func gradientBits(after width: Double, options: ReferenceOptions, requiredWidth bound: Double) -> Int {
         guard width.isFinite, width > 0 else { return options.gradientBits }
-        let needed = Double(doubleDoubleBits) + Foundation.log2(width) - Foundation.log2(ReferenceRun.requiredGradientWidth) + 8
+        let needed = Double(doubleDoubleBits) + Foundation.log2(width) - Foundation.log2(bound) + 8
         let limbs = (Int(needed.rounded(.up)) + 63) / 64 * 64
         return min(max(limbs, options.gradientBits), options.capBits)
     }
@@ -139,6 +172,8 @@ public enum LadderedReference {
     public var undecidedSites: Int { switch self { case .doubleDouble(let r): r.undecidedSites; case .quadDouble(let r): r.undecidedSites; case .mpfr(let r): r.undecidedSites } }
     public var gradientBits: Int { switch self { case .doubleDouble(let r): r.gradientBits; case .quadDouble(let r): r.gradientBits; case .mpfr(let r): r.gradientBits } }
     public var gradientWidth: Double { switch self { case .doubleDouble(let r): r.gradientWidth; case .quadDouble(let r): r.gradientWidth; case .mpfr(let r): r.gradientWidth } }
+    /// The bound R's backward passes were checked against (the point's).
+    public var requiredWidth: Double { switch self { case .doubleDouble(let r): r.requiredWidth; case .quadDouble(let r): r.requiredWidth; case .mpfr(let r): r.requiredWidth } }
     public var climbedSamples: Int { switch self { case .doubleDouble(let r): r.climbedSamples; case .quadDouble(let r): r.climbedSamples; case .mpfr(let r): r.climbedSamples } }
     /// R's decisions at every nonsmooth node.
     public var decisions: DecisionSet { switch self { case .doubleDouble(let r): r.execution.decisions; case .quadDouble(let r): r.execution.decisions; case .mpfr(let r): r.execution.decisions } }
@@ -147,8 +182,10 @@ public enum LadderedReference {
 extension CertifiedReference {
     /// This run with `bits` (a rung tried first, in another arithmetic) put before its escalations.
     func afterRung(_ bits: Int) -> Self {
-        Self(execution: execution, bits: self.bits, escalations: [bits] + escalations, undecidedSites: undecidedSites,
-             gradientBits: gradientBits, gradientWidth: gradientWidth, feed: feed, gradients: gradients)
+        var run = Self(execution: execution, bits: self.bits, escalations: [bits] + escalations, undecidedSites: undecidedSites,
+                       gradientBits: gradientBits, gradientWidth: gradientWidth, feed: feed, gradients: gradients)
+        run.requiredWidth = requiredWidth
+        return run
     }
 }
 

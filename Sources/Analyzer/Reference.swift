@@ -26,7 +26,8 @@ public struct ReferenceOptions: Sendable, Equatable {
     /// The precision of R's backward passes (at most the forward's). Backward decides nothing:
     /// it only needs enclosures of `g_R` far narrower than any precision's error, and 128-bit
     /// intervals cost half the 256-bit ones. Checked after every backward pass: every enclosure
-    /// must be narrower than `requiredGradientWidth` (2⁻⁸⁰) × its tensor's largest midpoint,
+    /// must be narrower than its point's bound (`CertifiedReference.requiredGradientWidth(unitRoundoff:)`:
+    /// 2⁻⁸⁰ where f64 is analysed) × its tensor's largest midpoint,
     /// or the backward passes are repeated at the forward's precision, then higher up the
     /// ladder (the forward re-run there, forced onto R's decisions) to the cap; the width
     /// reached is reported (`CertifiedReference.gradientWidth`) whether or not it met the bound.
@@ -71,10 +72,19 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
     /// width in an all-zero tensor, NaN when none was computed. `≤ 2⁻⁸⁰`
     /// (`Self.requiredGradientWidth`) unless the ladder's cap was reached first.
     public let gradientWidth: Double
-    /// The bound every backward pass is checked against: 2⁻⁸⁰ of a tensor's largest component,
-    /// 2²⁷ times below f64's unit roundoff, so that the errors of every precision analysed
-    /// (f64's are ≥ 2⁻⁵³ relative wherever they are not 0) are measured to seven digits or better.
+    /// The bound every backward pass is checked against when f64 is analysed at R's point:
+    /// 2⁻⁸⁰ of a tensor's largest component (`requiredGradientWidth(unitRoundoff:)` of f64's 2⁻⁵³).
     public static var requiredGradientWidth: Double { 0x1p-80 }
+    /// The bound for a point whose finest precision has unit roundoff `u` (2⁻ᵖ for p significand
+    /// bits): 2⁻²⁷·u of a tensor's largest component, so that that precision's errors (≥ u
+    /// relative wherever they are not 0) are measured to seven digits or better — 2⁻⁸⁰ for f64,
+    /// 2⁻⁵¹ for f32, 2⁻³⁸ for f16, 2⁻³⁵ for bf16. A bound tighter than a coarse point needs
+    /// buys nothing and can cost a rung (VGG11's f16 point: quad-double balls instead of
+    /// double-double), so each point gets its own.
+    public static func requiredGradientWidth(unitRoundoff u: Double) -> Double { 0x1p-27 * u }
+    /// The bound this run's backward passes were checked against (`requiredGradientWidth` unless
+    /// `differentiated` was given another).
+    public internal(set) var requiredWidth: Double = Self.requiredGradientWidth
     /// The point R ran at (kept to re-run the forward higher up the ladder for the backward).
     let feed: Feed
     /// `g_R` and `g_R′`: backprop in R under C and under C′, computed once per reference
@@ -137,14 +147,15 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
     /// tensor's largest midpoint, the passes are repeated at the forward's precision, then up
     /// `E`'s ladder with the forward re-run there forced onto R's decisions; at the top the
     /// width reached is kept as it is (`gradientWidth` says so).
-    func differentiated(gradientBits requested: Int, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> Self {
+    func differentiated(gradientBits requested: Int, conventions: [DerivativeConvention], wrt: [NodeID],
+                        requiredWidth bound: Double = Self.requiredGradientWidth) throws -> Self {
         let forward = execution.arithmetic
         var gradientBits = min(requested, bits)
         var run = gradientBits < bits ? execution.converted(to: forward.withPrecision(bits: gradientBits)) : execution
         var gradients = try run.backward(conventions: conventions, wrt: wrt)
         var width = gradients.map { Self.relativeWidth($0, in: run.arithmetic) }.max() ?? 0
         var next: E? = gradientBits < bits ? forward : forward.nextRung
-        while width > Self.requiredGradientWidth, let rung = next {  // NaN (NaN inputs): no rung narrows it
+        while width > bound, let rung = next {  // NaN (NaN inputs): no rung narrows it
             run = rung.bits == bits ? execution : try Execution(graph: execution.graph, arithmetic: rung, feed: feed, forcing: execution.decisions)
             gradientBits = rung.bits
             gradients = try run.backward(conventions: conventions, wrt: wrt)
@@ -154,12 +165,14 @@ public struct CertifiedReference<E: EnclosingArithmetic> {
         var done = Self(execution: execution, bits: bits, escalations: escalations, undecidedSites: undecidedSites,
                         gradientBits: gradientBits, gradientWidth: width, feed: feed, gradients: gradients)
         done.climbedSamples = climbedSamples
+        done.requiredWidth = bound
         return done
     }
 
     /// `differentiated(gradientBits:…)` at `options.gradientBits`.
-    func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID]) throws -> Self {
-        try differentiated(gradientBits: options.gradientBits, conventions: conventions, wrt: wrt)
+    func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID],
+                        requiredWidth bound: Double = Self.requiredGradientWidth) throws -> Self {
+        try differentiated(gradientBits: options.gradientBits, conventions: conventions, wrt: wrt, requiredWidth: bound)
     }
 }
 

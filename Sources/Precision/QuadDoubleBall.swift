@@ -7,7 +7,7 @@ extension bp_qball: ZeroSlot {
 }
 
 /// **Quad-double balls**: the certified reference's backward rung for deep networks, where
-/// double-double enclosures of the gradient grow wider than R's bound (2⁻⁸⁰ of the gradient:
+/// double-double enclosures of the gradient grow wider than R's bound (2⁻⁸⁰ of the gradient where f64 is analysed:
 /// interval widths grow 4–5 bits a layer whatever the arithmetic, so VGG11's and ResNet18's
 /// need ~200 bits). About a quarter of MPFR-256 intervals' memory (40 bytes a value) and several
 /// times faster (`CNativeKernels/qball_kernels.c`).

@@ -58,7 +58,8 @@ public enum ReportJSON {
                          ("reference_bits", int(b.referenceBits)), ("reference_escalations", .array(b.referenceEscalations.map(int))),
                          ("reference_climbed_samples", int(b.referenceClimbedSamples)),
                          ("reference_gradient_bits", int(b.referenceGradientBits)),
-                         ("reference_gradient_width", num(b.referenceGradientWidth))])
+                         ("reference_gradient_width", num(b.referenceGradientWidth)),
+                         ("reference_gradient_bound", num(b.referenceGradientBound))])
             })
             let events = s.rangeEvents
             precisions.append((s.precision.description, .object([

@@ -99,7 +99,7 @@ extension ReportMarkdown {
     public static func referenceStatement(_ batches: [PrecisionResult], _ options: ReferenceOptions) -> String {
         let dd = ReferenceFirstRung.doubleDouble.rawValue
         let mpfr = batches.filter { $0.referenceArithmetic != dd }
-        let width = gradientWidthStatement(batches.map(\.referenceGradientWidth))
+        let width = gradientWidthStatement(batches.map(\.referenceGradientWidth), bounds: batches.map(\.referenceGradientBound))
         let mpfrBits = Set(mpfr.map(\.referenceBits)).sorted().map(String.init).joined(separator: ", ")
         let mpfrGradientBits = Set(mpfr.map(\.referenceGradientBits)).sorted().map(String.init).joined(separator: ", ")
         guard options.firstRung == .doubleDouble else {
@@ -127,15 +127,23 @@ extension ReportMarkdown {
 
     /// What the reference's backward widths were, as measured after every backward pass: the
     /// bound met (with the widest relative enclosure), or how many batch-precision pairs missed
-    /// it at the top of the ladder.
-    public static func gradientWidthStatement(_ widths: [Double?]) -> String {
-        let bound = CertifiedReference<MPFRIntervalArithmetic>.requiredGradientWidth
-        let measured = widths.compactMap { $0 }
-        guard let widest = measured.max() else { return "enclosure widths not measured (no finite gradient)" }
-        let missed = measured.filter { $0 > bound }.count
+    /// it at the top of the ladder. `bounds` are the pairs' own (default 2⁻⁸⁰ each): when every
+    /// width is below 2⁻⁸⁰ that is what is said, as before per-point bounds; otherwise each point's
+    /// bound, 2⁻²⁷ of the unit roundoff of the finest precision analysed there, is named.
+    public static func gradientWidthStatement(_ widths: [Double?], bounds: [Double]? = nil) -> String {
+        let f64Bound = CertifiedReference<MPFRIntervalArithmetic>.requiredGradientWidth
+        let pairs = zip(widths, bounds ?? widths.map { _ in f64Bound }).compactMap { w, b in w.map { ($0, b) } }
+        guard let widest = pairs.map(\.0).max() else { return "enclosure widths not measured (no finite gradient)" }
+        let missed = pairs.filter { $0.0 > $0.1 }.count
         let w = String(format: "%.2g", widest)
-        if missed == 0 { return "each enclosure narrower than 2⁻⁸⁰ of its tensor's largest component (checked after every pass; widest \(w))" }
-        return "**enclosures wider than 2⁻⁸⁰ of their tensor's largest component in \(missed) batch-precision pair(s), at the top of the reference's ladder** (widest \(w)): g_R is less precise there than elsewhere; raise `--reference-cap`"
+        let perPoint = widest > f64Bound && pairs.contains { $0.1 != f64Bound }
+        let superscripts: [Character: Character] = ["-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹"]
+        let named = Set(pairs.map(\.1)).sorted(by: >).map { "2" + String(String(Int(Foundation.log2($0))).map { superscripts[$0] ?? $0 }) }
+            .joined(separator: ", ")
+        let bound = perPoint ? "its point's bound (2⁻²⁷ of the unit roundoff of the finest precision analysed there: \(named))"
+                             : "2⁻⁸⁰"
+        if missed == 0 { return "each enclosure narrower than \(bound) of its tensor's largest component (checked after every pass; widest \(w))" }
+        return "**enclosures wider than \(bound) of their tensor's largest component in \(missed) batch-precision pair(s), at the top of the reference's ladder** (widest \(w)): g_R is less precise there than elsewhere; raise `--reference-cap`"
     }
 }
 

@@ -108,6 +108,8 @@ struct AnalyzeCommand: ParsableCommand {
         var analysis = Analysis(model: loaded, precisions: names, reference: options, convention: c, alternative: alternative,
                                 arithmeticModel: ArithmeticModel(accumulation: accumulationKind), flagRule: flagRule)
         analysis.threads = threads
+        // The five gradients per tensor are kept only to be saved (W3: 74 MB each, per precision).
+        analysis.keepsGradients = saveGradients != nil
         analysis.policies = policies
         // Unknown layers of a policy file, before anything runs (the graph is built once here).
         for case .policy(let name) in names { _ = try NodeRounding.forPrecision(.policy(name), graph: try loaded.graph(batch: size).graph, policies: policies) }

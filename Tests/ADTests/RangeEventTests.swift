@@ -159,3 +159,43 @@ import AD
         #expect(grads.events[fc]?.flushed == backward)
     }
 }
+
+/// The scans a pass makes over whole tensors — range events, and the least nonzero finite
+/// magnitude that tells whether any product can flush — split into chunks on 2–4 pass threads
+/// above 2¹⁶ values: the same answer as one thread and as the closed form.
+@Suite struct ChunkedScanTests {
+    @Test func rangeEventsAndLeastMagnitudeOnOneToFourThreads() {
+        let saved = PassThreads.count
+        defer { PassThreads.count = saved }
+        let n = 300_001
+        // Every 97th value ∞, every 101st NaN, every 103rd subnormal (when none of the others),
+        // one value 2⁻²⁰ at an index in the last chunk; the rest 0 or ordinary.
+        var values = [Double](repeating: 0, count: n)
+        var overflow = 0, nan = 0, subnormal = 0
+        for i in 0..<n {
+            if i % 97 == 0 { values[i] = i % 2 == 0 ? .infinity : -.infinity; overflow += 1 }
+            else if i % 101 == 0 { values[i] = .nan; nan += 1 }
+            else if i % 103 == 0 { values[i] = 0x1p-20; subnormal += 1 }
+            else if i % 5 != 0 { values[i] = 1 + Double(i % 7) }
+        }
+        values[n - 3] = -0x1p-24  // the least nonzero magnitude: binary16's smallest subnormal
+        subnormal += 1
+        let a = FixedArithmetic<Half>()
+        let t = Tensor(shape: [n], values, a)
+        for threads in 1...4 {
+            PassThreads.count = threads
+            let e = RangeEvents.scan(t, a)
+            #expect(e.overflow == overflow && e.nan == nan && e.subnormal == subnormal, "\(threads) threads: \(e)")
+            let m = a.makeStorage(count: 1)
+            #expect(FlushCounting.smallestNonzeroFiniteMagnitude(a, t.slots, n, into: m.base))
+            #expect(a.double(m.base) == 0x1p-24, "\(threads) threads")
+        }
+        // Nothing nonzero and finite: none found, on any split.
+        let empty = Tensor(shape: [n], (0..<n).map { $0 % 3 == 0 ? Double.nan : 0 }, a)
+        for threads in 1...4 {
+            PassThreads.count = threads
+            let m = a.makeStorage(count: 1)
+            #expect(!FlushCounting.smallestNonzeroFiniteMagnitude(a, empty.slots, n, into: m.base))
+        }
+    }
+}

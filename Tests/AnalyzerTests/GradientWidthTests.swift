@@ -110,4 +110,42 @@ import Reports
             }
         }
     }
+
+    @Test func eachPointIsBoundedFromItsFinestPrecision() throws {
+        // deep(15): the double-double backward reaches ~2⁻⁶³ — short of f64's 2⁻⁸⁰, within f16's
+        // 2⁻³⁸ (2⁻²⁷ × 2⁻¹¹): the f16 point stays in balls, the f64 point climbs.
+        let (g, feed, params) = try Self.deep(15)
+        #expect(ReferenceRun.requiredGradientWidth(unitRoundoff: 0x1p-53) == ReferenceRun.requiredGradientWidth)
+        let options = ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128)
+        let decided = try LadderedReference.decide(graph: g, feed: feed, options: options)
+        let coarse = try decided.differentiated(options: options, conventions: [.pytorch, .alternative], wrt: params, requiredWidth: 0x1p-38)
+        let fine = try decided.differentiated(options: options, conventions: [.pytorch, .alternative], wrt: params)
+        guard case .doubleDouble(let dd) = coarse, case .quadDouble(let qd) = fine else {
+            Issue.record("expected balls for 2⁻³⁸ and quad-double for 2⁻⁸⁰, got \(coarse.gradientBits) and \(fine.gradientBits)"); return
+        }
+        #expect(dd.gradientWidth <= 0x1p-38 && dd.gradientWidth > 0x1p-80 && dd.requiredWidth == 0x1p-38)
+        #expect(qd.gradientWidth <= 0x1p-80 && qd.requiredWidth == 0x1p-80)
+        // The looser enclosures hold the finer ones' midpoints: the bound is a width, not a guess.
+        for id in params {
+            let a = DoubleDoubleBallArithmetic(), q = QuadDoubleBallArithmetic()
+            let coarseTensor = dd.gradient![id]!, fineValues = qd.gradient![id]!.doubles(q)
+            let largest = fineValues.map(abs).max() ?? 0
+            for i in 0..<coarseTensor.count {
+                #expect(abs(a.double(coarseTensor.slots + i) - fineValues[i]) <= 0x1p-38 * largest + a.width(coarseTensor.slots + i),
+                        "\(g.nodes[id].name)[\(i)]")
+            }
+        }
+        // Through the analysis: f16's point is held to 2⁻³⁸ in balls, f64's to 2⁻⁸⁰ in quad-double
+        // balls, and the report's statement names both bounds.
+        let result = try Analysis(graph: ModelGraph(graph: g, input: g.node(named: "x")!.id,
+                                                    parameters: Dictionary(uniqueKeysWithValues: params.map { (g.nodes[$0].name, $0) }),
+                                                    output: g.node(named: "loss")!.id, loss: g.node(named: "loss")!.id),
+                                  feed: feed, precisions: [.f16, .f64]).run()
+        let f16 = result[.f16], f64 = result[.f64]
+        #expect(f16.referenceGradientBound == 0x1p-38 && f16.referenceGradientBits == 106)
+        #expect(f64.referenceGradientBound == 0x1p-80 && f64.referenceGradientBits == 212)
+        let statement = ReportMarkdown.gradientWidthStatement([f16.referenceGradientWidth, f64.referenceGradientWidth],
+                                                              bounds: [f16.referenceGradientBound, f64.referenceGradientBound])
+        #expect(statement.contains("each enclosure narrower than its point's bound") && statement.contains("2⁻³⁸, 2⁻⁸⁰"), "\(statement)")
+    }
 }

@@ -48,29 +48,50 @@ public enum PassThreads {
 }
 
 extension PassThreads {
-    /// `sum` for bodies that may not have counted (`nil`): the sum when every chunk counted,
-    /// else `nil`.
+    /// `forEachChunk` for bodies with a result: the chunks' results in chunk order (`initial`
+    /// fills the slots before the chunks write them). A caller that combines them associatively
+    /// and commutatively (integer counts, a minimum) gets the same answer for any `count`.
     @inlinable
-    public static func sumIfCounted(_ n: Int, _ body: (Range<Int>) -> Int?) -> Int? {
+    public static func eachChunk<T>(_ n: Int, initial: T, _ body: (Range<Int>) -> T) -> [T] {
         let chunks = Swift.max(1, Swift.min(count, n))
-        if chunks == 1 { return body(0..<n) }
-        var results = [Int?](repeating: nil, count: chunks)
+        if chunks == 1 { return [body(0..<n)] }
+        var results = [T](repeating: initial, count: chunks)
         results.withUnsafeMutableBufferPointer { results in
-            let out = OptionalChunkResults(base: results.baseAddress!)
+            let out = UncheckedPointer(base: results.baseAddress!)
             withoutActuallyEscaping(body) { body in
-                let box = OptionalCountingChunkBody(body: body)
+                let box = UncheckedBody(body: body)
                 DispatchQueue.concurrentPerform(iterations: chunks) { k in
                     out.base[k] = box.body((n &* k / chunks)..<(n &* (k &+ 1) / chunks))
                 }
             }
         }
+        return results
+    }
+
+    /// `sum` for bodies that may not have counted (`nil`): the sum when every chunk counted,
+    /// else `nil`.
+    @inlinable
+    public static func sumIfCounted(_ n: Int, _ body: (Range<Int>) -> Int?) -> Int? {
         var total = 0
-        for r in results {
+        for r in eachChunk(n, initial: Int?.none, body) {
             guard let r else { return nil }
             total &+= r
         }
         return total
     }
+}
+
+/// `eachChunk`'s body and result slots: chunk `k` writes slot `k` only.
+@usableFromInline
+struct UncheckedBody<T>: @unchecked Sendable {
+    @usableFromInline let body: (Range<Int>) -> T
+    @inlinable init(body: @escaping (Range<Int>) -> T) { self.body = body }
+}
+
+@usableFromInline
+struct UncheckedPointer<T>: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<T>
+    @inlinable init(base: UnsafeMutablePointer<T>) { self.base = base }
 }
 
 /// A chunk's body handed to the threads of one `forEachChunk` call: each chunk writes only its
@@ -92,17 +113,4 @@ struct CountingChunkBody: @unchecked Sendable {
 struct ChunkResults: @unchecked Sendable {
     @usableFromInline let base: UnsafeMutablePointer<Int>
     @inlinable init(base: UnsafeMutablePointer<Int>) { self.base = base }
-}
-
-/// `sumIfCounted`'s body and result slots: chunk `k` writes slot `k` only.
-@usableFromInline
-struct OptionalCountingChunkBody: @unchecked Sendable {
-    @usableFromInline let body: (Range<Int>) -> Int?
-    @inlinable init(body: @escaping (Range<Int>) -> Int?) { self.body = body }
-}
-
-@usableFromInline
-struct OptionalChunkResults: @unchecked Sendable {
-    @usableFromInline let base: UnsafeMutablePointer<Int?>
-    @inlinable init(base: UnsafeMutablePointer<Int?>) { self.base = base }
 }

@@ -45,9 +45,32 @@ public enum FlushCounting {
         if !a.traits.canUnderflow { return false }
         let tmp = a.makeStorage(count: 3)
         let minU = tmp.base, minV = tmp.base + 1, p = tmp.base + 2
-        guard a.smallestNonzeroFiniteMagnitude(u, 1, nu, into: minU), a.smallestNonzeroFiniteMagnitude(v, 1, nv, into: minV) else { return false }
+        guard smallestNonzeroFiniteMagnitude(a, u, nu, into: minU), smallestNonzeroFiniteMagnitude(a, v, nv, into: minV) else { return false }
         a.multiply(p, minU, minV)
         return a.sign(p) == 0
+    }
+
+    /// `smallestNonzeroFiniteMagnitude` over `x[0..<n]`, in chunks on the pass's threads for
+    /// fixed-width arithmetics and large tensors (whole weight tensors are scanned every pass):
+    /// each chunk's minimum (or +0 when it has none, which the last scan skips) then the minimum
+    /// of those — the same value for any split.
+    @inlinable
+    public static func smallestNonzeroFiniteMagnitude<A: ScalarArithmetic>(_ a: A, _ x: UnsafeMutablePointer<A.Slot>, _ n: Int,
+                                                                          into m: UnsafeMutablePointer<A.Slot>) -> Bool {
+        let chunks = Swift.min(PassThreads.count, n >> 16)
+        guard chunks > 1 && a.traits.isFixedWidth else { return a.smallestNonzeroFiniteMagnitude(x, 1, n, into: m) }
+        let minima = a.makeStorage(count: chunks)
+        let zero = a.makeStorage([0.0])
+        let found = UncheckedPointer(base: minima.base)
+        PassThreads.forEachChunk(chunks) { range in
+            for k in range {
+                let lo = n &* k / chunks, hi = n &* (k &+ 1) / chunks
+                if !a.smallestNonzeroFiniteMagnitude(x + lo, 1, hi &- lo, into: found.base + k) { a.copy(found.base + k, zero.base) }
+            }
+        }
+        let any = a.smallestNonzeroFiniteMagnitude(minima.base, 1, chunks, into: m)
+        withExtendedLifetime((minima, zero)) {}
+        return any
     }
 
     /// `conv2d`'s count over the unfolded operands (`Conv2DShape.unfold…`), as `pairs` over
