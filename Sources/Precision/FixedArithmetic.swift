@@ -61,6 +61,15 @@ public struct FixedArithmetic<S: FloatingScalar>: ScalarArithmetic {
         matrixAccumulateByRows(c, ldc, a, lda, ak, b, ldb, rows: rows, cols: cols, depth: depth, fused: fused)
     }
 
+    /// binary16's tile counts flushed products as it forms them (AVX2 with F16C); the other
+    /// formats, and machines without it, return `nil` after `matrixAccumulate`.
+    @inlinable public func matrixAccumulateCountingFlushes(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                                                           rows: Int, cols: Int, depth: Int, fused: Bool) -> Int? {
+        if !fused, let counted = S.nativeMatrixAccumulateCountingFlushes(c, ldc, a, lda, ak, b, ldb, rows, cols, depth) { return counted }
+        matrixAccumulate(c, ldc, a, lda, ak, b, ldb, rows: rows, cols: cols, depth: depth, fused: fused)
+        return nil
+    }
+
     /// On the encodings: for these formats the order of magnitudes is the order of the
     /// encodings with the sign cleared, and the nonzero finite ones are those in
     /// `1 ..< ∞'s encoding`, so the minimum is a branch-free integer loop (it vectorises).

@@ -58,6 +58,11 @@ public protocol FloatingScalar: ZeroSlot, RoundedAlgebraic, RoundedElementaryFun
     /// sequential sum (`ScalarArithmetic.matrixAccumulate`).
     static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ a: UnsafePointer<Self>, _ lda: Int, _ ak: Int,
                                        _ b: UnsafePointer<Self>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool
+    /// `nativeMatrixAccumulate` (unfused), also returning how many of its products
+    /// `a[m·lda + k·ak]·b[k·ldb + n]` round to ±0 with finite nonzero factors; `nil` when not
+    /// handled (nothing computed).
+    static func nativeMatrixAccumulateCountingFlushes(_ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ a: UnsafePointer<Self>, _ lda: Int, _ ak: Int,
+                                                      _ b: UnsafePointer<Self>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int) -> Int?
     /// How many `a·x[k·xs]` round to ±0 with finite nonzero factors.
     static func nativeFlushedProducts(_ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Int?
     /// How many `u[k·us]·v[k·vs]` round to ±0 with finite nonzero factors.
@@ -72,6 +77,9 @@ extension FloatingScalar {
     @inlinable @inline(__always)
     public static func nativeMatrixAccumulate(_ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ a: UnsafePointer<Self>, _ lda: Int, _ ak: Int,
                                               _ b: UnsafePointer<Self>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int, _ fused: Bool) -> Bool { false }
+    @inlinable @inline(__always)
+    public static func nativeMatrixAccumulateCountingFlushes(_ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ a: UnsafePointer<Self>, _ lda: Int, _ ak: Int,
+                                                             _ b: UnsafePointer<Self>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int) -> Int? { nil }
     @inlinable @inline(__always)
     public static func nativeFlushedProducts(_ a: Self, _ x: UnsafePointer<Self>, _ xs: Int, _ n: Int) -> Int? { nil }
     @inlinable @inline(__always)

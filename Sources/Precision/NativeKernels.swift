@@ -30,6 +30,16 @@ extension Half {
                                   bits(b), ldb, rows, cols, depth, fused ? 1 : 0) != 0
     }
 
+    /// The tile counts the flushed products where it forms them (0 < |a·b| ≤ 2⁻²⁵ in binary32,
+    /// exact: gemm_kernels.c), which spares `FlushCounting` its second pass over every product.
+    @inlinable public static func nativeMatrixAccumulateCountingFlushes(_ c: UnsafeMutablePointer<Half>, _ ldc: Int, _ a: UnsafePointer<Half>, _ lda: Int, _ ak: Int,
+                                                                        _ b: UnsafePointer<Half>, _ ldb: Int, _ rows: Int, _ cols: Int, _ depth: Int) -> Int? {
+        var flushed = 0
+        let handled = bp_half_matrix_accumulate_counting_flushes(UnsafeMutableRawPointer(c).assumingMemoryBound(to: UInt16.self), ldc, bits(a), lda, ak,
+                                                                 bits(b), ldb, rows, cols, depth, &flushed)
+        return handled != 0 ? flushed : nil
+    }
+
     /// Whether the F16C kernels run on this machine.
     public static var hasNativeKernels: Bool { bp_half_kernels_available() != 0 }
 }

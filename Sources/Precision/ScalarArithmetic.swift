@@ -77,6 +77,12 @@ public protocol ScalarArithmetic: Sendable {
     /// reused from registers); the others as those `axpy` calls.
     func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
                           rows: Int, cols: Int, depth: Int, fused: Bool)
+    /// `matrixAccumulate`, and the number of its products `a[m·lda + k·ak]·b[k·ldb + n]` that
+    /// round to zero although both factors are nonzero and finite (the range event "flushed",
+    /// as `flushedPairs` counts them) when the kernel counted them while forming them; `nil`
+    /// when it did not (the product is computed either way: count with `flushedPairs`).
+    func matrixAccumulateCountingFlushes(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                                         rows: Int, cols: Int, depth: Int, fused: Bool) -> Int?
     /// Sets `m` to the smallest magnitude among the nonzero finite values `base[r·stride]`,
     /// `r < count`, and returns true; false (and `m` untouched) when there is none. (The range
     /// events' underflow check: if the product of two such minima does not round to zero, no
@@ -166,6 +172,14 @@ extension ScalarArithmetic {
     public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
                                  rows: Int, cols: Int, depth: Int, fused: Bool) {
         matrixAccumulateByRows(c, ldc, a, lda, ak, b, ldb, rows: rows, cols: cols, depth: depth, fused: fused)
+    }
+
+    /// `matrixAccumulate`, counting nothing.
+    @inlinable
+    public func matrixAccumulateCountingFlushes(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                                                rows: Int, cols: Int, depth: Int, fused: Bool) -> Int? {
+        matrixAccumulate(c, ldc, a, lda, ak, b, ldb, rows: rows, cols: cols, depth: depth, fused: fused)
+        return nil
     }
 
     /// The element-by-element `matrixAccumulate`: `depth` calls of `axpy` per row of `c`.

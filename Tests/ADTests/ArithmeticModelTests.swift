@@ -165,8 +165,8 @@ import TestSupport
             var gx = [S](repeating: .zero, count: x.count), gw = [S](repeating: .zero, count: w.count), gb = [S](repeating: .zero, count: o)
             x.withUnsafeMutableBufferPointer { xb in w.withUnsafeMutableBufferPointer { wb in gy.withUnsafeMutableBufferPointer { gyb in
                 gx.withUnsafeMutableBufferPointer { gxb in gw.withUnsafeMutableBufferPointer { gwb in gb.withUnsafeMutableBufferPointer { gbb in
-                    Conv2DKernels.backward(FixedArithmetic<S>(), .separate, shape, x: xb.baseAddress!, w: wb.baseAddress!, gy: gyb.baseAddress!,
-                                           gx: gxb.baseAddress!, gw: gwb.baseAddress!, gb: gbb.baseAddress!)
+                    _ = Conv2DKernels.backward(FixedArithmetic<S>(), .separate, shape, x: xb.baseAddress!, w: wb.baseAddress!, gy: gyb.baseAddress!,
+                                               gx: gxb.baseAddress!, gw: gwb.baseAddress!, gb: gbb.baseAddress!)
                 } } }
             } } }
             var ex = [S](repeating: .zero, count: x.count), ew = [S](repeating: .zero, count: w.count), eb = [S](repeating: .zero, count: o)
@@ -259,8 +259,8 @@ import TestSupport
             var gx = [S](repeating: .zero, count: x.count), gw = [S](repeating: .zero, count: w.count), gb = [S](repeating: .zero, count: outF)
             x.withUnsafeMutableBufferPointer { xb in w.withUnsafeMutableBufferPointer { wb in gy.withUnsafeMutableBufferPointer { gyb in
                 gx.withUnsafeMutableBufferPointer { gxb in gw.withUnsafeMutableBufferPointer { gwb in gb.withUnsafeMutableBufferPointer { gbb in
-                    LinearKernels.backward(FixedArithmetic<S>(), .separate, x: xb.baseAddress!, w: wb.baseAddress!, gy: gyb.baseAddress!,
-                                           gx: gxb.baseAddress!, gw: gwb.baseAddress!, gb: gbb.baseAddress!, n: n, inputs: inF, outputs: outF)
+                    _ = LinearKernels.backward(FixedArithmetic<S>(), .separate, x: xb.baseAddress!, w: wb.baseAddress!, gy: gyb.baseAddress!,
+                                               gx: gxb.baseAddress!, gw: gwb.baseAddress!, gb: gbb.baseAddress!, n: n, inputs: inF, outputs: outF)
                 } } }
             } } }
             for s in 0..<n {

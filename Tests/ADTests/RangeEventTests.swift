@@ -92,6 +92,74 @@ import AD
     }
 }
 
+/// Flushed products counted inside binary16's tile while it forms them (AVX2 with F16C:
+/// `matrixAccumulateCountingFlushes`) against `FlushCounting.pairs`' second pass, and through
+/// linear's forward and backward against a naive enumeration.
+@Suite struct TileFlushCountTests {
+    /// `Gemm.accumulate(countingFlushes:)` on 1 and 3 pass threads (the last shapes are large
+    /// enough to be split) gives `pairs`' count; the entries are those of the plain product.
+    @Test func tileCountsArePairsCounts() {
+        let saved = PassThreads.count
+        defer { PassThreads.count = saved }
+        var g = SeededGenerator(seed: 5)
+        let a = FixedArithmetic<Half>()
+        let counts = MatrixKernels.sixteenBitVectorBits == 256
+        for threads in [1, 3] {
+            PassThreads.count = threads
+            for (rows, cols, depth) in [(7, 33, 129), (13, 70, 300), (130, 90, 100)] {
+                let x = a.makeStorage(count: rows * depth), b = a.makeStorage(count: depth * cols)
+                let c = a.makeStorage(count: rows * cols), plain = a.makeStorage(count: rows * cols)
+                // Around 2⁻¹²: products around binary16's least subnormal 2⁻²⁴; some zeros.
+                for i in 0..<(rows * depth) { a.set(x.base + i, i % 7 == 0 ? 0 : g.uniform(-3, 3) * 0x1p-13) }
+                for i in 0..<(depth * cols) { a.set(b.base + i, g.uniform(-3, 3) * 0x1p-12) }
+                let counted = Gemm.accumulate(a, c.base, cols, x.base, depth, 1, b.base, cols, rows: rows, cols: cols, depth: depth,
+                                              fused: false, countingFlushes: true)
+                Gemm.accumulate(a, plain.base, cols, x.base, depth, 1, b.base, cols, rows: rows, cols: cols, depth: depth, fused: false)
+                let pairs = FlushCounting.pairs(a, shared: depth, u: x.base, uk: 1, ur: depth, nu: rows, v: b.base, vk: cols, vc: 1, nv: cols)
+                #expect(pairs > 0)
+                #expect(counted == (counts ? pairs : nil), "\(rows)×\(cols)×\(depth) on \(threads) threads")
+                #expect((0..<(rows * cols)).allSatisfy { a.identical(c.base + $0, plain.base + $0) })
+                withExtendedLifetime((x, b, c, plain)) {}
+            }
+        }
+    }
+
+    /// linear's range events, whichever counted them: forward `x·W`, backward `gy·W` and `gy·x`.
+    @Test func linearCountsMatchANaiveEnumeration() throws {
+        var rng = SeededGenerator(seed: 78)
+        let n = 4, inputs = 40, outputs = 30
+        func tiny() -> Double { Half((rng.next() % 2 == 0 ? 1 : -1) * rng.uniform(0.3, 3) * 0x1p-13).exactDouble }
+        var graph = Graph(), feed = Feed()
+        feed.values["x"] = (0..<(n * inputs)).map { k in k % 5 == 0 ? 0 : tiny() }
+        feed.values["w"] = (0..<(outputs * inputs)).map { _ in tiny() }
+        let x = try graph.input("x", shape: [n, inputs])
+        let w = try graph.parameter("w", shape: [outputs, inputs])
+        let fc = try graph.apply("fc", .linear(hasBias: false), [x, w])
+        // A second layer of weights 2⁻¹¹ makes fc's output gradient small too.
+        let sum = try graph.apply("sum", .linear(hasBias: false), [fc, try graph.parameter("ones", shape: [1, outputs])])
+        feed.values["ones"] = Array(repeating: 0x1p-11, count: outputs)
+        try graph.apply("loss", .mse, [sum, try graph.parameter("t", shape: [n, 1])])
+        feed.values["t"] = [1, -1, 1, -1]
+        let a = FixedArithmetic<Half>()
+        let run = try Execution(graph: graph, arithmetic: a, feed: feed)
+        let grads = try run.backward(wrt: [x, w, fc])
+        let gy = grads[fc]!.doubles(a), xs = feed.values["x"]!, ws = feed.values["w"]!
+        func flushes(_ p: Double, _ q: Double) -> Int { p != 0 && q != 0 && (Half(p) * Half(q)).isZero ? 1 : 0 }
+        var forward = 0, backward = 0
+        for s in 0..<n {
+            for o in 0..<outputs {
+                for i in 0..<inputs {
+                    forward += flushes(xs[s * inputs + i], ws[o * inputs + i])
+                    backward += flushes(gy[s * outputs + o], ws[o * inputs + i]) + flushes(gy[s * outputs + o], xs[s * inputs + i])
+                }
+            }
+        }
+        #expect(forward > 0 && backward > 0)
+        #expect(run.forwardEvents[fc].flushed == forward)
+        #expect(grads.events[fc]?.flushed == backward)
+    }
+}
+
 /// The scans a pass makes over whole tensors — range events, and the least nonzero finite
 /// magnitude that tells whether any product can flush — split into chunks on 2–4 pass threads
 /// above 2¹⁶ values: the same answer as one thread and as the closed form.

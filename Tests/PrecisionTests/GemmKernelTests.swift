@@ -22,6 +22,10 @@ import TestSupport
         case 4: return g.next() & 1 == 0 ? S.infinity : -S.infinity
         case 5: return S.nan
         case 6: return S(g.uniform(-2, 2) * S.format.epsilon)  // small: sums cancel and round
+        // NaNs the hardware does not produce: signaling (payload in the last bit only) and with
+        // every payload bit set (which a rounding that carried out of the payload would lose).
+        case 7: return S(bitPattern: S.infinity.bitPattern | 1 | (g.next() & 1 == 0 ? 0 : S.BitPattern(1) << (S.BitPattern.bitWidth - 1)))
+        case 8: return S(bitPattern: S.BitPattern.max >> (g.next() & 1 == 0 ? 1 : 0))
         default: return S(g.uniform(-2, 2))
         }
     }
@@ -86,6 +90,54 @@ import TestSupport
                 #expect(b.0 == 0, "bf16 fused \(fused) specials \(specials): \(b.0) of \(b.1)")
             }
         }
+    }
+
+    /// binary16's tile counts the flushed products as it forms them: the count must be the
+    /// element-by-element one (a product of nonzero finite factors that rounds to ±0), at tile,
+    /// panel and k-block edges, with every caller's strides and the specials, and the entries
+    /// the same bits as without counting. Values near 2⁻¹² make products near 2⁻²⁴ and 2⁻²⁵.
+    @Test func halfTileCountsFlushedProducts() throws {
+        var g = SeededGenerator(seed: 91)
+        let expectCounting = MatrixKernels.sixteenBitVectorBits == 256
+        var total = 0
+        for (rows, cols, depth) in [(1, 1, 1), (6, 16, 128), (7, 33, 129), (13, 70, 300), (5, 15, 7), (4, 17, 2), (9, 8, 260)] {
+            for layout in 0..<3 {
+                let lda = layout == 1 ? 1 : depth + (layout == 0 ? 3 : 0), ak = layout == 1 ? rows + 2 : 1
+                let ldb = cols + (layout == 2 ? 5 : 0), ldc = cols + (layout == 2 ? 9 : 0)
+                let aCount = layout == 1 ? (depth - 1) * ak + rows : (rows - 1) * lda + depth
+                func value() -> Half {
+                    g.next() % 4 == 0 ? Self.draw(Half.self, &g, specials: true) : Half(g.uniform(-2, 2) * 0x1p-12)
+                }
+                var a = (0..<aCount).map { _ in value() }, b = (0..<(depth * ldb)).map { _ in value() }
+                var c = (0..<(rows * ldc)).map { _ in value() }
+                var plain = c
+                var expected = 0
+                for m in 0..<rows {
+                    for n in 0..<cols {
+                        for k in 0..<depth {
+                            let x = a[m * lda + k * ak], y = b[k * ldb + n]
+                            if x.isFiniteValue && !x.isZero && y.isFiniteValue && !y.isZero && (x * y).isZero { expected += 1 }
+                        }
+                    }
+                }
+                let arithmetic = FixedArithmetic<Half>()
+                let counted = a.withUnsafeMutableBufferPointer { ab in b.withUnsafeMutableBufferPointer { bb in
+                    c.withUnsafeMutableBufferPointer { cb in
+                        arithmetic.matrixAccumulateCountingFlushes(cb.baseAddress!, ldc, ab.baseAddress!, lda, ak, bb.baseAddress!, ldb,
+                                                                   rows: rows, cols: cols, depth: depth, fused: false)
+                    }
+                } }
+                a.withUnsafeMutableBufferPointer { ab in b.withUnsafeMutableBufferPointer { bb in plain.withUnsafeMutableBufferPointer { pb in
+                    arithmetic.matrixAccumulateByRows(pb.baseAddress!, ldc, ab.baseAddress!, lda, ak, bb.baseAddress!, ldb,
+                                                      rows: rows, cols: cols, depth: depth, fused: false)
+                } } }
+                #expect((counted != nil) == expectCounting, "\(rows)×\(cols)×\(depth)")
+                if let counted { #expect(counted == expected, "\(rows)×\(cols)×\(depth) layout \(layout)") }
+                #expect(zip(c, plain).allSatisfy { Self.same($0, $1) }, "\(rows)×\(cols)×\(depth) layout \(layout)")
+                total += expected
+            }
+        }
+        #expect(total > 1000, "the draw must make flushed products: \(total)")
     }
 
     /// The CPU's flags as Linux reports them (an oracle independent of the kernels' own

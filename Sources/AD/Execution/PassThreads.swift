@@ -67,6 +67,18 @@ extension PassThreads {
         }
         return results
     }
+
+    /// `sum` for bodies that may not have counted (`nil`): the sum when every chunk counted,
+    /// else `nil`.
+    @inlinable
+    public static func sumIfCounted(_ n: Int, _ body: (Range<Int>) -> Int?) -> Int? {
+        var total = 0
+        for r in eachChunk(n, initial: Int?.none, body) {
+            guard let r else { return nil }
+            total &+= r
+        }
+        return total
+    }
 }
 
 /// `eachChunk`'s body and result slots: chunk `k` writes slot `k` only.

@@ -85,18 +85,21 @@ public struct Conv2DShape: Sendable, Equatable {
 /// loops put `(c, i, j)` outside the output positions, so each output's sum stays in that order
 /// while the inner loop runs along an output row.
 public enum Conv2DKernels {
-    @inlinable
+    /// With `countingFlushes`, returns the number of products `x·W` that flush when the
+    /// unfolded matrix products counted them (`FlushCounting.conv2d`'s count: the products
+    /// with a padded +0 are never flushes), else `nil`.
+    @inlinable @discardableResult
     public static func forward<A: ScalarArithmetic>(_ a: A, _ accumulation: ArithmeticModel.Accumulation, _ g: Conv2DShape,
                                                     x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
-                                                    b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>) {
+                                                    b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>,
+                                                    countingFlushes: Bool = false) -> Int? {
         if accumulation == .widerAccumulator {
             wideForward(a, g, x: x, w: w, b: b, y: y)
-            return
+            return nil
         }
         let fused = accumulation == .fusedMultiplyAdd
         if a.traits.isFixedWidth && allFinite(a, w, g.o &* g.cg &* g.kh &* g.kw) {
-            unfoldedForward(a, fused, g, x: x, w: w, b: b, y: y)
-            return
+            return unfoldedForward(a, fused, g, x: x, w: w, b: b, y: y, countingFlushes: countingFlushes)
         }
         let planeIn = g.h &* g.w, planeOut = g.oh &* g.ow
         for s in 0..<g.n {
@@ -127,6 +130,7 @@ public enum Conv2DKernels {
                 }
             }
         }
+        return nil
     }
 
     @inlinable
@@ -147,22 +151,24 @@ public enum Conv2DKernels {
     @inlinable
     static func unfoldedForward<A: ScalarArithmetic>(_ a: A, _ fused: Bool, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>,
                                                      w: UnsafeMutablePointer<A.Slot>, b: UnsafeMutablePointer<A.Slot>?,
-                                                     y: UnsafeMutablePointer<A.Slot>) {
+                                                     y: UnsafeMutablePointer<A.Slot>, countingFlushes: Bool) -> Int? {
         let k = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
         // Samples are independent: split across the pass's threads (`PassThreads`), each with
         // its own unfolded rows.
-        PassThreads.forEachChunk(g.n) { samples in
+        return PassThreads.sumIfCounted(g.n) { samples in
             let a = a.independentCopy()
             let rows = a.makeStorage(count: k &* positions + 1)
             let col = rows.base, zero = rows.base + k &* positions
+            var flushed: Int? = countingFlushes ? 0 : nil
             for s in samples {
                 for group in 0..<g.groups {
                     g.unfold(a, x + (s &* g.c &+ group &* g.cg) &* planeIn, into: col, zero: zero)
                     // y[oc, ·] += W[oc, q] · row_q for q increasing, every output channel of
                     // the group at once (register-blocked for the formats that have it).
                     let oc0 = group &* g.og
-                    a.matrixAccumulate(y + (s &* g.o &+ oc0) &* positions, positions, w + oc0 &* k, k, 1, col, positions,
-                                       rows: g.og, cols: positions, depth: k, fused: fused)
+                    let counted = Gemm.product(a, y + (s &* g.o &+ oc0) &* positions, positions, w + oc0 &* k, k, 1, col, positions,
+                                               rows: g.og, cols: positions, depth: k, fused: fused, counting: flushed != nil)
+                    flushed = counted.flatMap { c in flushed.map { $0 &+ c } }
                     if let b {
                         for oc in oc0..<(oc0 &+ g.og) {
                             let yo = y + (s &* g.o &+ oc) &* positions
@@ -172,8 +178,10 @@ public enum Conv2DKernels {
                 }
             }
             withExtendedLifetime(rows) {}
+            return flushed
         }
     }
+
 
     @inlinable
     static func wideForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
@@ -212,16 +220,21 @@ public enum Conv2DKernels {
     /// - `gW[oc,c,i,j] = Σ_s Σ_(oy,ox) gy·x` — samples outermost, positions row-major;
     /// - `gb[oc] = Σ_s Σ_(oy,ox) gy`;
     /// - `gx[s,c,iy,ix] = Σ_oc Σ_(i,j) gy·W` — over `(oc, i, j)` increasing.
-    @inlinable
+    ///
+    /// With `countingFlushes`, returns the numbers of products `gy·x` (weight) and `gy·W`
+    /// (input) that flush where the unfolded matrix products counted them, else `nil`.
+    @inlinable @discardableResult
     public static func backward<A: ScalarArithmetic>(_ a: A, _ accumulation: ArithmeticModel.Accumulation, _ g: Conv2DShape,
                                                      x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                      gy: UnsafeMutablePointer<A.Slot>,
                                                      gx: UnsafeMutablePointer<A.Slot>?, gw: UnsafeMutablePointer<A.Slot>?,
-                                                     gb: UnsafeMutablePointer<A.Slot>?) {
+                                                     gb: UnsafeMutablePointer<A.Slot>?,
+                                                     countingFlushes: FlushCounting.Wanted = .none) -> (input: Int?, weight: Int?) {
         if accumulation == .widerAccumulator {
             wideBackward(a, g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb)
-            return
+            return (nil, nil)
         }
+        var flushed: (input: Int?, weight: Int?) = (nil, nil)
         let fused = accumulation == .fusedMultiplyAdd
         // MPFR keeps the row-by-row dot products (its operations cost far more than a call); the
         // fixed-width arithmetics take the unfolded kernels, or the weight gradient across output
@@ -234,12 +247,14 @@ public enum Conv2DKernels {
         let unfoldedGradient = gw != nil && a.traits.isFixedWidth
             && (a.traits.isEnclosure || allFinite(a, gy, g.n &* g.o &* g.oh &* g.ow))
         let acrossChannels = gw != nil && a.traits.isFixedWidth && !unfoldedGradient
-        if unfoldedGradient, let gw { weightGradientUnfolded(a, g, x: x, gy: gy, gw: gw, fused: fused) }
+        if unfoldedGradient, let gw {
+            flushed.weight = weightGradientUnfolded(a, g, x: x, gy: gy, gw: gw, fused: fused, countingFlushes: countingFlushes.weight)
+        }
         let unfoldedInputGradient = gx != nil && a.traits.isFixedWidth
             && (a.traits.isEnclosure || allFinite(a, w, g.o &* g.cg &* g.kh &* g.kw))
         if unfoldedInputGradient, let gx {
             if point {
-                inputGradientInOrder(a, g, w: w, gy: gy, gx: gx, fused: fused)
+                flushed.input = inputGradientInOrder(a, g, w: w, gy: gy, gx: gx, fused: fused, countingFlushes: countingFlushes.input)
             } else {
                 inputGradientUnfolded(a, g, w: w, gy: gy, gx: gx, fused: fused)
             }
@@ -255,7 +270,7 @@ public enum Conv2DKernels {
             }
         }
         let dots = gw != nil && !acrossChannels && !unfoldedGradient
-        guard dots || (gx != nil && !unfoldedInputGradient) else { return }
+        guard dots || (gx != nil && !unfoldedInputGradient) else { return flushed }
         // Samples are independent for gx; the row-by-row dot products of gW (MPFR) sum over
         // samples, so with them the loop stays on this thread.
         PassThreads.forEachChunk(dots ? 1 : g.n) { chunk in
@@ -290,6 +305,7 @@ public enum Conv2DKernels {
                 }
             }
         }
+        return flushed
     }
 
     /// `gW` (+0 on entry) with the terms of every entry in the documented order — samples, then
@@ -360,28 +376,32 @@ public enum Conv2DKernels {
     @inlinable
     static func inputGradientInOrder<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, w: UnsafeMutablePointer<A.Slot>,
                                                           gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>,
-                                                          fused: Bool) {
+                                                          fused: Bool, countingFlushes: Bool) -> Int? {
         let depth = g.og &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
         // Wᵀ per group: wT[group][c, (oc, i, j)] = W[group·og + oc, c, i, j].
         let transposed = a.makeStorage(count: g.groups &* g.cg &* depth)
         let wT = transposed.base
         for group in 0..<g.groups { g.transposeWeights(a, w, group: group, into: wT + group &* g.cg &* depth) }
-        PassThreads.forEachChunk(g.n) { samples in  // samples are independent
+        let flushed = PassThreads.sumIfCounted(g.n) { samples in  // samples are independent
             let a = a.independentCopy()
             // Entries no window reaches are the same for every sample: +0 once, never written.
             let rows = a.makeStorage(count: depth &* planeIn)
             let gcol = rows.base
+            var flushed: Int? = countingFlushes ? 0 : nil
             for s in samples {
                 for group in 0..<g.groups {
                     g.unfoldGradient(a, gy + (s &* g.o &+ group &* g.og) &* positions, into: gcol)
                     let gxOffset: Int = (s &* g.c &+ group &* g.cg) &* planeIn, wOffset: Int = group &* g.cg &* depth
-                    a.matrixAccumulate(gx + gxOffset, planeIn, wT + wOffset, depth, 1,
-                                       gcol, planeIn, rows: g.cg, cols: planeIn, depth: depth, fused: fused)
+                    let counted = Gemm.product(a, gx + gxOffset, planeIn, wT + wOffset, depth, 1, gcol, planeIn,
+                                               rows: g.cg, cols: planeIn, depth: depth, fused: fused, counting: flushed != nil)
+                    flushed = counted.flatMap { c in flushed.map { $0 &+ c } }
                 }
             }
             withExtendedLifetime(rows) {}
+            return flushed
         }
         withExtendedLifetime(transposed) {}
+        return flushed
     }
 
     /// `gx` (+0 on entry) for enclosures: per sample and group, the unfolded gradient
@@ -425,15 +445,16 @@ public enum Conv2DKernels {
     @inlinable
     static func weightGradientUnfolded<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>,
                                                             gy: UnsafeMutablePointer<A.Slot>, gw: UnsafeMutablePointer<A.Slot>,
-                                                            fused: Bool) {
+                                                            fused: Bool, countingFlushes: Bool) -> Int? {
         let taps = g.cg &* g.kh &* g.kw, positions = g.oh &* g.ow, planeIn = g.h &* g.w
         // Output channels are independent (each sums over every sample): split across the
         // pass's threads, each unfolding the groups its channels need.
-        PassThreads.forEachChunk(g.o) { channels in
+        return PassThreads.sumIfCounted(g.o) { channels in
             let a = a.independentCopy()
             let rows = a.makeStorage(count: positions &* taps &+ 1)
             let colT = rows.base, zero = rows.base + positions &* taps
             let groups = (channels.lowerBound / g.og)..<((channels.upperBound &+ g.og &- 1) / g.og)
+            var flushed: Int? = countingFlushes ? 0 : nil
             for s in 0..<g.n {
                 for group in groups {
                     g.unfoldTransposed(a, x + (s &* g.c &+ group &* g.cg) &* planeIn, into: colT, zero: zero)
@@ -441,11 +462,13 @@ public enum Conv2DKernels {
                     // channels in this chunk as one matrix product.
                     let oc0 = Swift.max(group &* g.og, channels.lowerBound), oc1 = Swift.min((group &+ 1) &* g.og, channels.upperBound)
                     guard oc0 < oc1 else { continue }
-                    a.matrixAccumulate(gw + oc0 &* taps, taps, gy + (s &* g.o &+ oc0) &* positions, positions, 1, colT, taps,
-                                       rows: oc1 &- oc0, cols: taps, depth: positions, fused: fused)
+                    let counted = Gemm.product(a, gw + oc0 &* taps, taps, gy + (s &* g.o &+ oc0) &* positions, positions, 1, colT, taps,
+                                               rows: oc1 &- oc0, cols: taps, depth: positions, fused: fused, counting: flushed != nil)
+                    flushed = counted.flatMap { c in flushed.map { $0 &+ c } }
                 }
             }
             withExtendedLifetime(rows) {}
+            return flushed
         }
     }
 

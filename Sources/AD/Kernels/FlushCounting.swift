@@ -4,6 +4,17 @@
 /// not underflow, none of that index's products does: most indices are settled by one multiply,
 /// and only the others are counted product by product. MPFR never underflows here: skipped.
 public enum FlushCounting {
+    /// Which products of a backward pass a kernel should count flushes of while it forms them
+    /// (`input`: the input gradient's, `weight`: the weight gradient's).
+    public struct Wanted: Sendable, Equatable {
+        public var input: Bool, weight: Bool
+        @inlinable public init(input: Bool, weight: Bool) {
+            self.input = input
+            self.weight = weight
+        }
+        public static let none = Wanted(input: false, weight: false)
+    }
+
     /// Σ over `k < shared` of the number of pairs `(u[k·uk + r·ur], v[k·vk + c·vc])`, `r < nu`,
     /// `c < nv`, whose rounded product is zero although both are nonzero and finite.
     @inlinable
@@ -29,8 +40,9 @@ public enum FlushCounting {
     /// of `u` and `v`: if not, no product of a value of `u` with one of `v` does (rounding is
     /// monotone), and a pass needs no product-by-product count.
     @inlinable
-    static func mayFlush<A: ScalarArithmetic>(_ a: A, _ u: UnsafeMutablePointer<A.Slot>, _ nu: Int,
-                                             _ v: UnsafeMutablePointer<A.Slot>, _ nv: Int) -> Bool {
+    public static func mayFlush<A: ScalarArithmetic>(_ a: A, _ u: UnsafeMutablePointer<A.Slot>, _ nu: Int,
+                                                    _ v: UnsafeMutablePointer<A.Slot>, _ nv: Int) -> Bool {
+        if !a.traits.canUnderflow { return false }
         let tmp = a.makeStorage(count: 3)
         let minU = tmp.base, minV = tmp.base + 1, p = tmp.base + 2
         guard smallestNonzeroFiniteMagnitude(a, u, nu, into: minU), smallestNonzeroFiniteMagnitude(a, v, nv, into: minV) else { return false }
@@ -111,17 +123,26 @@ public enum FlushCounting {
         return count
     }
 
+    /// Which products of a conv2d pass may flush (`mayFlush` over the whole operands): forward
+    /// (`gy == nil`) `x·W`, reported as `input`; backward `gy·x` (`weight`, when asked) and `gy·W`
+    /// (`input`, when asked). The others have no flushed product: no count is needed.
+    @inlinable
+    public static func conv2dMayFlush<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
+                                                           gy: UnsafeMutablePointer<A.Slot>? = nil, weight: Bool = false, input: Bool = false) -> Wanted {
+        let xCount = g.n * g.c * g.h * g.w, wCount = g.o * g.cg * g.kh * g.kw, gyCount = g.n * g.o * g.oh * g.ow
+        guard let gy else { return Wanted(input: mayFlush(a, x, xCount, w, wCount), weight: false) }
+        return Wanted(input: input && mayFlush(a, gy, gyCount, w, wCount), weight: weight && mayFlush(a, gy, gyCount, x, xCount))
+    }
+
     /// The flushed products of a conv2d pass, over exactly the products its kernels form:
     /// forward (`gy == nil`) `x·W`; backward `gy·x` (when `weight`) and `gy·W` (when `input`).
     @inlinable
     public static func conv2d<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                    gy: UnsafeMutablePointer<A.Slot>? = nil, weight: Bool = false, input: Bool = false) -> Int {
         if !a.traits.canUnderflow { return 0 }
-        let xCount = g.n * g.c * g.h * g.w, wCount = g.o * g.cg * g.kh * g.kw, gyCount = g.n * g.o * g.oh * g.ow
-        let forward = gy == nil
-        let countWeight = !forward && weight && mayFlush(a, gy!, gyCount, x, xCount)
-        let countInput = !forward && input && mayFlush(a, gy!, gyCount, w, wCount)
-        guard forward ? mayFlush(a, x, xCount, w, wCount) : (countWeight || countInput) else { return 0 }
+        let may = conv2dMayFlush(a, g, x: x, w: w, gy: gy, weight: weight, input: input)
+        let countWeight = may.weight, countInput = may.input
+        guard countWeight || countInput else { return 0 }
         if a.traits.isFixedWidth {
             return unfoldedConv2d(a, g, x: x, w: w, gy: gy, weight: countWeight, input: countInput)
         }

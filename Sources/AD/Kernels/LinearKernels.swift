@@ -6,19 +6,21 @@
 public enum LinearKernels {
     public typealias Options = ArithmeticModel.Accumulation
 
-    @inlinable
+    /// With `countingFlushes`, returns the number of products `x[s,i]·W[o,i]` that flush when
+    /// the matrix product counted them (`Gemm`), else `nil` (count them with `FlushCounting`).
+    @inlinable @discardableResult
     public static func forward<A: ScalarArithmetic>(_ a: A, _ accumulation: Options,
                                                     x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                     b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>,
-                                                    n: Int, inputs: Int, outputs: Int) {
+                                                    n: Int, inputs: Int, outputs: Int, countingFlushes: Bool = false) -> Int? {
         if accumulation == .widerAccumulator {
             wideForward(a, x: x, w: w, b: b, y: y, n: n, inputs: inputs, outputs: outputs)
-            return
+            return nil
         }
         let fused = accumulation == .fusedMultiplyAdd
         if a.traits.isEnclosure && a.traits.isFixedWidth {
             transposedForward(a, fused, x: x, w: w, b: b, y: y, n: n, inputs: inputs, outputs: outputs)
-            return
+            return nil
         }
         let wt = a.makeStorage(count: inputs * outputs)  // Wᵀ: [in, out]
         let t = wt.base
@@ -27,7 +29,8 @@ public enum LinearKernels {
         }
         // y[s, ·] += x[s, i] · Wᵀ[i, ·] for i increasing: one matrix product, samples split
         // across the pass's threads.
-        Gemm.accumulate(a, y, outputs, x, inputs, 1, t, outputs, rows: n, cols: outputs, depth: inputs, fused: fused)
+        let flushed = Gemm.accumulate(a, y, outputs, x, inputs, 1, t, outputs, rows: n, cols: outputs, depth: inputs, fused: fused,
+                                      countingFlushes: countingFlushes)
         if let b {
             for s in 0..<n {
                 let ys = y + s &* outputs
@@ -35,6 +38,7 @@ public enum LinearKernels {
             }
         }
         withExtendedLifetime(wt) {}
+        return flushed
     }
 
     /// The forward for fixed-width enclosures (the reference's double-double balls), in the
@@ -81,24 +85,30 @@ public enum LinearKernels {
 
     /// Gradients: `gx[s,i] = Σ_o gy[s,o]·W[o,i]` (o increasing), `gW[o,i] = Σ_s gy[s,o]·x[s,i]`
     /// (s increasing), `gb[o] = Σ_s gy[s,o]`. Outputs must be +0 on entry; a nil output is skipped.
-    @inlinable
+    /// With `countingFlushes`, returns the numbers of products `gy·W` (input) and `gy·x`
+    /// (weight) that flush where the matrix products counted them, else `nil`.
+    @inlinable @discardableResult
     public static func backward<A: ScalarArithmetic>(_ a: A, _ accumulation: Options,
                                                      x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                      gy: UnsafeMutablePointer<A.Slot>,
                                                      gx: UnsafeMutablePointer<A.Slot>?, gw: UnsafeMutablePointer<A.Slot>?,
                                                      gb: UnsafeMutablePointer<A.Slot>?,
-                                                     n: Int, inputs: Int, outputs: Int) {
+                                                     n: Int, inputs: Int, outputs: Int,
+                                                     countingFlushes: FlushCounting.Wanted = .none) -> (input: Int?, weight: Int?) {
         if accumulation == .widerAccumulator {
             wideBackward(a, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb, n: n, inputs: inputs, outputs: outputs)
-            return
+            return (nil, nil)
         }
         let fused = accumulation == .fusedMultiplyAdd
+        var flushed: (input: Int?, weight: Int?) = (nil, nil)
         // Each as one matrix product (`Gemm`), every entry's sum in the order above.
         if let gx {  // gx[s, ·] += gy[s, o] · W[o, ·], o increasing
-            Gemm.accumulate(a, gx, inputs, gy, outputs, 1, w, inputs, rows: n, cols: inputs, depth: outputs, fused: fused)
+            flushed.input = Gemm.accumulate(a, gx, inputs, gy, outputs, 1, w, inputs, rows: n, cols: inputs, depth: outputs, fused: fused,
+                                            countingFlushes: countingFlushes.input)
         }
         if let gw {  // gW[o, ·] += gy[s, o] · x[s, ·], s increasing
-            Gemm.accumulate(a, gw, inputs, gy, 1, outputs, x, inputs, rows: outputs, cols: inputs, depth: n, fused: fused)
+            flushed.weight = Gemm.accumulate(a, gw, inputs, gy, 1, outputs, x, inputs, rows: outputs, cols: inputs, depth: n, fused: fused,
+                                             countingFlushes: countingFlushes.weight)
         }
         if let gb {
             for s in 0..<n {
@@ -106,6 +116,7 @@ public enum LinearKernels {
                 for o in 0..<outputs { a.add(gb + o, gb + o, gys + o) }
             }
         }
+        return flushed
     }
 
     @inlinable

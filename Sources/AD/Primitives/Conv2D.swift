@@ -64,17 +64,26 @@ public struct Conv2D: Primitive {
         let a = io.arithmetic, x = io.inputs[0], w = io.inputs[1], accumulation = io.accumulation
         let b = io.inputs.count == 3 ? io.inputs[2].slots : nil
         let g = geometry(x.shape, w.shape)
-        io.write { p in Conv2DKernels.forward(a, accumulation, g, x: x.slots, w: w.slots, b: b, y: p) }
-        io.flushed = FlushCounting.conv2d(a, g, x: x.slots, w: w.slots)
+        // Flushed products: counted by the kernel where it can (binary16's tile), else by a
+        // second pass; not at all where the operands' smallest magnitudes rule them out.
+        let count = FlushCounting.conv2dMayFlush(a, g, x: x.slots, w: w.slots).input
+        let counted = io.write { p in Conv2DKernels.forward(a, accumulation, g, x: x.slots, w: w.slots, b: b, y: p, countingFlushes: count) }
+        io.flushed = count ? counted ?? FlushCounting.conv2d(a, g, x: x.slots, w: w.slots) : 0
     }
 
     @inlinable
     public func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>) {
         let a = io.arithmetic, x = io.inputs[0], w = io.inputs[1]
         let g = geometry(x.shape, w.shape)
-        Conv2DKernels.backward(a, io.accumulation, g, x: x.slots, w: w.slots, gy: io.gy.slots,
-                               gx: io.slots(0), gw: io.slots(1), gb: io.inputs.count == 3 ? io.slots(2) : nil)
-        io.flushed += FlushCounting.conv2d(a, g, x: x.slots, w: w.slots, gy: io.gy.slots, weight: io.needs(1), input: io.needs(0))
+        let count = FlushCounting.conv2dMayFlush(a, g, x: x.slots, w: w.slots, gy: io.gy.slots, weight: io.needs(1), input: io.needs(0))
+        let counted = Conv2DKernels.backward(a, io.accumulation, g, x: x.slots, w: w.slots, gy: io.gy.slots,
+                                             gx: io.slots(0), gw: io.slots(1), gb: io.inputs.count == 3 ? io.slots(2) : nil,
+                                             countingFlushes: count)
+        io.flushed += (count.weight ? counted.weight ?? 0 : 0) + (count.input ? counted.input ?? 0 : 0)
+        let recount = (weight: count.weight && counted.weight == nil, input: count.input && counted.input == nil)
+        if recount.weight || recount.input {
+            io.flushed += FlushCounting.conv2d(a, g, x: x.slots, w: w.slots, gy: io.gy.slots, weight: recount.weight, input: recount.input)
+        }
     }
 }
 

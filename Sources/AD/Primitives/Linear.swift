@@ -27,23 +27,31 @@ public struct Linear: Primitive {
     public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws {
         let a = io.arithmetic, x = io.inputs[0], w = io.inputs[1], b = hasBias ? io.inputs[2].slots : nil
         let n = x.shape[0], inF = x.shape[1], outF = w.shape[0], accumulation = io.accumulation
-        io.write { p in
-            LinearKernels.forward(a, accumulation, x: x.slots, w: w.slots, b: b, y: p, n: n, inputs: inF, outputs: outF)
+        // Flushed products: counted by the kernel where it can (binary16's tile), else by a
+        // second pass; not at all where the operands' smallest magnitudes rule them out.
+        let count = FlushCounting.mayFlush(a, x.slots, n * inF, w.slots, outF * inF)
+        let counted = io.write { p in
+            LinearKernels.forward(a, accumulation, x: x.slots, w: w.slots, b: b, y: p, n: n, inputs: inF, outputs: outF, countingFlushes: count)
         }
-        io.flushed = FlushCounting.pairs(a, shared: inF, u: x.slots, uk: 1, ur: inF, nu: n, v: w.slots, vk: 1, vc: inF, nv: outF)
+        io.flushed = !count ? 0
+            : counted ?? FlushCounting.pairs(a, shared: inF, u: x.slots, uk: 1, ur: inF, nu: n, v: w.slots, vk: 1, vc: inF, nv: outF)
     }
 
     @inlinable
     public func backward<A: ScalarArithmetic>(_ io: inout BackwardIO<A>) {
         let a = io.arithmetic, x = io.inputs[0], w = io.inputs[1], gy = io.gy
         let n = x.shape[0], inF = x.shape[1], outF = w.shape[0]
-        LinearKernels.backward(a, io.accumulation, x: x.slots, w: w.slots, gy: gy.slots, gx: io.slots(0), gw: io.slots(1),
-                               gb: hasBias ? io.slots(2) : nil, n: n, inputs: inF, outputs: outF)
-        if io.needs(0) {
-            io.flushed += FlushCounting.pairs(a, shared: outF, u: gy.slots, uk: 1, ur: outF, nu: n, v: w.slots, vk: inF, vc: 1, nv: inF)
+        let count = FlushCounting.Wanted(input: io.needs(0) && FlushCounting.mayFlush(a, gy.slots, n * outF, w.slots, outF * inF),
+                                         weight: io.needs(1) && FlushCounting.mayFlush(a, gy.slots, n * outF, x.slots, n * inF))
+        let counted = LinearKernels.backward(a, io.accumulation, x: x.slots, w: w.slots, gy: gy.slots, gx: io.slots(0), gw: io.slots(1),
+                                             gb: hasBias ? io.slots(2) : nil, n: n, inputs: inF, outputs: outF, countingFlushes: count)
+        if count.input {
+            io.flushed += counted.input
+                ?? FlushCounting.pairs(a, shared: outF, u: gy.slots, uk: 1, ur: outF, nu: n, v: w.slots, vk: inF, vc: 1, nv: inF)
         }
-        if io.needs(1) {
-            io.flushed += FlushCounting.pairs(a, shared: n, u: gy.slots, uk: outF, ur: 1, nu: outF, v: x.slots, vk: inF, vc: 1, nv: inF)
+        if count.weight {
+            io.flushed += counted.weight
+                ?? FlushCounting.pairs(a, shared: n, u: gy.slots, uk: outF, ur: 1, nu: outF, v: x.slots, vk: inF, vc: 1, nv: inF)
         }
     }
 }

@@ -33,6 +33,14 @@ int bp_half_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptr
 int bp_bfloat16_matrix_accumulate(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
                                   const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth, int fused);
 
+/// As bp_half_matrix_accumulate (unfused), and adds to *flushed the number of products
+/// a[m·lda + k·ak]·b[k·ldb + n] of nonzero finite factors that round to ±0 in binary16 (the
+/// range event "flushed"), counted in the tile. Returns 0 — nothing computed, *flushed
+/// untouched — when not handled (only the AVX2 + F16C tile counts).
+int bp_half_matrix_accumulate_counting_flushes(uint16_t *c, ptrdiff_t ldc, const uint16_t *a, ptrdiff_t lda, ptrdiff_t ak,
+                                               const uint16_t *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols,
+                                               ptrdiff_t depth, ptrdiff_t *flushed);
+
 /// Which binary32/binary64 kernels run here: 0 none, 1 AVX, 2 AVX with FMA, 3 AVX-512F.
 int bp_gemm_simd_level(void);
 
