@@ -220,3 +220,117 @@ import Precision
         #expect(Self.same(c[0], expected[0]) && !c[0].hi.isNaN)
     }
 }
+
+/// The quad-double balls' tiles (`qball_gemm.c`) against their row kernels
+/// (`bp_qball_axpy` per row and `k`), bit for bit, as `BallGemmTests` does for the
+/// double-double balls: the same families, shapes and layouts; multipliers with one component
+/// (the row kernel's `accumulate_single`, whatever their radius), with four, or mixed.
+@Suite struct QuadDoubleBallGemmTests {
+    typealias D = BallGemmTests
+
+    /// A quad-double of the family: a double-double draw, continued by two components each
+    /// about 2⁻⁵⁴ of the one before (or none).
+    static func ball(_ family: D.Family, _ g: inout SeededGenerator, specials: Bool) -> bp_qball {
+        let b = D.ball(family, &g, specials: specials)
+        var q = bp_qball(c0: b.hi, c1: b.lo, c2: 0, c3: 0, rad: b.rad)
+        if family != .exact && family != .huge && g.next() % 2 == 0 {
+            q.c2 = D.scaled(q.c1 * g.uniform(-1, 1), -54)
+            q.c3 = D.scaled(q.c2 * g.uniform(-1, 1), -54)
+        } else if family == .exact && g.next() % 4 == 0 {
+            q.c2 = D.scaled(Double(Int(g.next() % 17) - 8), -120 - Int(g.next() % 20))
+        }
+        if b.rad != 0 && family != .huge && g.next() % 2 == 0 { q.rad = abs(b.hi) * 0x1p-200 }  // a 212-bit radius
+        return q
+    }
+
+    static func multiplier(_ family: D.Family, _ g: inout SeededGenerator, specials: Bool, single: Bool) -> bp_qball {
+        var m: bp_qball
+        if family == .huge {
+            let h = D.scaled(g.uniform(-1, 1), -1 - Int(g.next() % 12))
+            m = bp_qball(c0: h, c1: g.next() % 4 == 0 ? D.scaled(h * g.uniform(-1, 1), -60) : 0, c2: 0, c3: 0, rad: 0)
+        } else {
+            m = ball(family, &g, specials: specials)
+            // Unnormalised multipliers too: c3 alone below c0 is not single.
+            if g.next() % 16 == 0 { m.c3 = D.scaled(m.c0 * g.uniform(-1, 1), -160); m.c1 = 0; m.c2 = 0 }
+        }
+        if single {
+            m.c1 = g.next() % 7 == 0 ? -0.0 : 0
+            m.c2 = 0
+            m.c3 = 0
+        }
+        return m
+    }
+
+    static func same(_ x: bp_qball, _ y: bp_qball) -> Bool {
+        x.c0.bitPattern == y.c0.bitPattern && x.c1.bitPattern == y.c1.bitPattern && x.c2.bitPattern == y.c2.bitPattern
+            && x.c3.bitPattern == y.c3.bitPattern && x.rad.bitPattern == y.rad.bitPattern
+    }
+
+    static func compare(_ family: D.Family, _ multipliers: D.Multipliers, specials: Bool, seed: UInt64) -> D.Tally {
+        var g = SeededGenerator(seed: seed)
+        let qd = QuadDoubleBallArithmetic()
+        var tally = D.Tally()
+        for (rows, cols, shapeDepth) in D.shapes {
+            let depth = family == .huge ? min(shapeDepth, 3) : min(shapeDepth, 140)  // k-blocks of 64
+            for layout in 0..<3 {
+                let lda = layout == 1 ? 1 : depth + (layout == 0 ? 3 : 0)
+                let ak = layout == 1 ? rows + 2 : 1
+                let ldb = cols + (layout == 2 ? 5 : 0), ldc = cols + (layout == 2 ? 9 : 0)
+                let aCount = layout == 1 ? (depth - 1) * ak + rows : (rows - 1) * lda + depth
+                var a = (0..<aCount).map { _ in
+                    multiplier(family, &g, specials: specials,
+                               single: multipliers == .points || (multipliers == .mixed && g.next() % 2 == 0))
+                }
+                var b = (0..<(depth * ldb)).map { _ in ball(family, &g, specials: specials) }
+                let c = (0..<(rows * ldc)).map { _ in
+                    family == .random ? ball(.random, &g, specials: specials) : bp_qball(c0: 0, c1: 0, c2: 0, c3: 0, rad: 0)
+                }
+                var expected = c
+                a.withUnsafeMutableBufferPointer { ab in b.withUnsafeMutableBufferPointer { bb in expected.withUnsafeMutableBufferPointer { eb in
+                    qd.matrixAccumulateByRows(eb.baseAddress!, ldc, ab.baseAddress!, lda, ak, bb.baseAddress!, ldb,
+                                              rows: rows, cols: cols, depth: depth, fused: false)
+                } } }
+                for e in expected {
+                    if e.c0.isNaN { tally.unknown += 1 } else if e.rad == 0 { tally.points += 1 } else { tally.balls += 1 }
+                }
+                for variant: Int32 in [-2, 0, 1, 2, 3] {
+                    var got = c
+                    var ran: Int32 = variant
+                    a.withUnsafeMutableBufferPointer { ab in b.withUnsafeMutableBufferPointer { bb in got.withUnsafeMutableBufferPointer { gb in
+                        if variant == -2 {
+                            qd.matrixAccumulate(gb.baseAddress!, ldc, ab.baseAddress!, lda, ak, bb.baseAddress!, ldb,
+                                                rows: rows, cols: cols, depth: depth, fused: false)
+                        } else {
+                            ran = bp_qball_matrix_accumulate_variant(variant, gb.baseAddress!, ldc, ab.baseAddress!, lda, ak,
+                                                                     bb.baseAddress!, ldb, rows, cols, depth)
+                        }
+                    } } }
+                    guard ran >= -2 && ran != -1 else { continue }
+                    tally.ran.insert(ran)
+                    for i in got.indices {
+                        tally.slots += 1
+                        if !same(got[i], expected[i]) { tally.mismatches += 1 }
+                    }
+                }
+            }
+        }
+        return tally
+    }
+
+    @Test func tilesGiveTheRowKernelsBits() {
+        var total = D.Tally()
+        var seed: UInt64 = 200
+        for family in D.Family.allCases {
+            for multipliers in D.Multipliers.allCases {
+                for specials in family == .random ? [false, true] : [false] {
+                    seed += 1
+                    let t = Self.compare(family, multipliers, specials: specials, seed: seed)
+                    #expect(t.mismatches == 0, "\(family), \(multipliers) multipliers, specials \(specials): \(t.mismatches) of \(t.slots) slots differ")
+                    total.add(t)
+                }
+            }
+        }
+        #expect(total.unknown > 500 && total.points > 500 && total.balls > 1000, "\(total)")
+        #expect(total.ran.isSuperset(of: [-2, 0, 1]), "\(total.ran)")
+    }
+}
