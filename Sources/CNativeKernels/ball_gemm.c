@@ -13,7 +13,8 @@
 // packed block with its MR × NV vectors of (h, l, r) in registers and a[m, k]'s parts
 // broadcast. Each lane performs, operation for operation, the scalar step on its column (the
 // vector operations are the same IEEE operations, lane by lane; FP contraction is off here as
-// in ball_kernels.c), so two things differ from the row kernels, and neither changes a bit:
+// in ball_kernels.c); what differs from the row kernels is when the state is settled and where
+// the step is chosen, and neither changes a bit:
 //
 // 1. The state is settled once, at the end of the k-block, not after every step. settle() is
 //    the identity on a finite (h, l, r), and a non-finite state stays non-finite through every
@@ -22,18 +23,17 @@
 //    non-finite r is kept or replaced by up(r + …), non-finite too. So the state settled at the
 //    end is the unknown ball {NaN, NaN, +∞} exactly when a step on the way would have settled
 //    to it, and otherwise has the same bits.
-// 2. The point test is taken per tile: a tile whose multipliers in the k-block are all points
-//    runs the accumulate_point steps; any other tile runs the accumulate_fma steps, with, for
-//    each multiplier that is a point, accumulate_point's radius term |ah|·x.rad selected in
-//    place of accumulate_fma's. For a point (al = ±0, arad = ±0) every other value of the fma
-//    step equals the point step's bit for bit — g = ±0 and f = +0, so c2 = c1 and e2 = ±0 (c1
-//    is never −0: ball_kernels.c), and the terms with al or arad add +0 to nonnegative sums —
-//    or both are non-finite (a non-finite operand). The radius term is the exception:
-//    arad·(|xh| + |xl| + x.rad) and |al|·(|xl| + x.rad) are 0·∞ = NaN when those sums
-//    overflow, where accumulate_point's term may stay finite. Hence the select.
+// 2. The step is chosen per multiplier, as the row kernel chooses it, but tested once per tile
+//    where it can be: a tile whose multipliers in the k-block are all points runs the
+//    accumulate_point steps with no test; any other tile tests each multiplier (a branch on a
+//    broadcast value, the same for every lane) and runs accumulate_point or accumulate_fma.
+//    Both are needed: for a point, accumulate_fma would give accumulate_point's bits except
+//    where |xh| + |xl| + x.rad or |xl| + x.rad overflows — its terms arad·(…) and |al|·(…)
+//    are then 0·∞ = NaN where accumulate_point's |ah|·x.rad may be finite — and it costs ~1.4
+//    times as much (a backward's multipliers are often exact zeros: ReLU, max-pooling).
 //
-// BallGemmTests checks both claims against the row kernels, bit for bit, on every variant this
-// machine can run (the portable one included).
+// BallGemmTests checks this against the row kernels, bit for bit, on every variant this machine
+// can run (the portable one included).
 #include "ball_kernels.h"
 #include <math.h>
 
@@ -108,12 +108,11 @@
         *L = nl;                                                                                \
     }                                                                                           \
                                                                                                 \
-    /* accumulate_fma on W columns, with accumulate_point's radius term where the multiplier */ \
-    /* is a point (pt: every lane set). a's parts broadcast with |ah|, |al| and their masks; */ \
+    /* accumulate_fma on W columns: a's parts broadcast with |ah|, |al| and their masks; */    \
     /* ax = (|xh| + |xl|) + xr and sxr = |xl| + xr packed with x. */                             \
     ATTR AI void S##_step_fma(S##_v *H, S##_v *L, S##_v *R, S##_v ah, S##_v al, S##_v ar,       \
                               S##_v aah, S##_v aal, S##_m ahnz, S##_m alnz, S##_m arnz,         \
-                              S##_m pt, S##_v xh, S##_v xl, S##_v xr, S##_v ax, S##_v sxr) {    \
+                              S##_v xh, S##_v xl, S##_v xr, S##_v ax, S##_v sxr) {              \
         typedef S##_v V;                                                                        \
         const V zero = 0.0, tiny = 0x1p-900, slack_term = 0x1p-1070, grow = 1.0 + 0x1p-46;      \
         const V p = ah * xh, e = FMA(ah, xh, -p);                                               \
@@ -131,8 +130,7 @@
         const S##_m slack = (xhnz & ((ahnz & (ABS(p) < tiny)) | (alnz & (ABS(g) < tiny))))      \
                           | (ahnz & xlnz & (ABS(q) < tiny));                                    \
         const V disc = ((ABS(d) + ABS(f)) + (ABS(e1) + ABS(e2))) + (ABS(e3) + ABS(e4));         \
-        const V px = aah * xr;                                                                  \
-        const V extra = pt ? px : (px + aal * sxr) + ar * ax;                                   \
+        const V extra = (aah * xr + aal * sxr) + ar * ax;                                       \
         const V grown = (((*R + extra) + disc) + (slack ? slack_term : zero)) * grow + slack_term; \
         *R = (spread | slack | (disc != zero)) ? grown : *R;                                    \
         *H = nh;                                                                                \
@@ -167,13 +165,15 @@
                 if (point) {                                                                    \
                     for (int j = 0; j < NV; j++)                                                \
                         S##_step_point(&H[i][j], &L[i][j], &R[i][j], ah, xh[j], xl[j], xr[j]);  \
+                } else if (am->lo == 0 && am->rad == 0) { /* the row kernel's test */           \
+                    for (int j = 0; j < NV; j++)                                                \
+                        S##_step_point(&H[i][j], &L[i][j], &R[i][j], ah, xh[j], xl[j], xr[j]);  \
                 } else {                                                                        \
                     const V al = am->lo, ar = am->rad;                                          \
                     const S##_m ahnz = ah != 0.0, alnz = al != 0.0, arnz = ar != 0.0;           \
-                    const S##_m pt = ~alnz & ~arnz; /* al == 0 && ar == 0 (NaN: not a point) */ \
                     for (int j = 0; j < NV; j++)                                                \
                         S##_step_fma(&H[i][j], &L[i][j], &R[i][j], ah, al, ar, ABS(ah), ABS(al), \
-                                     ahnz, alnz, arnz, pt, xh[j], xl[j], xr[j],                 \
+                                     ahnz, alnz, arnz, xh[j], xl[j], xr[j],                     \
                                      S##_load(bk + 3 * PS + j * W), S##_load(bk + 4 * PS + j * W)); \
                 }                                                                               \
             }                                                                                   \
