@@ -83,6 +83,13 @@ public struct DoubleDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic,
     public func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool) {
         bp_ball_dot(r, a, `as`, b, bs, n)
     }
+    /// Register-blocked tiles (`CNativeKernels/ball_gemm.c`) with the bits of the row kernels'
+    /// loop `matrixAccumulateByRows` (`BallGemmTests`). `fused` changes nothing, as for `axpy`:
+    /// every step is already one enclosure of `c + a·b`.
+    public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                                 rows: Int, cols: Int, depth: Int, fused: Bool) {
+        bp_ball_matrix_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth)
+    }
     public func negate(_ r: Ref, _ a: Ref) {
         let v = a.pointee
         r.pointee = bp_ball(hi: -v.hi, lo: -v.lo, rad: v.rad)

@@ -77,6 +77,12 @@ public struct QuadDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic, B
     public func dotAccumulate(_ r: Ref, _ a: Ref, _ as: Int, _ b: Ref, _ bs: Int, _ n: Int, fused: Bool) {
         bp_qball_dot(r, a, `as`, b, bs, n)
     }
+    /// Register-blocked tiles (`CNativeKernels/qball_gemm.c`) with the bits of the row kernels'
+    /// loop `matrixAccumulateByRows` (`QuadDoubleBallGemmTests`); `fused` changes nothing.
+    public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
+                                 rows: Int, cols: Int, depth: Int, fused: Bool) {
+        bp_qball_matrix_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth)
+    }
     static func negated(_ v: bp_qball) -> bp_qball { bp_qball(c0: -v.c0, c1: -v.c1, c2: -v.c2, c3: -v.c3, rad: v.rad) }
     public func negate(_ r: Ref, _ a: Ref) { r.pointee = Self.negated(a.pointee) }
     public func magnitude(_ r: Ref, _ a: Ref) {

@@ -405,10 +405,12 @@ public enum Conv2DKernels {
     }
 
     /// `gx` (+0 on entry) for enclosures: per sample and group, the unfolded gradient
-    /// `gcolT[position, ·] += gy[s, oc, position] · W[oc, ·]` (one `axpy` as long as a filter per
-    /// output channel and position), then each entry added to the input it came from (col2im).
-    /// Another order of summation than the documented one, which an enclosure may take: every
-    /// order encloses the exact sum (only enclosures come here; the formats keep theirs).
+    /// `gcolT[position, ·] += gy[s, oc, position] · W[oc, ·]` over the group's output channels
+    /// `oc` increasing — one matrix product (`matrixAccumulate`: the balls' register-blocked
+    /// tiles), the bits of one `axpy` as long as a filter per output channel and position —
+    /// then each entry added to the input it came from (col2im). Another order of summation
+    /// than the documented one, which an enclosure may take: every order encloses the exact sum
+    /// (only enclosures come here; the formats keep theirs).
     @inlinable
     static func inputGradientUnfolded<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, w: UnsafeMutablePointer<A.Slot>,
                                                            gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>,
@@ -420,10 +422,10 @@ public enum Conv2DKernels {
                 for group in 0..<g.groups {
                     let rows = a.makeStorage(count: positions &* taps)  // gcolT [position, tap], +0
                     let gcolT = rows.base
-                    for oc in (group &* g.og)..<((group &+ 1) &* g.og) {
-                        let gyo = gy + (s &* g.o &+ oc) &* positions, wo = w + oc &* taps
-                        for p in 0..<positions { a.axpy(gcolT + p &* taps, 1, gyo + p, wo, 1, taps, fused: fused) }
-                    }
+                    // a[position, oc] = gy[s, group·og + oc, position]: lda 1, ak = positions.
+                    let oc0 = group &* g.og
+                    a.matrixAccumulate(gcolT, taps, gy + (s &* g.o &+ oc0) &* positions, 1, positions, w + oc0 &* taps, taps,
+                                       rows: positions, cols: taps, depth: g.og, fused: fused)
                     let gxg = gx + (s &* g.c &+ group &* g.cg) &* planeIn
                     g.forEachTap { tap, position, input in
                         guard let input else { return }

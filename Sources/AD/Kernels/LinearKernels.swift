@@ -42,9 +42,9 @@ public enum LinearKernels {
     }
 
     /// The forward for fixed-width enclosures (the reference's double-double balls), in the
-    /// same order per output, with the samples innermost: `yᵀ[o, ·] += W[o, i] · xᵀ[i, ·]` is one
-    /// `axpy` as long as the batch (a layer's outputs can be few; the reference's vectorised row
-    /// kernels need long rows).
+    /// same order per output, with the samples innermost: `yᵀ[o, ·] += W[o, i] · xᵀ[i, ·]`, one
+    /// matrix product whose multipliers are the weights (points: the balls' cheaper tiles) and
+    /// whose rows are as long as the batch (a layer's outputs can be few).
     @inlinable
     static func transposedForward<A: ScalarArithmetic>(_ a: A, _ fused: Bool, x: UnsafeMutablePointer<A.Slot>, w: UnsafeMutablePointer<A.Slot>,
                                                        b: UnsafeMutablePointer<A.Slot>?, y: UnsafeMutablePointer<A.Slot>,
@@ -54,9 +54,7 @@ public enum LinearKernels {
         for s in 0..<n {
             for i in 0..<inputs { a.copy(xT + (i &* n &+ s), x + (s &* inputs &+ i)) }
         }
-        for o in 0..<outputs {
-            for i in 0..<inputs { a.axpy(yT + o &* n, 1, w + (o &* inputs &+ i), xT + i &* n, 1, n, fused: fused) }
-        }
+        a.matrixAccumulate(yT, n, w, inputs, 1, xT, n, rows: outputs, cols: n, depth: inputs, fused: fused)
         for s in 0..<n {
             for o in 0..<outputs {
                 a.copy(y + (s &* outputs &+ o), yT + (o &* n &+ s))

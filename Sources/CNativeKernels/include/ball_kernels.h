@@ -38,6 +38,19 @@ void bp_ball_mul_acc(bp_ball *r, const bp_ball *a, const bp_ball *b);
 void bp_ball_axpy(bp_ball *r, ptrdiff_t rs, const bp_ball *a, const bp_ball *x, ptrdiff_t xs, ptrdiff_t n);
 /// *r ← *r + Σ a[k·as] · b[k·bs], k < n, in order.
 void bp_ball_dot(bp_ball *r, const bp_ball *a, ptrdiff_t as, const bp_ball *b, ptrdiff_t bs, ptrdiff_t n);
+/// The block update of matrix products: for m < rows, n < cols, c[m·ldc + n] ← c[m·ldc + n] +
+/// a[m·lda + k·ak]·b[k·ldb + n] for k = 0, 1, …, depth − 1 in that order — the bits of depth
+/// calls of bp_ball_axpy per row of c (each entry one sequential sum, every step an enclosure),
+/// computed by register-blocked tiles (ball_gemm.c). c must not overlap a or b.
+void bp_ball_matrix_accumulate(bp_ball *c, ptrdiff_t ldc, const bp_ball *a, ptrdiff_t lda, ptrdiff_t ak,
+                               const bp_ball *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth);
+/// bp_ball_matrix_accumulate by one compilation of its kernel, for the tests: 0 the row kernels
+/// (bp_ball_axpy per row and k), 1 the portable tile (8 lanes), 2 the AVX2 tile, 3 the AVX-512
+/// tile; −1 the one bp_ball_matrix_accumulate takes here. Returns the variant that ran, or −1
+/// (and c untouched) when this machine cannot run the one asked for.
+int bp_ball_matrix_accumulate_variant(int variant, bp_ball *c, ptrdiff_t ldc, const bp_ball *a, ptrdiff_t lda,
+                                      ptrdiff_t ak, const bp_ball *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols,
+                                      ptrdiff_t depth);
 /// The sign of every point of a: −1, +1, 0 (a is the point 0), or 2 when not proven.
 int bp_ball_sign(const bp_ball *a);
 /// The sign of a − b as bp_ball_sign gives it.

@@ -45,6 +45,19 @@ void bp_qball_mul_acc(bp_qball *r, const bp_qball *a, const bp_qball *b);
 void bp_qball_axpy(bp_qball *r, ptrdiff_t rs, const bp_qball *a, const bp_qball *x, ptrdiff_t xs, ptrdiff_t n);
 /// *r ← *r + Σ a[k·as] · b[k·bs], k < n, in order.
 void bp_qball_dot(bp_qball *r, const bp_qball *a, ptrdiff_t as, const bp_qball *b, ptrdiff_t bs, ptrdiff_t n);
+/// The block update of matrix products: for m < rows, n < cols, c[m·ldc + n] ← c[m·ldc + n] +
+/// a[m·lda + k·ak]·b[k·ldb + n] for k = 0, 1, …, depth − 1 in that order — the bits of depth
+/// calls of bp_qball_axpy per row of c — computed by register-blocked tiles (qball_gemm.c).
+/// c must not overlap a or b.
+void bp_qball_matrix_accumulate(bp_qball *c, ptrdiff_t ldc, const bp_qball *a, ptrdiff_t lda, ptrdiff_t ak,
+                                const bp_qball *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t depth);
+/// bp_qball_matrix_accumulate by one compilation of its kernel, for the tests: 0 the row
+/// kernels, 1 the portable tile (8 lanes), 2 the AVX2 tile, 3 the AVX-512 tile; −1 the one
+/// bp_qball_matrix_accumulate takes here. Returns the variant that ran, or −1 (and c untouched)
+/// when this machine cannot run the one asked for.
+int bp_qball_matrix_accumulate_variant(int variant, bp_qball *c, ptrdiff_t ldc, const bp_qball *a, ptrdiff_t lda,
+                                       ptrdiff_t ak, const bp_qball *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols,
+                                       ptrdiff_t depth);
 /// The sign of every point of a − b (b may be NULL: the sign of a): −1, +1, 0 (a − b is the
 /// point 0), or 2 when these kernels cannot prove it (the caller may decide points exactly).
 int bp_qball_compare(const bp_qball *a, const bp_qball *b);
