@@ -31,6 +31,10 @@ deps:
 	fi
 
 BPCHECK = $$($(SWIFT) build -c release --show-bin-path)/bpcheck
+# The build `make test` runs, and the test-* targets after it (one build description: a later
+# `build --product bpcheck` would compile every module again without the tests' settings, ~15
+# minutes of CI).
+BUILD_WITH_TESTS = $(SWIFT) build -c release --build-tests
 
 example: deps
 	$(SWIFT) build -c release --product bpcheck
@@ -59,7 +63,8 @@ reports: deps
 # Optimised: the W2 test of ThreadDeterminismTests runs performance.md's whole W2 analysis on 1
 # and on 2 threads (~40 s optimised, over 10 minutes unoptimised). The tests use only public API.
 test: deps
-	$(SWIFT) test -c release
+	$(BUILD_WITH_TESTS)
+	$(SWIFT) test -c release --skip-build
 
 # The README's "From PyTorch" python and text blocks, run as written on a small seeded CNN
 # (Tests/CLITests/Fixtures/readme-pytorch/run.sh): bpcheck's f64 gradient against torch's float64
@@ -75,18 +80,18 @@ dataset-report: deps
 	$(BPCHECK) merge .build-dataset/mnist-cnn-pretrained --report reports/mnist-cnn-pretrained-dataset.md
 
 test-python: deps
-	$(SWIFT) build -c release --product bpcheck
+	$(BUILD_WITH_TESTS)
 	rm -rf .venv-python
 	python3 -m venv .venv-python
 	.venv-python/bin/pip install -q "$(TORCH_WHEEL)" numpy onnx==1.23.2 pytest ./python
 	BPCHECK=$(BPCHECK) .venv-python/bin/python -m pytest -q python/tests
 
 test-slurm:
-	$(SWIFT) build -c release --product bpcheck
+	$(BUILD_WITH_TESTS)
 	bash Tests/CLITests/Fixtures/slurm/run.sh
 
 test-pytorch: deps
-	$(SWIFT) build -c release --product bpcheck
+	$(BUILD_WITH_TESTS)
 	BPCHECK=$(BPCHECK) Tests/CLITests/Fixtures/readme-pytorch/run.sh
 
 bench: deps

@@ -99,10 +99,11 @@ if CommandLine.arguments.contains("--profile-reference-forward") {
 
 if CommandLine.arguments.contains("--pass-threads") {
     // One forward + backward on 1 and on 2 threads inside the pass (`PassThreads`): W2 at
-    // batch 128 and W3 at batch 8, at f32 and in double-double balls (the same bits: tested).
+    // batch 128, W3 and W4 at batch 8, at f32, f16 and (W2, W3) in double-double balls (the
+    // same bits: tested).
     print("| workload | arithmetic | 1 thread ms | 2 threads ms | speed-up |")
     print("|---|---|---|---|---|")
-    for (w, batch) in [(Workload.w2, 128), (Workload.w3, 8)] {
+    for (w, batch) in [(Workload.w2, 128), (Workload.w3, 8), (Workload.w4, 8)] {
         func row<A: ScalarArithmetic>(_ name: String, _ a: A) throws {
             PassThreads.count = 1
             let one = try PassBenchmark.pass(w, a, batch: batch, runs: 3).seconds
@@ -111,7 +112,8 @@ if CommandLine.arguments.contains("--pass-threads") {
             print("| \(w.rawValue) (batch \(batch)) | \(name) | \(fmt(one * 1e3, 1)) | \(fmt(two * 1e3, 1)) | \(fmt(one / two, 2))× |")
         }
         try row("f32", FixedArithmetic<Float>())
-        try row("double-double", DoubleDoubleBallArithmetic())
+        try row("f16", FixedArithmetic<Half>())
+        if w != .w4 { try row("double-double", DoubleDoubleBallArithmetic()) }  // W4's: minutes per pass
     }
     exit(0)
 }

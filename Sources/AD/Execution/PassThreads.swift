@@ -27,6 +27,25 @@ public enum PassThreads {
         }
     }
 
+    /// Element-wise work on fewer values than this stays on the caller's thread: handing a
+    /// chunk to another thread costs a few microseconds, the time of ~10⁴ cheap operations.
+    public static let threadedElements = 1 << 15
+
+    /// `forEachChunk` for element-wise work — activations, pooling, batch norm, element-wise
+    /// arithmetic, whose every output is computed alone from its own operands: on the caller's
+    /// thread below `threadedElements` values (`n` counts them, or `n` chunks of `grain` values
+    /// each), split across the pass's threads above. Each output is still one computation on
+    /// one thread, so the bits do not depend on `count`.
+    @inlinable
+    public static func forEachElementChunk(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        let work = n.multipliedReportingOverflow(by: Swift.max(grain, 1))
+        if count == 1 || n < 2 || (!work.overflow && work.partialValue < threadedElements) {
+            body(0..<n)
+            return
+        }
+        forEachChunk(n, body)
+    }
+
     /// `forEachChunk` for bodies that count: the sum of `body`'s results over the chunks (an
     /// integer sum, the same for any number of chunks).
     @inlinable

@@ -13,29 +13,32 @@ public enum BatchNormKernels {
                                                 variance: UnsafeMutablePointer<A.Slot>, n: Int, c: Int, hw: Int) -> A.Storage {
         let stats = a.makeStorage(count: 2 * c)
         let s = stats.base
-        let tmp = a.makeStorage([0, Double(n * hw)]), t = tmp.base, m = tmp.base + 1
-        for ch in 0..<c {
-            let mu = s + 2 * ch, inv = s + 2 * ch + 1
-            if training {
-                for smp in 0..<n { for q in 0..<hw { a.add(mu, mu, x + ((smp * c + ch) * hw + q)) } }
-                a.divide(mu, mu, m)
-                for smp in 0..<n {
-                    for q in 0..<hw {
-                        a.subtract(t, x + ((smp * c + ch) * hw + q), mu)
-                        a.multiplyAccumulate(inv, t, t)
+        // Channels are independent (each channel's sums stay in order on one thread).
+        PassThreads.forEachElementChunk(c, grain: training ? 2 &* n &* hw : 1) { channels in
+            let tmp = a.makeStorage([0, Double(n * hw)]), t = tmp.base, m = tmp.base + 1
+            for ch in channels {
+                let mu = s + 2 * ch, inv = s + 2 * ch + 1
+                if training {
+                    for smp in 0..<n { for q in 0..<hw { a.add(mu, mu, x + ((smp * c + ch) * hw + q)) } }
+                    a.divide(mu, mu, m)
+                    for smp in 0..<n {
+                        for q in 0..<hw {
+                            a.subtract(t, x + ((smp * c + ch) * hw + q), mu)
+                            a.multiplyAccumulate(inv, t, t)
+                        }
                     }
+                    a.divide(inv, inv, m)
+                } else {
+                    a.copy(mu, mean + ch)
+                    a.copy(inv, variance + ch)
                 }
-                a.divide(inv, inv, m)
-            } else {
-                a.copy(mu, mean + ch)
-                a.copy(inv, variance + ch)
+                a.add(inv, inv, eps)
+                a.squareRoot(inv, inv)
+                a.set(t, 1)
+                a.divide(inv, t, inv)
             }
-            a.add(inv, inv, eps)
-            a.squareRoot(inv, inv)
-            a.set(t, 1)
-            a.divide(inv, t, inv)
+            withExtendedLifetime(tmp) {}
         }
-        withExtendedLifetime(tmp) {}
         return stats
     }
 
@@ -47,8 +50,11 @@ public enum BatchNormKernels {
         let e = a.makeStorage([eps])
         let stats = statistics(a, training: training, eps: e.base, x: x, mean: mean, variance: variance, n: n, c: c, hw: hw)
         let s = stats.base
-        for smp in 0..<n {
-            for ch in 0..<c {
+        // Every output alone from its own input and its channel's constants: planes (s, c)
+        // split across the pass's threads.
+        PassThreads.forEachElementChunk(n &* c, grain: hw) { planes in
+            for sc in planes {
+                let smp = sc / c, ch = sc % c
                 for q in 0..<hw {
                     let i = (smp * c + ch) * hw + q
                     a.subtract(y + i, x + i, s + 2 * ch)
@@ -76,43 +82,48 @@ public enum BatchNormKernels {
         let e = a.makeStorage([eps])
         let stats = statistics(a, training: training, eps: e.base, x: x, mean: mean, variance: variance, n: n, c: c, hw: hw)
         let s = stats.base
-        let tmp = a.makeStorage([0, 0, 0, 0, Double(n * hw)])
-        let xhat = tmp.base, g = tmp.base + 1, sumG = tmp.base + 2, sumGX = tmp.base + 3, m = tmp.base + 4
-        for ch in 0..<c {
-            let mu = s + 2 * ch, inv = s + 2 * ch + 1
-            a.set(sumG, 0); a.set(sumGX, 0)
-            for smp in 0..<n {
-                for q in 0..<hw {
-                    let i = (smp * c + ch) * hw + q
-                    a.subtract(xhat, x + i, mu); a.multiply(xhat, xhat, inv)
-                    if let gweight { a.multiplyAccumulate(gweight + ch, gy + i, xhat) }
-                    if let gbias { a.add(gbias + ch, gbias + ch, gy + i) }
-                    if training {
-                        a.multiply(g, gy + i, weight + ch)
-                        a.add(sumG, sumG, g)
-                        a.multiplyAccumulate(sumGX, g, xhat)
-                    }
-                }
-            }
-            guard let gx else { continue }
-            if training {
-                a.divide(sumG, sumG, m)
-                a.divide(sumGX, sumGX, m)
-            }
-            for smp in 0..<n {
-                for q in 0..<hw {
-                    let i = (smp * c + ch) * hw + q
-                    a.multiply(g, gy + i, weight + ch)
-                    if training {
+        // Channels are independent (each channel's sums stay in order on one thread): split
+        // across the pass's threads, each chunk with its own scratch.
+        PassThreads.forEachElementChunk(c, grain: 2 &* n &* hw) { channels in
+            let tmp = a.makeStorage([0, 0, 0, 0, Double(n * hw)])
+            let xhat = tmp.base, g = tmp.base + 1, sumG = tmp.base + 2, sumGX = tmp.base + 3, m = tmp.base + 4
+            for ch in channels {
+                let mu = s + 2 * ch, inv = s + 2 * ch + 1
+                a.set(sumG, 0); a.set(sumGX, 0)
+                for smp in 0..<n {
+                    for q in 0..<hw {
+                        let i = (smp * c + ch) * hw + q
                         a.subtract(xhat, x + i, mu); a.multiply(xhat, xhat, inv)
-                        a.subtract(g, g, sumG)
-                        a.multiply(xhat, xhat, sumGX)
-                        a.subtract(g, g, xhat)
+                        if let gweight { a.multiplyAccumulate(gweight + ch, gy + i, xhat) }
+                        if let gbias { a.add(gbias + ch, gbias + ch, gy + i) }
+                        if training {
+                            a.multiply(g, gy + i, weight + ch)
+                            a.add(sumG, sumG, g)
+                            a.multiplyAccumulate(sumGX, g, xhat)
+                        }
                     }
-                    a.multiply(gx + i, g, inv)
+                }
+                guard let gx else { continue }
+                if training {
+                    a.divide(sumG, sumG, m)
+                    a.divide(sumGX, sumGX, m)
+                }
+                for smp in 0..<n {
+                    for q in 0..<hw {
+                        let i = (smp * c + ch) * hw + q
+                        a.multiply(g, gy + i, weight + ch)
+                        if training {
+                            a.subtract(xhat, x + i, mu); a.multiply(xhat, xhat, inv)
+                            a.subtract(g, g, sumG)
+                            a.multiply(xhat, xhat, sumGX)
+                            a.subtract(g, g, xhat)
+                        }
+                        a.multiply(gx + i, g, inv)
+                    }
                 }
             }
+            withExtendedLifetime(tmp) {}
         }
-        withExtendedLifetime((e, stats, tmp)) {}
+        withExtendedLifetime((e, stats)) {}
     }
 }

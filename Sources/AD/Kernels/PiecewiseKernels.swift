@@ -34,8 +34,9 @@ public enum PiecewiseKernels {
         var codes = forced?.codes ?? [UInt8](repeating: 0, count: count)
         let isHardtanh: Bool
         if case .hardtanh = kind { isHardtanh = true } else { isHardtanh = false }
-        codes.withUnsafeMutableBufferPointer { code in
-            for i in 0..<count {
+        // Every site alone from its own input: split across the pass's threads.
+        codes.withUnsafeMutableBufferPointer { code in PassThreads.forEachElementChunk(count) { sites in
+            for i in sites {
                 let xi = x + i, yi = y + i
                 if forced == nil {
                     if isHardtanh {
@@ -77,7 +78,7 @@ public enum PiecewiseKernels {
                 case .hardtanh: if c <= 1 { a.copy(yi, lo) } else if c == 2 { a.copy(yi, xi) } else { a.copy(yi, hi) }
                 }
             }
-        }
+        } }
         withExtendedLifetime(k) {}
         return PieceCodes(codes)
     }
@@ -92,12 +93,14 @@ public enum PiecewiseKernels {
         let k = a.makeStorage(d + [0, .nan, d.min()!, d.max()!])
         let zero = k.base + d.count, nan = k.base + d.count + 1, hull = k.base + d.count + 2
         a.hull(hull, hull, hull + 1)  // every derivative the undecided site might take
-        for i in 0..<codes.count {
-            let c = Int(codes[i])
-            if c == Int(Piece.undecided) { a.multiply(gx + i, gy + i, hull); continue }
-            if c >= d.count { a.copy(gx + i, nan); continue }
-            let v = d[c]
-            if v == 0 { a.copy(gx + i, zero) } else if v == 1 { a.copy(gx + i, gy + i) } else if v == -1 { a.negate(gx + i, gy + i) } else { a.multiply(gx + i, gy + i, k.base + c) }
+        PassThreads.forEachElementChunk(codes.count) { sites in
+            for i in sites {
+                let c = Int(codes[i])
+                if c == Int(Piece.undecided) { a.multiply(gx + i, gy + i, hull); continue }
+                if c >= d.count { a.copy(gx + i, nan); continue }
+                let v = d[c]
+                if v == 0 { a.copy(gx + i, zero) } else if v == 1 { a.copy(gx + i, gy + i) } else if v == -1 { a.negate(gx + i, gy + i) } else { a.multiply(gx + i, gy + i, k.base + c) }
+            }
         }
         withExtendedLifetime(k) {}
     }
@@ -113,22 +116,31 @@ public enum PiecewiseKernels {
                                                           same: ((Int) -> Bool)? = nil) -> PieceCodes {
         var codes = forced?.codes ?? [UInt8](repeating: 0, count: count)
         let pickA: UInt8 = isMaximum ? 2 : 0
-        for i in 0..<count {
-            let order = arith.compare(a + i, b + i)
-            if forced == nil {
-                codes[i] = order.map { UInt8($0 + 1) } ?? Piece.undefined
+        codes.withUnsafeMutableBufferPointer { codes in
+            func site(_ i: Int) {
+                let order = arith.compare(a + i, b + i)
+                if forced == nil {
+                    codes[i] = order.map { UInt8($0 + 1) } ?? Piece.undefined
+                }
+                if forced == nil && order == nil && arith.classify(a + i) != .nan && arith.classify(b + i) != .nan {
+                    codes[i] = same?(i) == true ? 1 : Piece.undecided
+                }
+                let c = codes[i]
+                if c == Piece.undefined || c == Piece.undecided {
+                    arith.hull(y + i, a + i, b + i)  // NaN propagates; an undecided order encloses both
+                } else if c == 1 {
+                    let bWins = isMaximum ? order == -1 : order == 1
+                    arith.copy(y + i, bWins ? b + i : a + i)
+                } else {
+                    arith.copy(y + i, c == pickA ? a + i : b + i)
+                }
             }
-            if forced == nil && order == nil && arith.classify(a + i) != .nan && arith.classify(b + i) != .nan {
-                codes[i] = same?(i) == true ? 1 : Piece.undecided
-            }
-            let c = codes[i]
-            if c == Piece.undefined || c == Piece.undecided {
-                arith.hull(y + i, a + i, b + i)  // NaN propagates; an undecided order encloses both
-            } else if c == 1 {
-                let bWins = isMaximum ? order == -1 : order == 1
-                arith.copy(y + i, bWins ? b + i : a + i)
+            // Sites are independent: split across the pass's threads — except with a tie prover
+            // (`same`), which memoises and spends a budget in call order: then in order here.
+            if same != nil {
+                for i in 0..<count { site(i) }
             } else {
-                arith.copy(y + i, c == pickA ? a + i : b + i)
+                PassThreads.forEachElementChunk(count) { sites in for i in sites { site(i) } }
             }
         }
         return PieceCodes(codes)
@@ -143,7 +155,7 @@ public enum PiecewiseKernels {
         let zero = k.base, half = k.base + 1, nan = k.base + 2, unit = k.base + 3
         arith.hull(unit, unit, unit + 1)  // [0, 1]: the share an undecided operand may get
         let pickA: UInt8 = isMaximum ? 2 : 0
-        for i in 0..<codes.count {
+        PassThreads.forEachElementChunk(codes.count) { sites in for i in sites {
             let c = codes[i]
             if c == Piece.undecided {
                 arith.multiply(ga + i, gy + i, unit); arith.copy(gb + i, ga + i)
@@ -160,7 +172,7 @@ public enum PiecewiseKernels {
             } else {
                 arith.copy(ga + i, zero); arith.copy(gb + i, gy + i)
             }
-        }
+        } }
         withExtendedLifetime(k) {}
     }
 }

@@ -16,10 +16,34 @@ public enum PoolKernels {
                                                        same: ((Int, Int) -> Bool)? = nil) -> ArgmaxSets {
         let sites = g.n * g.c * g.oh * g.ow
         var first = [Int32](repeating: -1, count: sites)
+        // Planes (s, c) are independent: split across the pass's threads, each chunk with its
+        // own tied sets — except with a tie prover (`same`), which memoises and spends a budget
+        // in call order: then every plane in order on this thread.
+        let planes = g.n &* g.c
+        let work = sites.multipliedReportingOverflow(by: g.kh &* g.kw)
+        let threaded = same == nil && (work.overflow || work.partialValue >= PassThreads.threadedElements)
+        let chunkTies = first.withUnsafeMutableBufferPointer { first in
+            PassThreads.eachChunk(threaded ? planes : 1, initial: [Int: [Int32]]()) { chunk in
+                maxForwardPlanes(a, g, threaded ? chunk : 0..<planes, x: x, y: y, forced: forced, same: same, first: first)
+            }
+        }
+        if forced != nil { return forced! }
+        var ties: [Int: [Int32]] = [:]
+        for t in chunkTies { ties.merge(t) { old, _ in old } }
+        return ArgmaxSets(first: first, ties: ties)
+    }
+
+    /// `maxForward` on the planes `(s, c)` with `s·C + c` in `planes`: their outputs and first
+    /// arg-maxes written, their tied sets returned.
+    @inlinable
+    static func maxForwardPlanes<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, _ planes: Range<Int>, x: UnsafeMutablePointer<A.Slot>,
+                                                      y: UnsafeMutablePointer<A.Slot>, forced: ArgmaxSets?, same: ((Int, Int) -> Bool)?,
+                                                      first: UnsafeMutableBufferPointer<Int32>) -> [Int: [Int32]] {
         var ties: [Int: [Int32]] = [:]
         var tied: [Int32] = []
-        for s in 0..<g.n {
-            for c in 0..<g.c {
+        for sc in planes {
+            let s = sc / g.c, c = sc % g.c
+            do {
                 let plane = x + (s &* g.c &+ c) &* g.h &* g.w
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
@@ -92,7 +116,7 @@ public enum PoolKernels {
                 }
             }
         }
-        return forced ?? ArgmaxSets(first: first, ties: ties)
+        return ties
     }
 
     /// Max-pooling backward: each site's gradient goes to its arg-max set through the tie rule
@@ -102,9 +126,9 @@ public enum PoolKernels {
     public static func maxBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, decisions: ArgmaxSets,
                                                         tie: DerivativeConvention.TieRule,
                                                         gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>) {
-        let scratch = a.makeStorage([0, 0, 0, 1])
-        let share = scratch.base, divisor = scratch.base + 1, unit = scratch.base + 2
-        a.hull(unit, unit, unit + 1)  // [0, 1]
+        let unitStorage = a.makeStorage([0, 1])
+        let unit = unitStorage.base
+        a.hull(unit, unit, unit + 1)  // [0, 1], read by every chunk
         // The tied sets by site in a dense table, read only by the `last` and `split` rules (the
         // first arg-max is `first[site]`, tied or not): no hashing and no array per site.
         var tiedSets: [[Int32]] = [], tiedIndex: [Int32] = []
@@ -115,8 +139,13 @@ public enum PoolKernels {
                 tiedSets.append(set)
             }
         }
-        for s in 0..<g.n {
-            for c in 0..<g.c {
+        // Planes (s, c) are independent (a window never leaves its plane): split across the
+        // pass's threads, each chunk with its own scratch.
+        PassThreads.forEachElementChunk(g.n &* g.c, grain: g.oh &* g.ow) { planes in
+            let scratch = a.makeStorage([0, 0])
+            let share = scratch.base, divisor = scratch.base + 1
+            for sc in planes {
+                let s = sc / g.c, c = sc % g.c
                 let plane = gx + (s &* g.c &+ c) &* g.h &* g.w
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
@@ -155,8 +184,9 @@ public enum PoolKernels {
                     }
                 }
             }
+            withExtendedLifetime(scratch) {}
         }
-        withExtendedLifetime(scratch) {}
+        withExtendedLifetime(unitStorage) {}
     }
 
     /// Average-pooling forward: the window's real values summed row-major from +0, divided by
@@ -165,10 +195,12 @@ public enum PoolKernels {
     @inlinable
     public static func avgForward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, x: UnsafeMutablePointer<A.Slot>, y: UnsafeMutablePointer<A.Slot>,
                                                        countIncludePad: Bool = true) {
-        let scratch = a.makeStorage([Double(g.kh * g.kw)])
-        let divisor = scratch.base
-        for s in 0..<g.n {
-            for c in 0..<g.c {
+        // Planes (s, c) are independent: split across the pass's threads.
+        PassThreads.forEachElementChunk(g.n &* g.c, grain: g.oh &* g.ow &* g.kh &* g.kw) { planes in
+            let scratch = a.makeStorage([Double(g.kh * g.kw)])
+            let divisor = scratch.base
+            for sc in planes {
+                let s = sc / g.c, c = sc % g.c
                 let plane = x + (s &* g.c &+ c) &* g.h &* g.w
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
@@ -182,8 +214,8 @@ public enum PoolKernels {
                     }
                 }
             }
+            withExtendedLifetime(scratch) {}
         }
-        withExtendedLifetime(scratch) {}
     }
 
     /// Average-pooling backward: `q = gy ÷ d` (d as in forward) added to each real position of
@@ -191,10 +223,13 @@ public enum PoolKernels {
     @inlinable
     public static func avgBackward<A: ScalarArithmetic>(_ a: A, _ g: Conv2DShape, gy: UnsafeMutablePointer<A.Slot>, gx: UnsafeMutablePointer<A.Slot>,
                                                         countIncludePad: Bool = true) {
-        let scratch = a.makeStorage([Double(g.kh * g.kw), 0])
-        let divisor = scratch.base, q = scratch.base + 1
-        for s in 0..<g.n {
-            for c in 0..<g.c {
+        // Planes (s, c) are independent (a window never leaves its plane): split across the
+        // pass's threads.
+        PassThreads.forEachElementChunk(g.n &* g.c, grain: g.oh &* g.ow &* g.kh &* g.kw) { planes in
+            let scratch = a.makeStorage([Double(g.kh * g.kw), 0])
+            let divisor = scratch.base, q = scratch.base + 1
+            for sc in planes {
+                let s = sc / g.c, c = sc % g.c
                 let plane = gx + (s &* g.c &+ c) &* g.h &* g.w
                 for oy in 0..<g.oh {
                     for ox in 0..<g.ow {
@@ -210,7 +245,7 @@ public enum PoolKernels {
                     }
                 }
             }
+            withExtendedLifetime(scratch) {}
         }
-        withExtendedLifetime(scratch) {}
     }
 }

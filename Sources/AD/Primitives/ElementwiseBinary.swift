@@ -69,8 +69,10 @@ extension ElementwiseBinaryPrimitive {
     public func forward<A: ScalarArithmetic>(_ io: inout ForwardIO<A>) throws {
         let a = io.arithmetic, x = io.inputs[0], y = io.inputs[1], count = io.count
         guard let b = Broadcast(y.shape, over: x.shape) else { throw io.fail("operand shapes \(x.shape) and \(y.shape) do not fit") }
-        io.write { p in
-            for i in 0..<count { Self.combine(a, p + i, x.slots + i, y.slots + b.index(i)) }
+        io.write { p in  // every output alone: split across the pass's threads
+            PassThreads.forEachElementChunk(count) { chunk in
+                for i in chunk { Self.combine(a, p + i, x.slots + i, y.slots + b.index(i)) }
+            }
         }
     }
 
@@ -81,12 +83,16 @@ extension ElementwiseBinaryPrimitive {
         if Self.gradientXIsIncoming {
             if io.needs(0) { io.gradients[0] = gy }
         } else if let gx = io.slots(0) {
-            for i in 0..<count { Self.gradientX(a, gx + i, gy: gy.slots + i, x: x.slots + i, y: y.slots + b.index(i), out: out.slots + i) }
+            PassThreads.forEachElementChunk(count) { chunk in
+                for i in chunk { Self.gradientX(a, gx + i, gy: gy.slots + i, x: x.slots + i, y: y.slots + b.index(i), out: out.slots + i) }
+            }
         }
         if let gyy = io.slots(1) {
             if b == .same {
-                for i in 0..<count { Self.gradientY(a, gyy + i, gy: gy.slots + i, x: x.slots + i, y: y.slots + i, out: out.slots + i) }
-            } else {
+                PassThreads.forEachElementChunk(count) { chunk in
+                    for i in chunk { Self.gradientY(a, gyy + i, gy: gy.slots + i, x: x.slots + i, y: y.slots + i, out: out.slots + i) }
+                }
+            } else {  // a broadcast operand's sums in flat index order: on this thread
                 let t = a.makeStorage(count: 1)
                 for i in 0..<count {
                     Self.gradientY(a, t.base, gy: gy.slots + i, x: x.slots + i, y: y.slots + b.index(i), out: out.slots + i)
