@@ -38,8 +38,15 @@ public struct Analysis: Sendable {
     /// How many of the most severe sites (spurious, then flipped, then masked) of each precision
     /// get their share of the gradient error measured (one extra forward and backward each).
     public var attributedSites: Int = 5
+    /// How those shares are measured: on the site's sample alone (default; ~2/N of a pass per
+    /// site) or by replaying the whole batch (one forward and backward per site).
+    public var attribution: AttributionMethod = .sample
     /// The rules of the `policy:NAME` precisions, by name (`--policy FILE`).
     public var policies: [String: PolicySpec] = [:]
+    /// Called with one line as each stage of the run starts and ends ("start reference 2 forward",
+    /// "end f16 attributions", …), from the worker threads, for profiling (`BPCheckBench
+    /// --profile-analysis` prints them with times and memory). Nil: nothing is traced.
+    public var trace: (@Sendable (String) -> Void)?
 
     /// The analysis of a graph written in code (any network the engine can express), at the
     /// point `feed`; `graph.parameters` names the gradients compared. The graph is generic over
@@ -104,21 +111,30 @@ public struct Analysis: Sendable {
         // Tasks, in this order: R's forward at each distinct point (decisions), R's backward
         // there (g_R, g_R′), then each precision, which needs its point's full reference.
         var tasks: [TaskGraph.Task] = []
-        for i in distinct.indices {
-            tasks.append(TaskGraph.Task(dependencies: []) { _ in
-                UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
-            })
+        let trace = self.trace
+        func traced(_ stage: String, _ body: @escaping ([Any]) throws -> Any) -> ([Any]) throws -> Any {
+            guard let trace else { return body }
+            return { inputs in
+                trace("start \(stage)")
+                defer { trace("end \(stage)") }
+                return try body(inputs)
+            }
         }
         for i in distinct.indices {
-            tasks.append(TaskGraph.Task(dependencies: [i]) { inputs in
+            tasks.append(TaskGraph.Task(dependencies: [], body: traced("reference \(i) forward") { _ in
+                UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
+            }))
+        }
+        for i in distinct.indices {
+            tasks.append(TaskGraph.Task(dependencies: [i], body: traced("reference \(i) backward") { inputs in
                 let decided = (inputs[0] as! UncheckedBox<LadderedReference>).value
                 return UncheckedBox(try decided.differentiated(options: options, conventions: conventions, wrt: ids, requiredWidth: bounds[i]))
-            })
+            }))
         }
         for j in names.indices {
-            tasks.append(TaskGraph.Task(dependencies: [distinct.count + pointIndex[j]]) { inputs in
+            tasks.append(TaskGraph.Task(dependencies: [distinct.count + pointIndex[j]], body: traced("\(names[j]) at reference \(pointIndex[j])") { inputs in
                 try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
-            })
+            }))
         }
         // Only the precisions' results are read: each reference is released once every
         // precision at its point is done (memory then does not hold every reference to the end).
@@ -234,8 +250,13 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let parameterNames = built.parameters.keys.sorted()
         let ids = parameterNames.map { built.parameters[$0]! }
 
-        let p = try Execution(graph: graph, arithmetic: a, feed: point, model: model, rounding: rounding)
-        let both = try p.backward(conventions: [analysis.convention, analysis.alternative], wrt: ids)
+        func stage<T>(_ what: String, _ body: () throws -> T) rethrows -> T {
+            analysis.trace?("start \(name) \(what)")
+            defer { analysis.trace?("end \(name) \(what)") }
+            return try body()
+        }
+        let p = try stage("forward") { try Execution(graph: graph, arithmetic: a, feed: point, model: model, rounding: rounding) }
+        let both = try stage("backward C, C′") { try p.backward(conventions: [analysis.convention, analysis.alternative], wrt: ids) }
         let gP = both[0], gPAlt = both[1]
 
         let r = reference.execution
@@ -245,8 +266,10 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         // g_P|R: P's arithmetic, R's decisions (P's own where R could not decide).
         var forcing: DecisionSet = [:]
         for (id, record) in r.decisions { forcing[id] = Self.merge(record, p.decisions[id]!) }
-        let aligned = try Execution(graph: graph, arithmetic: a, feed: point, model: model, forcing: forcing, rounding: rounding)
-        let gAligned = try aligned.backward(convention: analysis.convention, wrt: ids)
+        let gAligned = try stage("aligned forward and backward") {
+            try Execution(graph: graph, arithmetic: a, feed: point, model: model, forcing: forcing, rounding: rounding)
+                .backward(convention: analysis.convention, wrt: ids)
+        }
 
         // Errors, whole and per tensor. The whole-gradient norms are running sums of squares in
         // parameter order (the bits of the norm of the concatenation, without holding it: on
@@ -259,6 +282,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         var referenceBifurcationPerTensor: [String: Double] = [:]
         var gradients: [String: GradientSet] = [:]
         func squares(_ v: [Double], into sum: inout Double) { sum = v.reduce(sum) { $0 + $1 * $1 } }
+        analysis.trace?("start \(name) errors")
         for (name, id) in zip(parameterNames, ids) {
             let vP = gP[id]!.doubles(a), vPAlt = gPAlt[id]!.doubles(a), vAligned = gAligned[id]!.doubles(a)
             let t = GradientAlgebra.difference(vP, gR[id]!, in: r.arithmetic)
@@ -282,6 +306,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             squares(rDifference, into: &referenceBifurcationSquares)
             referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
         }
+        analysis.trace?("end \(name) errors")
         let rNorm = rSquares.squareRoot()
         let error = ErrorNorms(absoluteTotal: totalSquares.squareRoot(), absoluteKink: kinkSquares.squareRoot(),
                                absoluteRounding: roundingSquares.squareRoot(), referenceNorm: rNorm)
@@ -294,8 +319,8 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         }
 
         // Sites.
-        var (sites, siteCount) = classify(p, r)
-        try attribute(&sites, p, r, ids, rNorm: rNorm, gP: pAll)
+        var (sites, siteCount) = stage("classification") { classify(p, r) }
+        try stage("attributions") { try attribute(&sites, p, r, ids, rNorm: rNorm, gP: pAll) }
         var counts: [SiteClass: Int] = [:], perLayer: [String: [SiteClass: Int]] = [:]
         for node in graph.nodes where node.op.isNonsmooth { perLayer[node.name] = [:] }
         for s in sites {
@@ -333,30 +358,6 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             for d in primitive.kinkDistances(inputs, shapes: shapes) { buckets[KinkDistance.bucket(d / epsilon)] += 1 }
         }
         return buckets
-    }
-
-    /// Measures, for the most severe sites, the gradient error each carries: P's backprop with
-    /// only that site forced to R's decision, against P's own.
-    func attribute<E: EnclosingArithmetic>(_ sites: inout [Site], _ p: Execution<A>, _ r: Execution<E>, _ ids: [NodeID],
-                   rNorm: Double, gP base: [Double]) throws {
-        let order: [SiteClass] = [.spurious, .flipped, .masked]
-        let classes = sites.map(\.siteClass)
-        func severity(_ k: Int) -> Int { order.firstIndex(of: classes[k])! }
-        let chosen = sites.indices.filter { order.contains(classes[$0]) }
-            .sorted { (severity($0), $0) < (severity($1), $1) }
-            .prefix(analysis.attributedSites)
-        guard rNorm > 0 else { return }
-        for k in chosen {
-            let site = sites[k]
-            guard let id = built.graph.node(named: site.layer)?.id, let pRecord = p.decisions[id], let rRecord = r.decisions[id] else { continue }
-            let flat = site.sample * (pRecord.siteCount / max(built.graph.nodes[built.input].shape[0], 1)) + site.index
-            var forcing = p.decisions
-            forcing[id]!.replace(flat, from: rRecord)
-            let one = try Execution(graph: built.graph, arithmetic: p.arithmetic, feed: feed, model: model, forcing: forcing, rounding: rounding)
-            let g = try one.backward(convention: analysis.convention, wrt: ids)
-            let moved = ids.flatMap { g[$0]!.doubles(p.arithmetic) }
-            sites[k].errorShare = GradientAlgebra.norm(zip(base, moved).map { $0 - $1 }) / rNorm
-        }
     }
 
     /// R's record where it decided, P's where it did not.

@@ -42,9 +42,28 @@ enum PassBenchmark {
         var a = Analysis(graph: built, feed: feed, name: workload.rawValue)
         a.reference = reference
         a.threads = threads
+        if let method = ProcessInfo.processInfo.environment["ATTRIBUTION"].flatMap(AttributionMethod.init(rawValue:)) {
+            a.attribution = method  // ATTRIBUTION=batch: the whole-batch replays, to compare
+        }
+        if ProcessInfo.processInfo.environment["TRACE"] == "1" {
+            // Each stage's start and end on stderr: seconds since the start, resident MB now.
+            let start = Date()
+            a.trace = { line in
+                let text = String(format: "%8.1f s %6.0f MB  %@\n", Date().timeIntervalSince(start), residentMB(), line)
+                FileHandle.standardError.write(Data(text.utf8))
+            }
+        }
         let clock = ContinuousClock()
         let d = try clock.measure { _ = try a.run() }
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// The resident set now (/proc/self/statm's second field, in pages), MB.
+    static func residentMB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return .nan }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
     static func peakResidentMB() -> Double {

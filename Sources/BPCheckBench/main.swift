@@ -8,7 +8,7 @@
 // 4. The whole default analysis of W2 (batch 128) on 1 and 2 threads: wall time, peak memory.
 //
 // For profilers: `--profile-w1` runs one pass (PROFILE_WORKLOAD=w1|w2, PROFILE_PRECISION=f32|f16|bf16);
-// `--profile-analysis` runs the whole W2 analysis once (THREADS=1 by default; PROFILE_WORKLOAD and
+// `--profile-analysis` runs the whole W2 analysis once (THREADS=1 by default; TRACE=1 prints each stage; PROFILE_WORKLOAD and
 // BATCH for another) and prints seconds and peak memory;
 // `--reference-passes` prints only the certified reference's passes against our f64 pass.
 //

@@ -189,8 +189,9 @@ public final class Execution<A: ScalarArithmetic> {
     /// (and operand order within one consumer). Only the nodes between `wrt` and the loss are
     /// visited.
     @inlinable
-    public func backward(convention: DerivativeConvention = .pytorch, from loss: NodeID? = nil, wrt: [NodeID]) throws -> Gradients<A> {
-        try backward(conventions: [convention], from: loss, wrt: wrt)[0]
+    public func backward(convention: DerivativeConvention = .pytorch, from loss: NodeID? = nil,
+                         lossOperandGradients given: [Tensor<A>?]? = nil, wrt: [NodeID]) throws -> Gradients<A> {
+        try backward(conventions: [convention], from: loss, lossOperandGradients: given, wrt: wrt)[0]
     }
 
     /// Backpropagates under several conventions at once; element `j` of the result is exactly
@@ -203,14 +204,31 @@ public final class Execution<A: ScalarArithmetic> {
     /// instead of recomputed; after a nonsmooth node, each result identical to the first
     /// convention's is replaced by it, so sharing resumes below. For the certified reference,
     /// whose backward passes are the analysis' most expensive work, this nearly halves C′'s cost.
+    ///
+    /// `lossOperandGradients`, when given, replaces the loss node's own backward: element `k` is
+    /// the contribution the loss sends to its operand `k` (nil: none), and backpropagation starts
+    /// below the loss from those. The analyzer's per-sample attributions give a one-sample graph
+    /// the loss gradients the whole batch's loss computed for that sample (a mean loss divides by
+    /// the whole batch), so that sample's gradients are the batch's rows, bit for bit.
     @inlinable
-    public func backward(conventions: [DerivativeConvention], from loss: NodeID? = nil, wrt: [NodeID]) throws -> [Gradients<A>] {
+    public func backward(conventions: [DerivativeConvention], from loss: NodeID? = nil,
+                         lossOperandGradients given: [Tensor<A>?]? = nil, wrt: [NodeID]) throws -> [Gradients<A>] {
         for c in conventions { try c.validate() }
         guard let root = loss ?? lossNode else {
             throw ExecutionError(node: graph.nodes.last?.name ?? "-", message: "the graph has no loss to differentiate")
         }
         guard values[root].count == 1 else {
             throw ExecutionError(node: graph.nodes[root].name, message: "backward starts from a scalar; this node has shape \(graph.nodes[root].shape)")
+        }
+        if let given {
+            let operands = graph.nodes[root].inputs
+            guard given.count == operands.count else {
+                throw ExecutionError(node: graph.nodes[root].name, message: "\(given.count) operand gradients given for \(operands.count) operands")
+            }
+            for (k, g) in given.enumerated() where g != nil && g!.shape != graph.nodes[operands[k]].shape {
+                throw ExecutionError(node: graph.nodes[root].name,
+                                     message: "operand \(k)'s gradient has shape \(g!.shape), the operand \(graph.nodes[operands[k]].shape)")
+            }
         }
         let a = arithmetic
         let wanted = Set(wrt)
@@ -221,9 +239,19 @@ public final class Execution<A: ScalarArithmetic> {
         let count = conventions.count
         // Contributions to each node, keyed by (consumer, operand): the documented summation order.
         var pending = [[NodeID: [(order: Order, tensor: Tensor<A>)]]](repeating: [:], count: count)
-        var seed = Tensor<A>(zeros: values[root].shape, a)
-        seed.withMutableSlots { a.set($0, 1) }
-        for j in 0..<count { pending[j][root] = [(Order(consumer: root, operand: 0), seed)] }
+        if let given {
+            // The loss's contributions, ordered as its own backward would have sent them.
+            for j in 0..<count {
+                for (k, g) in given.enumerated() {
+                    guard let g else { continue }
+                    pending[j][graph.nodes[root].inputs[k], default: []].append((Order(consumer: root, operand: k), g))
+                }
+            }
+        } else {
+            var seed = Tensor<A>(zeros: values[root].shape, a)
+            seed.withMutableSlots { a.set($0, 1) }
+            for j in 0..<count { pending[j][root] = [(Order(consumer: root, operand: 0), seed)] }
+        }
         var result = [[NodeID: Tensor<A>]](repeating: [:], count: count)
         var events = [[NodeID: RangeEvents]](repeating: [:], count: count)
 
