@@ -112,7 +112,7 @@ public struct Analysis: Sendable {
         // there (g_R, g_R′), then each precision, which needs its point's full reference.
         var tasks: [TaskGraph.Task] = []
         let trace = self.trace
-        func traced(_ stage: String, _ body: @escaping ([Any]) throws -> Any) -> ([Any]) throws -> Any {
+        func traced(_ stage: String, _ body: @escaping (TaskGraph.Inputs) throws -> Any) -> (TaskGraph.Inputs) throws -> Any {
             guard let trace else { return body }
             return { inputs in
                 trace("start \(stage)")
@@ -127,8 +127,11 @@ public struct Analysis: Sendable {
         }
         for i in distinct.indices {
             tasks.append(TaskGraph.Task(dependencies: [i], body: traced("reference \(i) backward") { inputs in
-                let decided = (inputs[0] as! UncheckedBox<LadderedReference>).value
-                return UncheckedBox(try decided.differentiated(options: options, conventions: conventions, wrt: ids, requiredWidth: bounds[i]))
+                // Taken, not read: `differentiated` then holds R's forward alone and frees it
+                // once it has what it needs (its decisions) for a quad-double re-run.
+                let decided = (inputs.take(0) as! UncheckedBox<LadderedReference>).value
+                return UncheckedBox(try (consume decided).differentiated(options: options, conventions: conventions, wrt: ids,
+                                                                         requiredWidth: bounds[i]))
             }))
         }
         for j in names.indices {

@@ -69,13 +69,17 @@ public enum LadderedReference {
     /// This run with g_R and g_R′ (see the type's documentation for where they are computed),
     /// every backward pass checked against `requiredWidth` (the point's bound,
     /// `CertifiedReference.requiredGradientWidth(unitRoundoff:)`).
-    public func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID],
-                               requiredWidth bound: Double = ReferenceRun.requiredGradientWidth) throws -> LadderedReference {
-        switch self {
+    ///
+    /// Consuming: when the double-double balls hand over to quad-double balls or MPFR
+    /// intervals, their forward values (on VGG11 at batch 128, a gigabyte) are freed before the
+    /// re-run, which needs only the balls' decisions — unless the caller still holds this run.
+    public consuming func differentiated(options: ReferenceOptions, conventions: [DerivativeConvention], wrt: [NodeID],
+                                         requiredWidth bound: Double = ReferenceRun.requiredGradientWidth) throws -> LadderedReference {
+        switch consume self {
         case .mpfr(let r):
             return .mpfr(try r.differentiated(options: options, conventions: conventions, wrt: wrt, requiredWidth: bound))
-        case .quadDouble:
-            return self
+        case .quadDouble(let r):
+            return .quadDouble(r)
         case .doubleDouble(let r):
             var width: Double
             // One sample's backward in balls first (1/batch of the cost): when even it misses the
@@ -91,7 +95,10 @@ public enum LadderedReference {
                 if done.gradientWidth <= bound { return .doubleDouble(done) }
                 width = done.gradientWidth
             }
-            if let quad = try Self.quadDoubleBackward(r, after: width, conventions: conventions, wrt: wrt, requiredWidth: bound) {
+            // From here on only the balls' decisions and facts are needed: their values go.
+            let decided = Decided(r)
+            _ = consume r
+            if let quad = try Self.quadDoubleBackward(decided, after: width, conventions: conventions, wrt: wrt, requiredWidth: bound) {
                 return .quadDouble(quad)
             }
             // Too wide (or unknown): the same decisions, recomputed in MPFR intervals, at the
@@ -100,11 +107,21 @@ public enum LadderedReference {
             // instead of tried at 128 bits and thrown away. The check still runs after it.
             let bits = Self.gradientBits(after: width, options: options, requiredWidth: bound)
             let forward = options.arithmetic.withPrecision(bits: max(options.initialBits, bits))
-            let forced = try Execution(graph: r.execution.graph, arithmetic: forward, feed: r.feed, forcing: r.execution.decisions)
+            let forced = try Execution(graph: decided.graph, arithmetic: forward, feed: decided.feed, forcing: decided.decisions)
             let mpfr = ReferenceRun(execution: forced, bits: forward.bits, escalations: [], undecidedSites: 0,
-                                    gradientBits: forward.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
+                                    gradientBits: forward.bits, gradientWidth: .nan, feed: decided.feed, gradients: nil)
             return .mpfr(try mpfr.differentiated(gradientBits: bits, conventions: conventions, wrt: wrt, requiredWidth: bound)
                 .afterRung(Self.doubleDoubleBits))
+        }
+    }
+
+    /// What a re-run forced onto the double-double balls' decisions needs of them, without their values.
+    struct Decided {
+        let graph: Graph, feed: Feed, decisions: DecisionSet
+        let bits: Int, escalations: [Int], undecidedSites: Int, climbedSamples: Int
+        init(_ r: CertifiedReference<DoubleDoubleBallArithmetic>) {
+            (graph, feed, decisions) = (r.execution.graph, r.feed, r.execution.decisions)
+            (bits, escalations, undecidedSites, climbedSamples) = (r.bits, r.escalations, r.undecidedSites, r.climbedSamples)
         }
     }
 
@@ -132,12 +149,12 @@ public enum LadderedReference {
     /// the working precision's unit: the same growth from 2⁻²¹² instead of 2⁻¹⁰⁶ must land 2⁴
     /// below `bound`). Nil when it will not, or when the quad-double width, checked after the
     /// pass, still misses the bound: then MPFR intervals do it.
-    static func quadDoubleBackward(_ r: CertifiedReference<DoubleDoubleBallArithmetic>, after width: Double,
+    static func quadDoubleBackward(_ r: Decided, after width: Double,
                                    conventions: [DerivativeConvention], wrt: [NodeID],
                                    requiredWidth bound: Double) throws -> CertifiedReference<QuadDoubleBallArithmetic>? {
         let quad = QuadDoubleBallArithmetic()
         guard width.isFinite, width * Foundation.exp2(Double(doubleDoubleBits - quad.bits)) <= bound / 16 else { return nil }
-        let forced = try Execution(graph: r.execution.graph, arithmetic: quad, feed: r.feed, forcing: r.execution.decisions)
+        let forced = try Execution(graph: r.graph, arithmetic: quad, feed: r.feed, forcing: r.decisions)
         let rerun = CertifiedReference(execution: forced, bits: quad.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
                                        gradientBits: quad.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
         let done = try rerun.differentiated(gradientBits: quad.bits, conventions: conventions, wrt: wrt, requiredWidth: bound)

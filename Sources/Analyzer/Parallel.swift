@@ -19,7 +19,23 @@ final class TaskGraph: @unchecked Sendable {
     struct Task {
         /// Indices of earlier tasks whose outputs `body` receives, in this order.
         let dependencies: [Int]
-        let body: ([Any]) throws -> Any
+        let body: (Inputs) throws -> Any
+    }
+
+    /// A task's inputs, the outputs of its dependencies in order. An output whose last
+    /// dependent this task is (and that the caller does not keep) is handed over: the graph
+    /// holds it no longer, so `take` leaves the task its only holder, and the task can free it
+    /// before it ends (R's double-double forward, once the quad-double one is built from it).
+    final class Inputs {
+        private var values: [Any?]
+        init(_ values: [Any]) { self.values = values }
+        /// Input `i`, kept here for later reads.
+        subscript(_ i: Int) -> Any { values[i]! }
+        /// Input `i`, no longer held here.
+        func take(_ i: Int) -> Any {
+            defer { values[i] = nil }
+            return values[i]!
+        }
     }
 
     private let tasks: [Task]
@@ -92,7 +108,10 @@ final class TaskGraph: @unchecked Sendable {
                 continue
             }
             started[i] = true
-            let inputs = tasks[i].dependencies.map { outputs[$0]! }
+            let inputs = Inputs(tasks[i].dependencies.map { outputs[$0]! })
+            for d in tasks[i].dependencies where pendingDependents[d] == 1 && !kept.contains(d) {
+                outputs[d] = Released()  // handed over: no other task will read it
+            }
             condition.unlock()
             let result: Result<Any, any Error> = Result { try tasks[i].body(inputs) }
             condition.lock()

@@ -42,6 +42,7 @@ enum PassBenchmark {
         var a = Analysis(graph: built, feed: feed, name: workload.rawValue)
         a.reference = reference
         a.threads = threads
+        a.keepsGradients = false  // as `bpcheck` runs it (it keeps the five gradients only for --save-gradients)
         if let method = ProcessInfo.processInfo.environment["ATTRIBUTION"].flatMap(AttributionMethod.init(rawValue:)) {
             a.attribution = method  // ATTRIBUTION=batch: the whole-batch replays, to compare
         }
