@@ -35,6 +35,7 @@
 // BallGemmTests checks this against the row kernels, bit for bit, on every variant this machine
 // can run (the portable one included).
 #include "ball_kernels.h"
+#include "cpu_features.h"
 #include <math.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -275,14 +276,7 @@ BALL_GEMM_VARIANT(avx2, __attribute__((target("avx2,fma"))), 4, 2, 1)
 // AVX-512 (32 registers): two rows of one 8-lane vector.
 BALL_GEMM_VARIANT(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,fma"))), 8, 1, 2)
 
-static int has_avx2 = -1;
-static int avx2_hardware(void) {
-    if (has_avx2 < 0) {
-        __builtin_cpu_init();
-        has_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return has_avx2;
-}
+static int avx2_hardware(void) { return bp_cpu_has(BP_CPU_AVX2); }
 #endif
 
 #endif  // BALL_GEMM

@@ -6,6 +6,7 @@
 // the product is within 2⁵³ of the underflow threshold, where e may be off by η/2: such
 // products add a slack of 2⁻¹⁰⁷⁰ to the radius.
 #include "ball_kernels.h"
+#include "cpu_features.h"
 #include <math.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -209,15 +210,9 @@ BALL_ROWS(portable, )
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 BALL_ROWS(fma3, __attribute__((target("avx,fma"))))
 BALL_ROWS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,fma"))))
-static int has_fma = -1, has_avx512 = -1;
-static int fma_hardware(void) {
-    if (has_fma < 0) {
-        __builtin_cpu_init();
-        has_fma = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx") ? 1 : 0;
-        has_avx512 = has_fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                     __builtin_cpu_supports("avx512vl") ? 1 : 0;
-    }
-    return has_fma;
+static int fma_hardware(void) { return bp_cpu_has(BP_CPU_AVX | BP_CPU_FMA); }
+static int avx512_hardware(void) {
+    return bp_cpu_has(BP_CPU_AVX | BP_CPU_FMA | BP_CPU_AVX512F | BP_CPU_AVX512DQ | BP_CPU_AVX512VL);
 }
 #else
 static int fma_hardware(void) { return 0; }
@@ -227,7 +222,7 @@ int bp_ball_uses_fma_hardware(void) { return fma_hardware(); }
 
 int bp_ball_simd_level(void) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    if (fma_hardware()) return has_avx512 ? 2 : 1;
+    if (fma_hardware()) return avx512_hardware() ? 2 : 1;
 #endif
     return 0;
 }
@@ -235,7 +230,7 @@ int bp_ball_simd_level(void) {
 void bp_ball_axpy(bp_ball *r, ptrdiff_t rs, const bp_ball *a, const bp_ball *x, ptrdiff_t xs, ptrdiff_t n) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     if (fma_hardware()) {
-        if (has_avx512) axpy_avx512(r, rs, a, x, xs, n); else axpy_fma3(r, rs, a, x, xs, n);
+        if (avx512_hardware()) axpy_avx512(r, rs, a, x, xs, n); else axpy_fma3(r, rs, a, x, xs, n);
         return;
     }
 #endif

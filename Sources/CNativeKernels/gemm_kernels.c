@@ -1,4 +1,5 @@
 #include "gemm_kernels.h"
+#include "cpu_features.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -18,8 +19,7 @@
 #endif
 
 // ---------------------------------------------------------------------------------------------
-// What this machine runs, detected once. __builtin_cpu_supports reports AVX, AVX2, F16C and
-// AVX-512 only when the OS saves their register state (XGETBV).
+// What this machine runs (cpu_features.h), derived once.
 
 // binary32/binary64: 3 AVX-512F, 2 AVX + FMA, 1 AVX, 0 none.
 static int level = -1;
@@ -28,11 +28,10 @@ static int bits16 = -1;
 
 static void detect(void) {
     if (level >= 0) return;
-    __builtin_cpu_init();
-    const int avx512 = __builtin_cpu_supports("avx512f"), avx = __builtin_cpu_supports("avx");
-    const int avx2 = avx && __builtin_cpu_supports("avx2"), f16c = avx && __builtin_cpu_supports("f16c");
+    const int avx512 = bp_cpu_has(BP_CPU_AVX512F), avx = bp_cpu_has(BP_CPU_AVX);
+    const int avx2 = bp_cpu_has(BP_CPU_AVX | BP_CPU_AVX2), f16c = bp_cpu_has(BP_CPU_AVX | BP_CPU_F16C);
     bits16 = avx512 ? 512 : (avx2 && f16c) ? 256 : 0;
-    level = avx512 ? 3 : (avx && __builtin_cpu_supports("fma")) ? 2 : avx ? 1 : 0;
+    level = avx512 ? 3 : bp_cpu_has(BP_CPU_AVX | BP_CPU_FMA) ? 2 : avx ? 1 : 0;
 }
 
 __attribute__((constructor)) static void bp_gemm_kernels_init(void) { detect(); }

@@ -1,4 +1,5 @@
 #include "native_kernels.h"
+#include "cpu_features.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -7,15 +8,14 @@
 // vcvtps2ph immediate: round to nearest even, ignoring MXCSR's rounding mode.
 #define BP_RNE 0
 
-// The CPU's features, detected once (-1: not yet). "avx" is reported only when the OS saves
-// the YMM state (XGETBV), which both the AVX and the F16C kernels need.
+// The CPU's features (cpu_features.h; -1: not yet read). "avx" is reported only when the OS
+// saves the YMM state (XGETBV), which both the AVX and the F16C kernels need.
 static int has_avx = -1, has_f16c = -1;
 
 static void detect(void) {
     if (has_avx < 0) {
-        __builtin_cpu_init();
-        has_f16c = __builtin_cpu_supports("f16c");
-        has_avx = __builtin_cpu_supports("avx");
+        has_f16c = bp_cpu_has(BP_CPU_F16C);
+        has_avx = bp_cpu_has(BP_CPU_AVX);
     }
 }
 

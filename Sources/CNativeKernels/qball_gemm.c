@@ -22,6 +22,7 @@
 // BallGemmTests checks this against the row kernels, bit for bit, on every variant this
 // machine can run (the portable one included).
 #include "qball_kernels.h"
+#include "cpu_features.h"
 #include "ball_kernels.h"
 #include <math.h>
 
@@ -288,14 +289,7 @@ QBALL_GEMM_VARIANT(portable, , 8, 1, 1)
 QBALL_GEMM_VARIANT(avx2, __attribute__((target("avx2,fma"))), 4, 1, 1)
 QBALL_GEMM_VARIANT(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,fma"))), 8, 1, 1)
 
-static int has_avx2 = -1;
-static int avx2_hardware(void) {
-    if (has_avx2 < 0) {
-        __builtin_cpu_init();
-        has_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return has_avx2;
-}
+static int avx2_hardware(void) { return bp_cpu_has(BP_CPU_AVX2); }
 #endif
 
 #endif  // QBALL_GEMM
