@@ -36,7 +36,7 @@ public struct Analysis: Sendable {
     /// `--save-gradients` and callers who look); off for long dataset runs. Never encoded.
     public var keepsGradients = true
     /// How many of the most severe sites (spurious, then flipped, then masked) of each precision
-    /// get their share of the gradient error measured (one extra forward and backward each).
+    /// get their share of the gradient error measured (`attribution` says how, and at what cost).
     public var attributedSites: Int = 5
     /// How those shares are measured: on the site's sample alone (default; ~2/N of a pass per
     /// site) or by replaying the whole batch (one forward and backward per site).
