@@ -111,33 +111,30 @@ public struct Analysis: Sendable {
         // Tasks, in this order: R's forward at each distinct point (decisions), R's backward
         // there (g_R, g_R′), then each precision, which needs its point's full reference.
         var tasks: [TaskGraph.Task] = []
-        let trace = self.trace
-        func traced(_ stage: String, _ body: @escaping (TaskGraph.Inputs) throws -> Any) -> (TaskGraph.Inputs) throws -> Any {
-            guard let trace else { return body }
-            return { inputs in
-                trace("start \(stage)")
-                defer { trace("end \(stage)") }
-                return try body(inputs)
-            }
+        for i in distinct.indices {
+            tasks.append(TaskGraph.Task(dependencies: []) { _ in
+                try traced("reference \(i) forward") {
+                    UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
+                }
+            })
         }
         for i in distinct.indices {
-            tasks.append(TaskGraph.Task(dependencies: [], body: traced("reference \(i) forward") { _ in
-                UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
-            }))
-        }
-        for i in distinct.indices {
-            tasks.append(TaskGraph.Task(dependencies: [i], body: traced("reference \(i) backward") { inputs in
+            tasks.append(TaskGraph.Task(dependencies: [i]) { inputs in
                 // Taken, not read: `differentiated` then holds R's forward alone and frees it
                 // once it has what it needs (its decisions) for a quad-double re-run.
                 let decided = (inputs.take(0) as! UncheckedBox<LadderedReference>).value
-                return UncheckedBox(try (consume decided).differentiated(options: options, conventions: conventions, wrt: ids,
-                                                                         requiredWidth: bounds[i]))
-            }))
+                return try traced("reference \(i) backward") {
+                    UncheckedBox(try (consume decided).differentiated(options: options, conventions: conventions, wrt: ids,
+                                                                      requiredWidth: bounds[i]))
+                }
+            })
         }
         for j in names.indices {
-            tasks.append(TaskGraph.Task(dependencies: [distinct.count + pointIndex[j]], body: traced("\(names[j]) at reference \(pointIndex[j])") { inputs in
-                try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
-            }))
+            tasks.append(TaskGraph.Task(dependencies: [distinct.count + pointIndex[j]]) { inputs in
+                try traced("\(names[j]) at reference \(pointIndex[j])") {
+                    try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
+                }
+            })
         }
         // Only the precisions' results are read: each reference is released once every
         // precision at its point is done (memory then does not hold every reference to the end).
@@ -148,6 +145,13 @@ public struct Analysis: Sendable {
         return AnalysisResult(model: name, precisions: precisions, results: results, convention: convention,
                               alternative: alternative, arithmeticModel: arithmeticModel,
                               batchSize: built.graph.nodes[built.input].shape.first ?? 0)
+    }
+
+    /// `body`, between its "start" and "end" lines when the run is traced.
+    func traced<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+        trace?("start \(stage)")
+        defer { trace?("end \(stage)") }
+        return try body()
     }
 
     /// Options a caller may get wrong, checked before anything runs (no trap on them later).
@@ -253,11 +257,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let parameterNames = built.parameters.keys.sorted()
         let ids = parameterNames.map { built.parameters[$0]! }
 
-        func stage<T>(_ what: String, _ body: () throws -> T) rethrows -> T {
-            analysis.trace?("start \(name) \(what)")
-            defer { analysis.trace?("end \(name) \(what)") }
-            return try body()
-        }
+        func stage<T>(_ what: String, _ body: () throws -> T) rethrows -> T { try analysis.traced("\(name) \(what)", body) }
         let p = try stage("forward") { try Execution(graph: graph, arithmetic: a, feed: point, model: model, rounding: rounding) }
         let both = try stage("backward C, C′") { try p.backward(conventions: [analysis.convention, analysis.alternative], wrt: ids) }
         let gP = both[0], gPAlt = both[1]
@@ -276,40 +276,38 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
 
         // Errors, whole and per tensor. The whole-gradient norms are running sums of squares in
         // parameter order (the bits of the norm of the concatenation, without holding it: on
-        // VGG11 each parameter-sized array is 74 MB); only g_P whole is kept, for the attributions.
+        // VGG11 each parameter-sized array is 74 MB).
         var totalSquares = 0.0, kinkSquares = 0.0, roundingSquares = 0.0, rSquares = 0.0
         var bifurcationSquares = 0.0, referenceBifurcationSquares = 0.0
-        var pAll: [Double] = []
         var changed = false, referenceChanged = false
         var perTensor: [String: ErrorNorms] = [:]
         var referenceBifurcationPerTensor: [String: Double] = [:]
         var gradients: [String: GradientSet] = [:]
         func squares(_ v: [Double], into sum: inout Double) { sum = v.reduce(sum) { $0 + $1 * $1 } }
-        analysis.trace?("start \(name) errors")
-        for (name, id) in zip(parameterNames, ids) {
-            let vP = gP[id]!.doubles(a), vPAlt = gPAlt[id]!.doubles(a), vAligned = gAligned[id]!.doubles(a)
-            let t = GradientAlgebra.difference(vP, gR[id]!, in: r.arithmetic)
-            let k = zip(vP, vAligned).map { $0 - $1 }
-            let ro = GradientAlgebra.difference(vAligned, gR[id]!, in: r.arithmetic)
-            let rv = gR[id]!.doubles(r.arithmetic)
-            perTensor[name] = ErrorNorms(total: t, kink: k, rounding: ro, referenceNorm: GradientAlgebra.norm(rv))
-            squares(t, into: &totalSquares)
-            squares(k, into: &kinkSquares)
-            squares(ro, into: &roundingSquares)
-            squares(rv, into: &rSquares)
-            pAll += vP
-            squares(zip(vP, vPAlt).map { $0 - $1 }, into: &bifurcationSquares)
-            changed = changed || zip(vP, vPAlt).contains { !($0 == $1 || ($0.isNaN && $1.isNaN)) }
-            if analysis.keepsGradients {
-                gradients[name] = GradientSet(p: vP, pAlternative: vPAlt, aligned: vAligned, r: rv,
-                                              rAlternative: gRAlt[id]!.doubles(r.arithmetic), shape: gR[id]!.shape)
+        stage("errors") {
+            for (name, id) in zip(parameterNames, ids) {
+                let vP = gP[id]!.doubles(a), vPAlt = gPAlt[id]!.doubles(a), vAligned = gAligned[id]!.doubles(a)
+                let t = GradientAlgebra.difference(vP, gR[id]!, in: r.arithmetic)
+                let k = zip(vP, vAligned).map { $0 - $1 }
+                let ro = GradientAlgebra.difference(vAligned, gR[id]!, in: r.arithmetic)
+                let rv = gR[id]!.doubles(r.arithmetic)
+                perTensor[name] = ErrorNorms(total: t, kink: k, rounding: ro, referenceNorm: GradientAlgebra.norm(rv))
+                squares(t, into: &totalSquares)
+                squares(k, into: &kinkSquares)
+                squares(ro, into: &roundingSquares)
+                squares(rv, into: &rSquares)
+                squares(zip(vP, vPAlt).map { $0 - $1 }, into: &bifurcationSquares)
+                changed = changed || zip(vP, vPAlt).contains { !($0 == $1 || ($0.isNaN && $1.isNaN)) }
+                if analysis.keepsGradients {
+                    gradients[name] = GradientSet(p: vP, pAlternative: vPAlt, aligned: vAligned, r: rv,
+                                                  rAlternative: gRAlt[id]!.doubles(r.arithmetic), shape: gR[id]!.shape)
+                }
+                let rDifference = GradientAlgebra.difference(gR[id]!, gRAlt[id]!, in: r.arithmetic)
+                referenceChanged = referenceChanged || GradientAlgebra.provenDifferent(gR[id]!, gRAlt[id]!, in: r.arithmetic)
+                squares(rDifference, into: &referenceBifurcationSquares)
+                referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
             }
-            let rDifference = GradientAlgebra.difference(gR[id]!, gRAlt[id]!, in: r.arithmetic)
-            referenceChanged = referenceChanged || GradientAlgebra.provenDifferent(gR[id]!, gRAlt[id]!, in: r.arithmetic)
-            squares(rDifference, into: &referenceBifurcationSquares)
-            referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
         }
-        analysis.trace?("end \(name) errors")
         let rNorm = rSquares.squareRoot()
         let error = ErrorNorms(absoluteTotal: totalSquares.squareRoot(), absoluteKink: kinkSquares.squareRoot(),
                                absoluteRounding: roundingSquares.squareRoot(), referenceNorm: rNorm)
@@ -323,7 +321,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
 
         // Sites.
         var (sites, siteCount) = stage("classification") { classify(p, r) }
-        try stage("attributions") { try attribute(&sites, p, r, ids, rNorm: rNorm, gP: pAll) }
+        try stage("attributions") { try attribute(&sites, p, r, ids, rNorm: rNorm, gP: gP) }
         var counts: [SiteClass: Int] = [:], perLayer: [String: [SiteClass: Int]] = [:]
         for node in graph.nodes where node.op.isNonsmooth { perLayer[node.name] = [:] }
         for s in sites {

@@ -31,7 +31,7 @@ extension PrecisionAnalysis {
     /// Measures, for the most severe sites, the gradient error each carries: P's backprop with
     /// only that site forced to R's decision, against P's own (`AttributionMethod`).
     func attribute<E: EnclosingArithmetic>(_ sites: inout [Site], _ p: Execution<A>, _ r: Execution<E>, _ ids: [NodeID],
-                                           rNorm: Double, gP base: [Double]) throws {
+                                           rNorm: Double, gP: Gradients<A>) throws {
         let order: [SiteClass] = [.spurious, .flipped, .masked]
         let classes = sites.map(\.siteClass)
         func severity(_ k: Int) -> Int { order.firstIndex(of: classes[k])! }
@@ -40,7 +40,9 @@ extension PrecisionAnalysis {
             .prefix(analysis.attributedSites)
         guard rNorm > 0, !chosen.isEmpty else { return }
         let batch = max(built.graph.nodes[built.input].shape.first ?? 1, 1)
-        let replay = analysis.attribution == .sample ? SampleReplay(self, p, batch: batch) : nil
+        let replay = analysis.attribution == .sample ? SampleReplay(self, p, batch: batch, ids: ids) : nil
+        // g_P whole, flattened, for the batch replay's differences only (74 MB on VGG11).
+        lazy var base = ids.flatMap { gP[$0]!.doubles(p.arithmetic) }
         // Grouped by sample, so that each sample's own replay is computed once.
         var current: (sample: Int, contribution: [Double])?
         for k in chosen.sorted(by: { (sites[$0].sample, $0) < (sites[$1].sample, $1) }) {
@@ -70,6 +72,7 @@ struct SampleReplay<A: ScalarArithmetic> {
     /// P's execution of the whole batch.
     let p: Execution<A>
     let batch: Int
+    /// The parameters, in the analysis' order.
     let ids: [NodeID]
     /// The loss node alone, its operands as inputs (`operand0`, …): the whole batch's loss
     /// gradients for any values of its operands.
@@ -78,7 +81,7 @@ struct SampleReplay<A: ScalarArithmetic> {
     let lossOperands: [NodeID], lossInputs: [NodeID]
 
     /// Nil where the sample replay does not apply (see `AttributionMethod.sample`).
-    init?(_ run: PrecisionAnalysis<A>, _ p: Execution<A>, batch: Int) {
+    init?(_ run: PrecisionAnalysis<A>, _ p: Execution<A>, batch: Int, ids: [NodeID]) {
         let graph = run.built.graph, loss = graph.nodes[run.built.loss]
         guard run.rounding == nil, batch > 1, SampleSubset(graph: graph, batch: batch, samples: [0]) != nil,
               p.decisions.values.allSatisfy({ $0.siteCount % batch == 0 }),
@@ -93,7 +96,7 @@ struct SampleReplay<A: ScalarArithmetic> {
         self.run = run
         self.p = p
         self.batch = batch
-        self.ids = run.built.parameters.keys.sorted().map { run.built.parameters[$0]! }
+        self.ids = ids
         lossGraph = g
         lossOperands = loss.inputs
         lossInputs = inputs

@@ -8,23 +8,9 @@
 // vcvtps2ph immediate: round to nearest even, ignoring MXCSR's rounding mode.
 #define BP_RNE 0
 
-// The CPU's features (cpu_features.h; -1: not yet read). "avx" is reported only when the OS
-// saves the YMM state (XGETBV), which both the AVX and the F16C kernels need.
-static int has_avx = -1, has_f16c = -1;
-
-static void detect(void) {
-    if (has_avx < 0) {
-        has_f16c = bp_cpu_has(BP_CPU_F16C);
-        has_avx = bp_cpu_has(BP_CPU_AVX);
-    }
-}
-
-__attribute__((constructor)) static void bp_native_kernels_init(void) { detect(); }
-
-int bp_half_kernels_available(void) {
-    detect();
-    return has_avx && has_f16c;
-}
+// The CPU's features (cpu_features.h). "avx" is reported only when the OS saves the YMM state
+// (XGETBV), which both the AVX and the F16C kernels need.
+int bp_half_kernels_available(void) { return bp_cpu_has(BP_CPU_AVX | BP_CPU_F16C); }
 
 BP_F16C static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
 BP_F16C static inline uint16_t f2h(float f) { return (uint16_t)_cvtss_sh(f, BP_RNE); }
@@ -144,10 +130,7 @@ ptrdiff_t bp_half_flushed_pairs(const uint16_t *u, ptrdiff_t us, const uint16_t 
     return bp_half_kernels_available() ? flushedPairs(u, us, v, vs, n) : -1;
 }
 
-static int avx_available(void) {
-    detect();
-    return has_avx;
-}
+static int avx_available(void) { return bp_cpu_has(BP_CPU_AVX); }
 
 // Eight (four) lanes at a time; each lane is r + a·x with two roundings, exactly the scalar
 // `r[k] + a * x[k]`: the intrinsics name a separate multiply and add, and these functions'
