@@ -187,6 +187,7 @@ public struct Analysis: Sendable {
                 if name.isPolicy { run.model = .default }
                 switch reference {
                 case .doubleDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
+                case .tripleDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
                 case .quadDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
                 case .mpfr(let r): return try run.run(r, arithmetic: reference.arithmetic)
                 }

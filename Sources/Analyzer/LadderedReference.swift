@@ -10,17 +10,20 @@ import Precision
 /// Otherwise R is recomputed in MPFR intervals from `initialBits`, climbing as `ReferenceRun`
 /// does. The backward passes (g_R, g_R′) run in the forward's arithmetic; when double-double
 /// enclosures are wider than the point's bound (one sample's backward tells first), the forward is re-run forced onto the
-/// balls' proven decisions in quad-double balls (when the double-double width says 212 bits will
-/// do) and the backward is done there; if that is still too wide (or the width is unknown: an
-/// overflow), the same in MPFR intervals, checked and climbed as in
+/// balls' proven decisions in triple-double balls (when the double-double width says 159 bits will
+/// do), else in quad-double balls (when it says 212 bits will), and the backward is done there; a
+/// rung whose width still misses the bound hands its own width to the next; if the last is still
+/// too wide (or the width is unknown: an overflow), the same in MPFR intervals, checked and climbed as in
 /// `CertifiedReference.differentiated`. The width is checked after every backward pass, so what
 /// the report states about it holds.
 public enum LadderedReference {
     /// Everything (forward and backward) in double-double balls; `climbedSamples` samples were
     /// decided on the MPFR ladder (their precisions in `escalations`) and stitched in.
     case doubleDouble(CertifiedReference<DoubleDoubleBallArithmetic>)
-    /// Decided in double-double balls (as `doubleDouble`), differentiated in quad-double balls:
+    /// Decided in double-double balls (as `doubleDouble`), differentiated in triple-double balls:
     /// the execution is the forward re-run there, forced onto the balls' decisions.
+    case tripleDouble(CertifiedReference<TripleDoubleBallArithmetic>)
+    /// As `tripleDouble`, in quad-double balls (where 159 bits would not do).
     case quadDouble(CertifiedReference<QuadDoubleBallArithmetic>)
     /// MPFR intervals; `escalations` starts with 106 when double-double balls were tried first.
     case mpfr(ReferenceRun)
@@ -78,10 +81,12 @@ public enum LadderedReference {
         switch consume self {
         case .mpfr(let r):
             return .mpfr(try r.differentiated(options: options, conventions: conventions, wrt: wrt, requiredWidth: bound))
+        case .tripleDouble(let r):
+            return .tripleDouble(r)
         case .quadDouble(let r):
             return .quadDouble(r)
         case .doubleDouble(let r):
-            var width: Double
+            var width: Double, widthBits = Self.doubleDoubleBits
             // One sample's backward in balls first (1/batch of the cost): when even it misses the
             // bound, the whole batch's is taken to miss it too (its widths come from the same
             // layers' growth) and that pass, a third of R's time on a deep network, is skipped
@@ -98,14 +103,19 @@ public enum LadderedReference {
             // From here on only the balls' decisions and facts are needed: their values go.
             let decided = Decided(r)
             _ = consume r
-            if let quad = try Self.quadDoubleBackward(decided, after: width, conventions: conventions, wrt: wrt, requiredWidth: bound) {
+            if let triple = try Self.ballBackward(TripleDoubleBallArithmetic(), decided, after: &width, at: &widthBits,
+                                                  conventions: conventions, wrt: wrt, requiredWidth: bound) {
+                return .tripleDouble(triple)
+            }
+            if let quad = try Self.ballBackward(QuadDoubleBallArithmetic(), decided, after: &width, at: &widthBits,
+                                                conventions: conventions, wrt: wrt, requiredWidth: bound) {
                 return .quadDouble(quad)
             }
             // Too wide (or unknown): the same decisions, recomputed in MPFR intervals, at the
             // precision the balls' width says the backward needs (widths scale with the working
             // precision's unit; the growth per layer does not depend on it) — chosen up front
             // instead of tried at 128 bits and thrown away. The check still runs after it.
-            let bits = Self.gradientBits(after: width, options: options, requiredWidth: bound)
+            let bits = Self.gradientBits(after: width, at: widthBits, options: options, requiredWidth: bound)
             let forward = options.arithmetic.withPrecision(bits: max(options.initialBits, bits))
             let forced = try Execution(graph: decided.graph, arithmetic: forward, feed: decided.feed, forcing: decided.decisions)
             let mpfr = ReferenceRun(execution: forced, bits: forward.bits, escalations: [], undecidedSites: 0,
@@ -144,37 +154,42 @@ public enum LadderedReference {
         return try sampled.differentiated(gradientBits: r.bits, conventions: conventions, wrt: wrt, requiredWidth: .infinity).gradientWidth
     }
 
-    /// The backward passes in quad-double balls, the forward re-run there forced onto `r`'s
-    /// decisions, when the double-double width `width` says 212 bits will do (widths scale with
-    /// the working precision's unit: the same growth from 2⁻²¹² instead of 2⁻¹⁰⁶ must land 2⁴
-    /// below `bound`). Nil when it will not, or when the quad-double width, checked after the
-    /// pass, still misses the bound: then MPFR intervals do it.
-    static func quadDoubleBackward(_ r: Decided, after width: Double,
-                                   conventions: [DerivativeConvention], wrt: [NodeID],
-                                   requiredWidth bound: Double) throws -> CertifiedReference<QuadDoubleBallArithmetic>? {
-        let quad = QuadDoubleBallArithmetic()
-        guard width.isFinite, width * Foundation.exp2(Double(doubleDoubleBits - quad.bits)) <= bound / 16 else { return nil }
-        let forced = try Execution(graph: r.graph, arithmetic: quad, feed: r.feed, forcing: r.decisions)
-        let rerun = CertifiedReference(execution: forced, bits: quad.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
-                                       gradientBits: quad.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
-        let done = try rerun.differentiated(gradientBits: quad.bits, conventions: conventions, wrt: wrt, requiredWidth: bound)
-        guard done.gradientWidth <= bound else { return nil }
+    /// The backward passes in the balls of `arithmetic` (triple- or quad-double), the forward
+    /// re-run there forced onto `r`'s decisions, when the width `width` reached at `widthBits`
+    /// bits says `arithmetic.bits` will do (widths scale with the working precision's unit: the
+    /// same growth from 2⁻¹⁵⁹ instead of 2⁻¹⁰⁶ must land 2⁴ below `bound`). Nil when it will
+    /// not; nil too when the width, checked after the pass, still misses the bound — then
+    /// `width` and `widthBits` become this rung's, for the next to size itself from.
+    static func ballBackward<A: EnclosingArithmetic>(_ arithmetic: A, _ r: Decided, after width: inout Double, at widthBits: inout Int,
+                                                     conventions: [DerivativeConvention], wrt: [NodeID],
+                                                     requiredWidth bound: Double) throws -> CertifiedReference<A>? {
+        guard width.isFinite, width * Foundation.exp2(Double(widthBits - arithmetic.bits)) <= bound / 16 else { return nil }
+        let forced = try Execution(graph: r.graph, arithmetic: arithmetic, feed: r.feed, forcing: r.decisions)
+        let rerun = CertifiedReference(execution: forced, bits: arithmetic.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
+                                       gradientBits: arithmetic.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
+        let done = try rerun.differentiated(gradientBits: arithmetic.bits, conventions: conventions, wrt: wrt, requiredWidth: bound)
+        guard done.gradientWidth <= bound else {
+            // An unknown width (an overflow) says nothing about the growth: the last known one stays.
+            if done.gradientWidth.isFinite { (width, widthBits) = (done.gradientWidth, arithmetic.bits) }
+            return nil
+        }
         // R's forward precision stays the balls' (they proved the decisions).
         var run = CertifiedReference(execution: forced, bits: r.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
-                                     gradientBits: quad.bits, gradientWidth: done.gradientWidth, feed: r.feed, gradients: done.gradients)
+                                     gradientBits: arithmetic.bits, gradientWidth: done.gradientWidth, feed: r.feed, gradients: done.gradients)
         run.climbedSamples = r.climbedSamples
         run.requiredWidth = bound
         return run
     }
 
-    /// The MPFR precision for a backward pass whose double-double width was `width` (relative to
-    /// its tensors' largest components): enough bits that the same growth from a unit of
-    /// 2⁻ᵇⁱᵗˢ instead of 2⁻¹⁰⁶ lands 2⁸ below `bound`, rounded up to a whole number of 64-bit
+    /// The MPFR precision for a backward pass whose width at `widthBits` bits (double-double's
+    /// 106, or a rung above it) was `width` (relative to its tensors' largest components): enough
+    /// bits that the same growth from a unit of 2⁻ᵇⁱᵗˢ instead of 2⁻ʷⁱᵈᵗʰᴮⁱᵗˢ lands 2⁸ below `bound`, rounded up to a whole number of 64-bit
     /// limbs, at least `options.gradientBits`, at most the cap. Unknown widths (NaN: an overflow
     /// or a NaN in the balls) give `options.gradientBits`.
-    static func gradientBits(after width: Double, options: ReferenceOptions, requiredWidth bound: Double) -> Int {
+    static func gradientBits(after width: Double, at widthBits: Int = doubleDoubleBits, options: ReferenceOptions,
+                             requiredWidth bound: Double) -> Int {
         guard width.isFinite, width > 0 else { return options.gradientBits }
-        let needed = Double(doubleDoubleBits) + Foundation.log2(width) - Foundation.log2(bound) + 8
+        let needed = Double(widthBits) + Foundation.log2(width) - Foundation.log2(bound) + 8
         let limbs = (Int(needed.rounded(.up)) + 63) / 64 * 64
         return min(max(limbs, options.gradientBits), options.capBits)
     }
@@ -184,16 +199,16 @@ public enum LadderedReference {
         if case .mpfr = self { return ReferenceFirstRung.mpfr.rawValue }
         return ReferenceFirstRung.doubleDouble.rawValue
     }
-    public var bits: Int { switch self { case .doubleDouble(let r): r.bits; case .quadDouble(let r): r.bits; case .mpfr(let r): r.bits } }
-    public var escalations: [Int] { switch self { case .doubleDouble(let r): r.escalations; case .quadDouble(let r): r.escalations; case .mpfr(let r): r.escalations } }
-    public var undecidedSites: Int { switch self { case .doubleDouble(let r): r.undecidedSites; case .quadDouble(let r): r.undecidedSites; case .mpfr(let r): r.undecidedSites } }
-    public var gradientBits: Int { switch self { case .doubleDouble(let r): r.gradientBits; case .quadDouble(let r): r.gradientBits; case .mpfr(let r): r.gradientBits } }
-    public var gradientWidth: Double { switch self { case .doubleDouble(let r): r.gradientWidth; case .quadDouble(let r): r.gradientWidth; case .mpfr(let r): r.gradientWidth } }
+    public var bits: Int { switch self { case .doubleDouble(let r): r.bits; case .tripleDouble(let r): r.bits; case .quadDouble(let r): r.bits; case .mpfr(let r): r.bits } }
+    public var escalations: [Int] { switch self { case .doubleDouble(let r): r.escalations; case .tripleDouble(let r): r.escalations; case .quadDouble(let r): r.escalations; case .mpfr(let r): r.escalations } }
+    public var undecidedSites: Int { switch self { case .doubleDouble(let r): r.undecidedSites; case .tripleDouble(let r): r.undecidedSites; case .quadDouble(let r): r.undecidedSites; case .mpfr(let r): r.undecidedSites } }
+    public var gradientBits: Int { switch self { case .doubleDouble(let r): r.gradientBits; case .tripleDouble(let r): r.gradientBits; case .quadDouble(let r): r.gradientBits; case .mpfr(let r): r.gradientBits } }
+    public var gradientWidth: Double { switch self { case .doubleDouble(let r): r.gradientWidth; case .tripleDouble(let r): r.gradientWidth; case .quadDouble(let r): r.gradientWidth; case .mpfr(let r): r.gradientWidth } }
     /// The bound R's backward passes were checked against (the point's).
-    public var requiredWidth: Double { switch self { case .doubleDouble(let r): r.requiredWidth; case .quadDouble(let r): r.requiredWidth; case .mpfr(let r): r.requiredWidth } }
-    public var climbedSamples: Int { switch self { case .doubleDouble(let r): r.climbedSamples; case .quadDouble(let r): r.climbedSamples; case .mpfr(let r): r.climbedSamples } }
+    public var requiredWidth: Double { switch self { case .doubleDouble(let r): r.requiredWidth; case .tripleDouble(let r): r.requiredWidth; case .quadDouble(let r): r.requiredWidth; case .mpfr(let r): r.requiredWidth } }
+    public var climbedSamples: Int { switch self { case .doubleDouble(let r): r.climbedSamples; case .tripleDouble(let r): r.climbedSamples; case .quadDouble(let r): r.climbedSamples; case .mpfr(let r): r.climbedSamples } }
     /// R's decisions at every nonsmooth node.
-    public var decisions: DecisionSet { switch self { case .doubleDouble(let r): r.execution.decisions; case .quadDouble(let r): r.execution.decisions; case .mpfr(let r): r.execution.decisions } }
+    public var decisions: DecisionSet { switch self { case .doubleDouble(let r): r.execution.decisions; case .tripleDouble(let r): r.execution.decisions; case .quadDouble(let r): r.execution.decisions; case .mpfr(let r): r.execution.decisions } }
 }
 
 extension CertifiedReference {

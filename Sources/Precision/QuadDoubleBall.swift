@@ -78,7 +78,7 @@ public struct QuadDoubleBallArithmetic: ScalarArithmetic, EnclosingArithmetic, B
         bp_qball_dot(r, a, `as`, b, bs, n)
     }
     /// Register-blocked tiles (`CNativeKernels/qball_gemm.c`) with the bits of the row kernels'
-    /// loop `matrixAccumulateByRows` (`QuadDoubleBallGemmTests`); `fused` changes nothing.
+    /// loop `matrixAccumulateByRows` (`MultiDoubleBallGemmTests`); `fused` changes nothing.
     public func matrixAccumulate(_ c: Ref, _ ldc: Int, _ a: Ref, _ lda: Int, _ ak: Int, _ b: Ref, _ ldb: Int,
                                  rows: Int, cols: Int, depth: Int, fused: Bool) {
         bp_qball_matrix_accumulate(c, ldc, a, lda, ak, b, ldb, rows, cols, depth)

@@ -107,11 +107,15 @@ extension ReportMarkdown {
             return "MPFR intervals only, from \(options.initialBits) bits, cap \(options.capBits); precisions used: \(mpfrBits) bits; \(escalated) batch-precision pair(s) needed more than the initial precision. Backward passes (g_R, g_R′) in \(mpfrGradientBits)-bit intervals, \(width)."
         }
         var line = "double-double balls (106-bit midpoints, error-free transformations) first, MPFR intervals from \(options.initialBits) bits (cap \(options.capBits)) where a site is undecided there or a gradient enclosure too wide. "
-        let quad = batches.filter { $0.referenceArithmetic == dd && $0.referenceGradientBits == QuadDoubleBallArithmetic().bits }
-        if quad.isEmpty {
+        // The rungs above double-double balls that took a backward, by their midpoints' bits.
+        let rungs = [(TripleDoubleBallArithmetic().bits, "triple-double"), (QuadDoubleBallArithmetic().bits, "quad-double")]
+            .map { bits, name in (bits, name, batches.filter { $0.referenceArithmetic == dd && $0.referenceGradientBits == bits }.count) }
+            .filter { $0.2 > 0 }
+        if rungs.isEmpty {
             line += "\(batches.count - mpfr.count) of \(batches.count) batch-precision pair(s) were decided and differentiated in double-double balls"
         } else {
-            line += "\(batches.count - mpfr.count) of \(batches.count) batch-precision pair(s) were decided in double-double balls; \(quad.count) of them were differentiated in quad-double balls (212-bit midpoints; the forward re-run there on the proven decisions, the double-double enclosures of g_R being too wide), the others in double-double balls"
+            let taken = rungs.map { bits, name, count in "\(count) of them were differentiated in \(name) balls (\(bits)-bit midpoints)" }
+            line += "\(batches.count - mpfr.count) of \(batches.count) batch-precision pair(s) were decided in double-double balls; \(taken.joined(separator: ", ")) (the forward re-run there on the proven decisions, the double-double enclosures of g_R being too wide), the others in double-double balls"
         }
         let climbed = batches.filter { $0.referenceArithmetic == dd && $0.referenceClimbedSamples > 0 }
         if !climbed.isEmpty {

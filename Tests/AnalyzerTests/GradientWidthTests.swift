@@ -88,27 +88,50 @@ import Reports
         }
     }
 
-    @Test func quadDoubleBallsTakeTheBackwardWhereDoubleDoubleIsTooWide() throws {
-        // 15 steps: the double-double backward misses 2⁻⁸⁰ (by ~17 bits), 212-bit midpoints do not.
-        let (g, feed, params) = try Self.deep(15)
+    /// The laddered reference on `deep(depth)`: the double-double width it starts from, and the
+    /// rung it ends on, checked against the MPFR-only reference (midpoints to 1e-25 relative).
+    func ladderAgainstMPFR(depth: Int) throws -> (doubleDoubleWidth: Double, laddered: LadderedReference) {
+        let (g, feed, params) = try Self.deep(depth)
         let options = ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128)
         let balls = try CertifiedReference.run(graph: g, feed: feed, start: DoubleDoubleBallArithmetic(), gradientBits: 128, wrt: params)
-        print("deep(15), double-double: widest relative enclosure \(balls.gradientWidth)")
-        #expect(balls.gradientWidth > ReferenceRun.requiredGradientWidth)
         let laddered = try LadderedReference.decide(graph: g, feed: feed, options: options)
             .differentiated(options: options, conventions: [.pytorch, .alternative], wrt: params)
-        guard case .quadDouble(let r) = laddered else { Issue.record("expected the quad-double backward, got \(laddered.arithmetic) at \(laddered.gradientBits)"); return }
-        print("deep(15), quad-double: widest relative enclosure \(r.gradientWidth)")
-        #expect(r.gradientBits == 212 && r.bits == LadderedReference.doubleDoubleBits && r.gradientWidth <= ReferenceRun.requiredGradientWidth)
-        #expect(laddered.arithmetic == "double-double" && laddered.gradientBits == 212)
-        // Its g_R and g_R′ are the MPFR-only reference's (midpoints to 1e-25 relative).
+        print("deep(\(depth)): double-double width \(balls.gradientWidth); laddered backward at \(laddered.gradientBits) bits, width \(laddered.gradientWidth)")
         let mpfrOnly = try ReferenceRun.run(graph: g, feed: feed, options: options, convention: .pytorch, alternative: .alternative, wrt: params)
-        for id in params {
-            for (q, m) in [(r.gradient!, mpfrOnly.gradient!), (r.alternativeGradient!, mpfrOnly.alternativeGradient!)] {
-                let u = q[id]!.doubles(r.execution.arithmetic), v = m[id]!.doubles(mpfrOnly.execution.arithmetic)
-                #expect(zip(u, v).allSatisfy { abs($0 - $1) <= 1e-25 * max(abs($0), 1e-300) }, "\(g.nodes[id].name)")
+        func agree<E: EnclosingArithmetic>(_ r: CertifiedReference<E>) {
+            for id in params {
+                for (q, m) in [(r.gradient!, mpfrOnly.gradient!), (r.alternativeGradient!, mpfrOnly.alternativeGradient!)] {
+                    let u = q[id]!.doubles(r.execution.arithmetic), v = m[id]!.doubles(mpfrOnly.execution.arithmetic)
+                    #expect(zip(u, v).allSatisfy { abs($0 - $1) <= 1e-25 * max(abs($0), 1e-300) }, "deep(\(depth)) \(g.nodes[id].name)")
+                }
             }
         }
+        switch laddered {
+        case .doubleDouble(let r): agree(r)
+        case .tripleDouble(let r): agree(r)
+        case .quadDouble(let r): agree(r)
+        case .mpfr: break
+        }
+        return (balls.gradientWidth, laddered)
+    }
+
+    @Test func tripleDoubleBallsTakeTheBackwardWhereDoubleDoubleIsTooWide() throws {
+        // 15 steps: the double-double backward misses 2⁻⁸⁰ (by ~17 bits), 159-bit midpoints do not.
+        let (width, laddered) = try ladderAgainstMPFR(depth: 15)
+        #expect(width > ReferenceRun.requiredGradientWidth)
+        guard case .tripleDouble(let r) = laddered else { Issue.record("expected the triple-double backward, got \(laddered.gradientBits) bits"); return }
+        #expect(r.gradientBits == 159 && r.bits == LadderedReference.doubleDoubleBits && r.gradientWidth <= ReferenceRun.requiredGradientWidth)
+        #expect(laddered.arithmetic == "double-double" && laddered.gradientBits == 159)
+    }
+
+    @Test func quadDoubleBallsTakeItWhereTripleDoubleWouldNotDo() throws {
+        // 28 steps: the double-double width is past 2⁻³¹ (53 − 4 bits above 2⁻⁸⁰: 159 bits would
+        // land short of 2⁻⁸⁴), within 2²² (212 bits land there): the ladder goes straight to
+        // quad-double balls.
+        let (width, laddered) = try ladderAgainstMPFR(depth: 28)
+        #expect(width > 0x1p-31 && width < 0x1p22, "double-double width \(width)")
+        guard case .quadDouble(let r) = laddered else { Issue.record("expected the quad-double backward, got \(laddered.gradientBits) bits"); return }
+        #expect(r.gradientBits == 212 && r.bits == LadderedReference.doubleDoubleBits && r.gradientWidth <= ReferenceRun.requiredGradientWidth)
     }
 
     @Test func eachPointIsBoundedFromItsFinestPrecision() throws {
@@ -120,22 +143,22 @@ import Reports
         let decided = try LadderedReference.decide(graph: g, feed: feed, options: options)
         let coarse = try decided.differentiated(options: options, conventions: [.pytorch, .alternative], wrt: params, requiredWidth: 0x1p-38)
         let fine = try decided.differentiated(options: options, conventions: [.pytorch, .alternative], wrt: params)
-        guard case .doubleDouble(let dd) = coarse, case .quadDouble(let qd) = fine else {
-            Issue.record("expected balls for 2⁻³⁸ and quad-double for 2⁻⁸⁰, got \(coarse.gradientBits) and \(fine.gradientBits)"); return
+        guard case .doubleDouble(let dd) = coarse, case .tripleDouble(let td) = fine else {
+            Issue.record("expected balls for 2⁻³⁸ and triple-double for 2⁻⁸⁰, got \(coarse.gradientBits) and \(fine.gradientBits)"); return
         }
         #expect(dd.gradientWidth <= 0x1p-38 && dd.gradientWidth > 0x1p-80 && dd.requiredWidth == 0x1p-38)
-        #expect(qd.gradientWidth <= 0x1p-80 && qd.requiredWidth == 0x1p-80)
+        #expect(td.gradientWidth <= 0x1p-80 && td.requiredWidth == 0x1p-80)
         // The looser enclosures hold the finer ones' midpoints: the bound is a width, not a guess.
         for id in params {
-            let a = DoubleDoubleBallArithmetic(), q = QuadDoubleBallArithmetic()
-            let coarseTensor = dd.gradient![id]!, fineValues = qd.gradient![id]!.doubles(q)
+            let a = DoubleDoubleBallArithmetic(), t = TripleDoubleBallArithmetic()
+            let coarseTensor = dd.gradient![id]!, fineValues = td.gradient![id]!.doubles(t)
             let largest = fineValues.map(abs).max() ?? 0
             for i in 0..<coarseTensor.count {
                 #expect(abs(a.double(coarseTensor.slots + i) - fineValues[i]) <= 0x1p-38 * largest + a.width(coarseTensor.slots + i),
                         "\(g.nodes[id].name)[\(i)]")
             }
         }
-        // Through the analysis: f16's point is held to 2⁻³⁸ in balls, f64's to 2⁻⁸⁰ in quad-double
+        // Through the analysis: f16's point is held to 2⁻³⁸ in balls, f64's to 2⁻⁸⁰ in triple-double
         // balls, and the report's statement names both bounds.
         let result = try Analysis(graph: ModelGraph(graph: g, input: g.node(named: "x")!.id,
                                                     parameters: Dictionary(uniqueKeysWithValues: params.map { (g.nodes[$0].name, $0) }),
@@ -143,7 +166,7 @@ import Reports
                                   feed: feed, precisions: [.f16, .f64]).run()
         let f16 = result[.f16], f64 = result[.f64]
         #expect(f16.referenceGradientBound == 0x1p-38 && f16.referenceGradientBits == 106)
-        #expect(f64.referenceGradientBound == 0x1p-80 && f64.referenceGradientBits == 212)
+        #expect(f64.referenceGradientBound == 0x1p-80 && f64.referenceGradientBits == 159)
         let statement = ReportMarkdown.gradientWidthStatement([f16.referenceGradientWidth, f64.referenceGradientWidth],
                                                               bounds: [f16.referenceGradientBound, f64.referenceGradientBound])
         #expect(statement.contains("each enclosure narrower than its point's bound") && statement.contains("2⁻³⁸, 2⁻⁸⁰"), "\(statement)")

@@ -54,9 +54,9 @@ import BPCheck
 
     /// R's decisions in each of its arithmetics alone — MPFR intervals from 256 bits, and
     /// double-double balls (no MPFR behind them: what they decide is theirs) — and as the
-    /// analysis chains them; and quad-double balls, which only ever re-run forward passes on
-    /// proven decisions, but whose decisions must be as sound.
-    enum Rung: String, CaseIterable { case mpfr, doubleDouble, laddered, quadDouble }
+    /// analysis chains them; and triple- and quad-double balls, which only ever re-run forward
+    /// passes on proven decisions, but whose decisions must be as sound.
+    enum Rung: String, CaseIterable { case mpfr, doubleDouble, laddered, tripleDouble, quadDouble }
 
     @Test(arguments: Rung.allCases) func referenceDecisionsEqualExactRationalOnes(_ rung: Rung) throws {
         let networks = try JSONDecoder().decode([Network].self, from: Data(contentsOf: TestFiles.fixtures.appendingPathComponent("rational-decisions.json")))
@@ -73,6 +73,8 @@ import BPCheck
             case .doubleDouble:
                 decisions = try CertifiedReference.run(graph: built.graph, feed: feed, start: DoubleDoubleBallArithmetic(), gradientBits: 106).execution.decisions
             case .laddered: decisions = try LadderedReference.decide(graph: built.graph, feed: feed, options: ReferenceOptions()).decisions
+            case .tripleDouble:
+                decisions = try CertifiedReference.run(graph: built.graph, feed: feed, start: TripleDoubleBallArithmetic(), gradientBits: 159).execution.decisions
             case .quadDouble:
                 decisions = try CertifiedReference.run(graph: built.graph, feed: feed, start: QuadDoubleBallArithmetic(), gradientBits: 212).execution.decisions
             }
@@ -103,8 +105,8 @@ import BPCheck
         print("soundness (\(rung)): \(checked) decisions checked, \(kinks) exact kinks, \(undecided) undecided, \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
         #expect(checked > 1000)
-        // Quad-double sums are not tracked for exactness, so they need not prove exact kinks.
-        guard rung != .quadDouble else { return }
+        // Triple- and quad-double sums are not tracked for exactness, so they need not prove exact kinks.
+        guard rung != .quadDouble && rung != .tripleDouble else { return }
         #expect(kinks > 100)
         // Undecided only where an exact zero is reached inexactly (and, in balls alone, where
         // a value is too close to its kink for 106 bits: the laddered reference climbs there).
