@@ -108,38 +108,43 @@ public struct Analysis: Sendable {
         }
         let options = reference, distinctPoints = distinct
         let conventions = [convention, alternative], ids = built.parameters.keys.sorted().map { built.parameters[$0]! }
-        // Tasks, in this order: R's forward at each distinct point (decisions), R's backward
-        // there (g_R, g_R′), then each precision, which needs its point's full reference.
+        // Tasks, point by point: R's forward at the point (decisions), R's backward there (g_R,
+        // g_R′), then each precision at that point, which needs its full reference. The points
+        // go costliest first — the finest bound first (its backward may climb to triple- or
+        // quad-double balls: on VGG11 the f32/f64 point's takes half the analysis), ties in
+        // order — since a free thread takes the lowest-numbered runnable task: the longest
+        // chain starts at once and the other points' work fills the other threads beside it.
         var tasks: [TaskGraph.Task] = []
-        for i in distinct.indices {
+        var precisionTask = Array(repeating: 0, count: names.count)
+        for i in distinct.indices.sorted(by: { (bounds[$0], $0) < (bounds[$1], $1) }) {
             tasks.append(TaskGraph.Task(dependencies: []) { _ in
                 try traced("reference \(i) forward") {
                     UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
                 }
             })
-        }
-        for i in distinct.indices {
-            tasks.append(TaskGraph.Task(dependencies: [i]) { inputs in
+            tasks.append(TaskGraph.Task(dependencies: [tasks.count - 1]) { inputs in
                 // Taken, not read: `differentiated` then holds R's forward alone and frees it
-                // once it has what it needs (its decisions) for a quad-double re-run.
+                // once it has what it needs (its decisions) for a triple- or quad-double re-run.
                 let decided = (inputs.take(0) as! UncheckedBox<LadderedReference>).value
                 return try traced("reference \(i) backward") {
                     UncheckedBox(try (consume decided).differentiated(options: options, conventions: conventions, wrt: ids,
                                                                       requiredWidth: bounds[i]))
                 }
             })
-        }
-        for j in names.indices {
-            tasks.append(TaskGraph.Task(dependencies: [distinct.count + pointIndex[j]]) { inputs in
-                try traced("\(names[j]) at reference \(pointIndex[j])") {
-                    try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
-                }
-            })
+            let backward = tasks.count - 1
+            for j in names.indices where pointIndex[j] == i {
+                precisionTask[j] = tasks.count
+                tasks.append(TaskGraph.Task(dependencies: [backward]) { inputs in
+                    try traced("\(names[j]) at reference \(i)") {
+                        try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
+                    }
+                })
+            }
         }
         // Only the precisions' results are read: each reference is released once every
         // precision at its point is done (memory then does not hold every reference to the end).
-        let outputs = try TaskGraph(tasks, keeping: Set(tasks.indices.suffix(names.count))).run(threads: threads)
-        let perPrecision = outputs.suffix(names.count).map { $0 as! PrecisionResult }
+        let outputs = try TaskGraph(tasks, keeping: Set(precisionTask)).run(threads: threads)
+        let perPrecision = precisionTask.map { outputs[$0] as! PrecisionResult }
         var results: [PrecisionName: PrecisionResult] = [:]
         for (p, r) in zip(names, perPrecision) { results[p] = r }
         return AnalysisResult(model: name, precisions: precisions, results: results, convention: convention,

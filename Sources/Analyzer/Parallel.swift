@@ -11,8 +11,9 @@ struct UncheckedBox<T>: @unchecked Sendable {
 /// computation of the outputs of the tasks it depends on, stored at its own index, so results
 /// never depend on the number of threads or on scheduling.
 ///
-/// A free thread takes the lowest-numbered task whose dependencies are done. So with the
-/// analysis' order — references' forward passes, their backward passes, then precisions — a
+/// A free thread takes the lowest-numbered task whose dependencies are done: the order of the
+/// tasks is their priority. The analysis lists each point's reference forward, its backward and
+/// its precisions together, costliest point first, so the longest chain starts at once, a
 /// precision starts as soon as its reference is complete while other references still run,
 /// and no phase barrier leaves a core idle (three references on two threads).
 final class TaskGraph: @unchecked Sendable {

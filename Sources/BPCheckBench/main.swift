@@ -60,22 +60,24 @@ if CommandLine.arguments.contains("--profile-analysis") {
 }
 
 // The certified reference's rungs against our own f64 pass (performance.md: forward ≤ 4×,
-// backward ≤ 6×): double-double balls, quad-double balls (the deep networks' backward), and
+// backward ≤ 6×): double-double balls, triple- and quad-double balls (the deep networks'
+// backward), and
 // the MPFR intervals (256 forward, 128 backward).
 func referenceTable(runs: Int) throws {
 print("")
 print("The reference's passes, batch 128, median ms (ratio to our f64 pass); FMA hardware for the balls: \(DoubleDoubleBallArithmetic.usesFMAHardware)")
 print("")
-print("| workload | f64 forward | f64 backward | double-double forward | double-double backward | quad-double forward | quad-double backward | MPFR-256 forward | MPFR-128 backward |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| workload | f64 forward | f64 backward | double-double forward | double-double backward | triple-double forward | triple-double backward | quad-double forward | quad-double backward | MPFR-256 forward | MPFR-128 backward |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for w in Workload.small {
     let f64 = try PassBenchmark.passes(w, FixedArithmetic<Double>(), batch: 128, runs: runs)
     let dd = try PassBenchmark.passes(w, DoubleDoubleBallArithmetic(), batch: 128, runs: max(1, runs / 3))
+    let td = try PassBenchmark.passes(w, TripleDoubleBallArithmetic(), batch: 128, runs: max(1, runs / 3))
     let qd = try PassBenchmark.passes(w, QuadDoubleBallArithmetic(), batch: 128, runs: max(1, runs / 3))
     let forward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 256), batch: 128, runs: 1).forward
     let backward = try PassBenchmark.passes(w, MPFRIntervalArithmetic(bits: 128), batch: 128, runs: 1).backward
     func cell(_ t: Double, _ base: Double) -> String { "\(fmt(t * 1e3, 1)) (\(fmt(t / base, 1))×)" }
-    print("| \(w.rawValue) | \(fmt(f64.forward * 1e3, 1)) | \(fmt(f64.backward * 1e3, 1)) | \(cell(dd.forward, f64.forward)) | \(cell(dd.backward, f64.backward)) | \(cell(qd.forward, f64.forward)) | \(cell(qd.backward, f64.backward)) | \(cell(forward, f64.forward)) | \(cell(backward, f64.backward)) |")
+    print("| \(w.rawValue) | \(fmt(f64.forward * 1e3, 1)) | \(fmt(f64.backward * 1e3, 1)) | \(cell(dd.forward, f64.forward)) | \(cell(dd.backward, f64.backward)) | \(cell(td.forward, f64.forward)) | \(cell(td.backward, f64.backward)) | \(cell(qd.forward, f64.forward)) | \(cell(qd.backward, f64.backward)) | \(cell(forward, f64.forward)) | \(cell(backward, f64.backward)) |")
 }
 }
 
@@ -135,7 +137,7 @@ if CommandLine.arguments.contains("--profile-balls") {
     // parameters (each gradient tensor is one more copy of them).
     let values = built.graph.nodes.reduce(0) { $0 + $1.shape.reduce(1, *) }
     let parameterCount = parameters.reduce(0) { $0 + built.graph.nodes[$1].shape.reduce(1, *) }
-    print("\(workload.rawValue): \(values) values in the forward, \(parameterCount) parameters (slots: double-double 24 B, quad-double 40 B, f64 8 B)")
+    print("\(workload.rawValue): \(values) values in the forward, \(parameterCount) parameters (slots: double-double 24 B, triple-double 32 B, quad-double 40 B, f64 8 B)")
     let clock = ContinuousClock()
     var run: CertifiedReference<DoubleDoubleBallArithmetic>?
     let d = try clock.measure {
@@ -156,8 +158,8 @@ if CommandLine.arguments.contains("--profile-balls") {
     for (w, name) in widths.sorted(by: { $0.0 > $1.0 }).prefix(6) { print("  \(w)  \(name)") }
     print("\(workload.rawValue): \(d), undecided \(run!.undecidedSites) (\(perNode.joined(separator: ", "))), gradient width \(run!.gradientWidth), peak \(fmt(PassBenchmark.peakResidentMB(), 0)) MB")
     run = nil
-    // R as the analysis computes it (decided in balls; differentiated in balls, quad-double
-    // balls or MPFR intervals, whichever meets the width bound): which, and how long.
+    // R as the analysis computes it (decided in balls; differentiated in balls, triple- or
+    // quad-double balls or MPFR intervals, whichever meets the width bound): which, and how long.
     let options = ReferenceOptions()
     var laddered: LadderedReference?
     let t = try clock.measure {
