@@ -108,21 +108,27 @@ public struct Analysis: Sendable {
         }
         let options = reference, distinctPoints = distinct
         let conventions = [convention, alternative], ids = built.parameters.keys.sorted().map { built.parameters[$0]! }
-        // Tasks, point by point: R's forward at the point (decisions), R's backward there (g_R,
-        // g_R′), then each precision at that point, which needs its full reference. The points
-        // go costliest first — the finest bound first (its backward may climb to triple- or
-        // quad-double balls: on VGG11 the f32/f64 point's takes half the analysis), ties in
-        // order — since a free thread takes the lowest-numbered runnable task: the longest
-        // chain starts at once and the other points' work fills the other threads beside it.
+        // Tasks: R's forward at each distinct point (decisions), then R's backward at each (g_R,
+        // g_R′), then each precision, which needs its point's full reference. A free thread
+        // takes the lowest-numbered runnable task, so the order is the priority: within each
+        // stage the points go costliest first — the finest bound first (its backward may climb
+        // to triple- or quad-double balls: on VGG11 the f32/f64 point's is the analysis'
+        // longest chain), ties in order — and references before precisions (a precision is a
+        // short leaf; a reference left for last would run alone on one thread).
+        let order = distinct.indices.sorted { (bounds[$0], $0) < (bounds[$1], $1) }
         var tasks: [TaskGraph.Task] = []
-        var precisionTask = Array(repeating: 0, count: names.count)
-        for i in distinct.indices.sorted(by: { (bounds[$0], $0) < (bounds[$1], $1) }) {
+        var forwardTask = Array(repeating: 0, count: distinct.count), backwardTask = forwardTask
+        for i in order {
+            forwardTask[i] = tasks.count
             tasks.append(TaskGraph.Task(dependencies: []) { _ in
                 try traced("reference \(i) forward") {
                     UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
                 }
             })
-            tasks.append(TaskGraph.Task(dependencies: [tasks.count - 1]) { inputs in
+        }
+        for i in order {
+            backwardTask[i] = tasks.count
+            tasks.append(TaskGraph.Task(dependencies: [forwardTask[i]]) { inputs in
                 // Taken, not read: `differentiated` then holds R's forward alone and frees it
                 // once it has what it needs (its decisions) for a triple- or quad-double re-run.
                 let decided = (inputs.take(0) as! UncheckedBox<LadderedReference>).value
@@ -131,10 +137,12 @@ public struct Analysis: Sendable {
                                                                       requiredWidth: bounds[i]))
                 }
             })
-            let backward = tasks.count - 1
+        }
+        var precisionTask = Array(repeating: 0, count: names.count)
+        for i in order {
             for j in names.indices where pointIndex[j] == i {
                 precisionTask[j] = tasks.count
-                tasks.append(TaskGraph.Task(dependencies: [backward]) { inputs in
+                tasks.append(TaskGraph.Task(dependencies: [backwardTask[i]]) { inputs in
                     try traced("\(names[j]) at reference \(i)") {
                         try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
                     }

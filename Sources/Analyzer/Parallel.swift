@@ -12,10 +12,10 @@ struct UncheckedBox<T>: @unchecked Sendable {
 /// never depend on the number of threads or on scheduling.
 ///
 /// A free thread takes the lowest-numbered task whose dependencies are done: the order of the
-/// tasks is their priority. The analysis lists each point's reference forward, its backward and
-/// its precisions together, costliest point first, so the longest chain starts at once, a
-/// precision starts as soon as its reference is complete while other references still run,
-/// and no phase barrier leaves a core idle (three references on two threads).
+/// tasks is their priority. The analysis lists the references' forward passes, then their
+/// backward passes, costliest point first in each, then the precisions: the longest chain
+/// starts at once, a precision starts as soon as its reference is complete while other
+/// references still run, and no phase barrier leaves a core idle (three references on two threads).
 final class TaskGraph: @unchecked Sendable {
     struct Task {
         /// Indices of earlier tasks whose outputs `body` receives, in this order.
