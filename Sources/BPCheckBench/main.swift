@@ -61,8 +61,7 @@ if CommandLine.arguments.contains("--profile-analysis") {
 
 // The certified reference's rungs against our own f64 pass (performance.md: forward ≤ 4×,
 // backward ≤ 6×): double-double balls, triple- and quad-double balls (the deep networks'
-// backward), and
-// the MPFR intervals (256 forward, 128 backward).
+// backward), and the MPFR intervals (256 forward, 128 backward).
 func referenceTable(runs: Int) throws {
 print("")
 print("The reference's passes, batch 128, median ms (ratio to our f64 pass); FMA hardware for the balls: \(DoubleDoubleBallArithmetic.usesFMAHardware)")
