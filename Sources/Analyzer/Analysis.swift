@@ -116,10 +116,11 @@ public struct Analysis: Sendable {
         // longest chain), ties in order — and references before precisions (a precision is a
         // short leaf; a reference left for last would run alone on one thread).
         let order = distinct.indices.sorted { (bounds[$0], $0) < (bounds[$1], $1) }
+        // Point i's forward is task rank[i], its backward distinct.count + rank[i].
+        var rank = Array(repeating: 0, count: distinct.count)
+        for (k, i) in order.enumerated() { rank[i] = k }
         var tasks: [TaskGraph.Task] = []
-        var forwardTask = Array(repeating: 0, count: distinct.count), backwardTask = forwardTask
         for i in order {
-            forwardTask[i] = tasks.count
             tasks.append(TaskGraph.Task(dependencies: []) { _ in
                 try traced("reference \(i) forward") {
                     UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
@@ -127,8 +128,7 @@ public struct Analysis: Sendable {
             })
         }
         for i in order {
-            backwardTask[i] = tasks.count
-            tasks.append(TaskGraph.Task(dependencies: [forwardTask[i]]) { inputs in
+            tasks.append(TaskGraph.Task(dependencies: [rank[i]]) { inputs in
                 // Taken, not read: `differentiated` then holds R's forward alone and frees it
                 // once it has what it needs (its decisions) for a triple- or quad-double re-run.
                 let decided = (inputs.take(0) as! UncheckedBox<LadderedReference>).value
@@ -142,7 +142,7 @@ public struct Analysis: Sendable {
         for i in order {
             for j in names.indices where pointIndex[j] == i {
                 precisionTask[j] = tasks.count
-                tasks.append(TaskGraph.Task(dependencies: [backwardTask[i]]) { inputs in
+                tasks.append(TaskGraph.Task(dependencies: [distinct.count + rank[i]]) { inputs in
                     try traced("\(names[j]) at reference \(i)") {
                         try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
                     }
