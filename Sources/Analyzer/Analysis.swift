@@ -115,26 +115,60 @@ public struct Analysis: Sendable {
         // to triple- or quad-double balls: on VGG11 the f32/f64 point's is the analysis'
         // longest chain), ties in order — and references before precisions (a precision is a
         // short leaf; a reference left for last would run alone on one thread).
+        //
+        // Where R streams (`StreamingPlan`: a batch whose reference would not fit in memory),
+        // its forward and backward are one task, chunk by chunk, and its "backward" task hands
+        // it on. It keeps its operands only at the sites the precisions at its point classify,
+        // so each of those precisions' forward decisions is a task before it (one forward pass
+        // more per precision, against R's whole batch of values held).
         let order = distinct.indices.sorted { (bounds[$0], $0) < (bounds[$1], $1) }
-        // Point i's forward is task rank[i], its backward distinct.count + rank[i].
-        var rank = Array(repeating: 0, count: distinct.count)
-        for (k, i) in order.enumerated() { rank[i] = k }
+        let plan = StreamingPlan(graph: built.graph, loss: built.loss, options: options)
         var tasks: [TaskGraph.Task] = []
+        var forwardTask = Array(repeating: 0, count: distinct.count)
         for i in order {
-            tasks.append(TaskGraph.Task(dependencies: []) { _ in
-                try traced("reference \(i) forward") {
-                    UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
+            let atPoint = names.indices.filter { pointIndex[$0] == i }
+            guard let plan else {
+                forwardTask[i] = tasks.count
+                tasks.append(TaskGraph.Task(dependencies: []) { _ in
+                    try traced("reference \(i) forward") {
+                        UncheckedBox(try LadderedReference.decide(graph: distinctPoints[i].graph.graph, feed: distinctPoints[i].feed, options: options))
+                    }
+                })
+                continue
+            }
+            var own: [Int] = []
+            for j in atPoint {
+                own.append(tasks.count)
+                tasks.append(TaskGraph.Task(dependencies: []) { _ in
+                    try traced("\(names[j]) decisions") { UncheckedBox(try decisions(names[j], graphs[j], points[j])) }
+                })
+            }
+            forwardTask[i] = tasks.count
+            tasks.append(TaskGraph.Task(dependencies: own) { inputs in
+                let precisions = atPoint.indices.map { (name: names[atPoint[$0]], decisions: (inputs[$0] as! UncheckedBox<DecisionSet>).value) }
+                return try traced("reference \(i) streamed") {
+                    let point = distinctPoints[i]
+                    if let streamed = try LadderedReference.streamed(graph: point.graph.graph, feed: point.feed, loss: built.loss, plan: plan,
+                                                                     options: options, conventions: conventions, wrt: ids,
+                                                                     requiredWidth: bounds[i], precisions: precisions) {
+                        return UncheckedBox(streamed)
+                    }
+                    // A chunk went whole to MPFR intervals: R runs whole, as without streaming.
+                    return UncheckedBox(try LadderedReference.decide(graph: point.graph.graph, feed: point.feed, options: options)
+                        .differentiated(options: options, conventions: conventions, wrt: ids, requiredWidth: bounds[i]))
                 }
             })
         }
+        var backwardTask = Array(repeating: 0, count: distinct.count)
         for i in order {
-            tasks.append(TaskGraph.Task(dependencies: [rank[i]]) { inputs in
+            backwardTask[i] = tasks.count
+            tasks.append(TaskGraph.Task(dependencies: [forwardTask[i]]) { inputs in
                 // Taken, not read: `differentiated` then holds R's forward alone and frees it
                 // once it has what it needs (its decisions) for a triple- or quad-double re-run.
-                let decided = (inputs.take(0) as! UncheckedBox<LadderedReference>).value
-                return try traced("reference \(i) backward") {
-                    UncheckedBox(try (consume decided).differentiated(options: options, conventions: conventions, wrt: ids,
-                                                                      requiredWidth: bounds[i]))
+                // (A streamed reference is differentiated already: it comes back as it is.)
+                try traced("reference \(i) backward") {
+                    UncheckedBox(try (inputs.take(0) as! UncheckedBox<LadderedReference>).value
+                        .differentiated(options: options, conventions: conventions, wrt: ids, requiredWidth: bounds[i]))
                 }
             })
         }
@@ -142,7 +176,7 @@ public struct Analysis: Sendable {
         for i in order {
             for j in names.indices where pointIndex[j] == i {
                 precisionTask[j] = tasks.count
-                tasks.append(TaskGraph.Task(dependencies: [distinct.count + rank[i]]) { inputs in
+                tasks.append(TaskGraph.Task(dependencies: [backwardTask[i]]) { inputs in
                     try traced("\(names[j]) at reference \(i)") {
                         try analyze(names[j], graphs[j], points[j], (inputs[0] as! UncheckedBox<LadderedReference>).value)
                     }
@@ -193,20 +227,31 @@ public struct Analysis: Sendable {
             let analysis: Analysis, built: ModelGraph, point: Feed, reference: LadderedReference
             let name: PrecisionName
             func visit<A: ScalarArithmetic>(_ a: A) throws -> PrecisionResult {
-                var run = PrecisionAnalysis(analysis, a, built, point)
-                run.name = name
-                run.rounding = try NodeRounding.forPrecision(name, graph: built.graph, policies: analysis.policies)
-                // A policy fixes its own accumulation (binary32 sums of exact products: the GEMM's f32 accumulator).
-                if name.isPolicy { run.model = .default }
-                switch reference {
-                case .doubleDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
-                case .tripleDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
-                case .quadDouble(let r): return try run.run(r, arithmetic: reference.arithmetic)
-                case .mpfr(let r): return try run.run(r, arithmetic: reference.arithmetic)
-                }
+                try reference.point.analysed(by: analysis.precisionAnalysis(name, a, built, point), arithmetic: reference.arithmetic)
             }
         }
         return try p.withArithmetic(Run(analysis: self, built: built, point: point, reference: reference, name: p))
+    }
+
+    /// P's own decisions on the whole batch: the forward pass its analysis runs, alone.
+    func decisions(_ p: PrecisionName, _ built: ModelGraph, _ point: Feed) throws -> DecisionSet {
+        struct Forward: ArithmeticVisitor {
+            let analysis: Analysis, built: ModelGraph, point: Feed, name: PrecisionName
+            func visit<A: ScalarArithmetic>(_ a: A) throws -> DecisionSet {
+                try analysis.precisionAnalysis(name, a, built, point).forward().decisions
+            }
+        }
+        return try p.withArithmetic(Forward(analysis: self, built: built, point: point, name: p))
+    }
+
+    /// The analysis of precision `name` in its arithmetic `a` at its point.
+    func precisionAnalysis<A: ScalarArithmetic>(_ name: PrecisionName, _ a: A, _ built: ModelGraph, _ point: Feed) throws -> PrecisionAnalysis<A> {
+        var run = PrecisionAnalysis(self, a, built, point)
+        run.name = name
+        run.rounding = try NodeRounding.forPrecision(name, graph: built.graph, policies: policies)
+        // A policy fixes its own accumulation (binary32 sums of exact products: the GEMM's f32 accumulator).
+        if name.isPolicy { run.model = .default }
+        return run
     }
 
     /// The point analysed at `p`: every value rounded to `p` (parameters, inputs, real targets);
@@ -264,7 +309,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     }
 
     /// `feed` is already P's rounded point; `reference` is R there.
-    func run<E: EnclosingArithmetic>(_ reference: CertifiedReference<E>, arithmetic referenceArithmetic: String) throws -> PrecisionResult {
+    func run<R: PointReference>(_ reference: R, arithmetic referenceArithmetic: String) throws -> PrecisionResult {
         let a = arithmetic
         let graph = built.graph
         let point = feed
@@ -272,17 +317,33 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         let ids = parameterNames.map { built.parameters[$0]! }
 
         func stage<T>(_ what: String, _ body: () throws -> T) rethrows -> T { try analysis.traced("\(name) \(what)", body) }
-        let p = try stage("forward") { try Execution(graph: graph, arithmetic: a, feed: point, model: model, rounding: rounding) }
-        let both = try stage("backward C, C′") { try p.backward(conventions: [analysis.convention, analysis.alternative], wrt: ids) }
-        let gP = both[0], gPAlt = both[1]
-
-        let r = reference.execution
+        let r = (decisions: reference.decisions, arithmetic: reference.arithmetic)
         // Analysis.run always asks R for both gradients.
         let gR = reference.gradient!, gRAlt = reference.alternativeGradient!
+        // ‖g_R‖², in parameter order (the attributions need it before the errors are formed).
+        let rSquares = ids.reduce(0.0) { sum, id in gR[id]!.doubles(r.arithmetic).reduce(sum) { $0 + $1 * $1 } }
+        let rNorm = rSquares.squareRoot()
+
+        // P's own forward and backward, and everything read of P's forward values: the sites,
+        // their attributions, the kink distances and range events. P's values are released at
+        // the end of this block, before the aligned replay builds its own (on ResNet18 at batch
+        // 128, 2 GB of f64 values each).
+        var forcing: DecisionSet = [:]
+        let (gP, gPAlt, classified, distances, events) = try { () throws -> (Gradients<A>, Gradients<A>, ([Site], Int), [Int], [String: RangeEvents]) in
+            let p = try stage("forward") { try forward() }
+            let both = try stage("backward C, C′") { try p.backward(conventions: [analysis.convention, analysis.alternative], wrt: ids) }
+            // g_P|R's decisions: R's, P's own where R could not decide.
+            for (id, record) in r.decisions { forcing[id] = Self.merge(record, p.decisions[id]!) }
+            var (sites, siteCount) = try stage("classification") { try classify(p, reference) }
+            try stage("attributions") { try attribute(&sites, p, r.decisions, ids, rNorm: rNorm, gP: both[0]) }
+            var events: [String: RangeEvents] = [:]
+            for node in graph.nodes {
+                events[node.name] = p.forwardEvents[node.id] + (both[0].events[node.id] ?? RangeEvents())
+            }
+            return (both[0], both[1], (sites, siteCount), kinkDistances(p), events)
+        }()
 
         // g_P|R: P's arithmetic, R's decisions (P's own where R could not decide).
-        var forcing: DecisionSet = [:]
-        for (id, record) in r.decisions { forcing[id] = Self.merge(record, p.decisions[id]!) }
         let gAligned = try stage("aligned forward and backward") {
             try Execution(graph: graph, arithmetic: a, feed: point, model: model, forcing: forcing, rounding: rounding)
                 .backward(convention: analysis.convention, wrt: ids)
@@ -291,7 +352,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         // Errors, whole and per tensor. The whole-gradient norms are running sums of squares in
         // parameter order (the bits of the norm of the concatenation, without holding it: on
         // VGG11 each parameter-sized array is 74 MB).
-        var totalSquares = 0.0, kinkSquares = 0.0, roundingSquares = 0.0, rSquares = 0.0
+        var totalSquares = 0.0, kinkSquares = 0.0, roundingSquares = 0.0
         var bifurcationSquares = 0.0, referenceBifurcationSquares = 0.0
         var changed = false, referenceChanged = false
         var perTensor: [String: ErrorNorms] = [:]
@@ -309,7 +370,6 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
                 squares(t, into: &totalSquares)
                 squares(k, into: &kinkSquares)
                 squares(ro, into: &roundingSquares)
-                squares(rv, into: &rSquares)
                 squares(zip(vP, vPAlt).map { $0 - $1 }, into: &bifurcationSquares)
                 changed = changed || zip(vP, vPAlt).contains { !($0 == $1 || ($0.isNaN && $1.isNaN)) }
                 if analysis.keepsGradients {
@@ -322,7 +382,6 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
                 referenceBifurcationPerTensor[name] = GradientAlgebra.norm(rDifference)
             }
         }
-        let rNorm = rSquares.squareRoot()
         let error = ErrorNorms(absoluteTotal: totalSquares.squareRoot(), absoluteKink: kinkSquares.squareRoot(),
                                absoluteRounding: roundingSquares.squareRoot(), referenceNorm: rNorm)
         func relative(_ squares: Double) -> Double? { rNorm > 0 ? squares.squareRoot() / rNorm : nil }
@@ -334,17 +393,12 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
         }
 
         // Sites.
-        var (sites, siteCount) = stage("classification") { classify(p, r) }
-        try stage("attributions") { try attribute(&sites, p, r, ids, rNorm: rNorm, gP: gP) }
+        let (sites, siteCount) = classified
         var counts: [SiteClass: Int] = [:], perLayer: [String: [SiteClass: Int]] = [:]
         for node in graph.nodes where node.op.isNonsmooth { perLayer[node.name] = [:] }
         for s in sites {
             counts[s.siteClass, default: 0] += 1
             perLayer[s.layer, default: [:]][s.siteClass, default: 0] += 1
-        }
-        var events: [String: RangeEvents] = [:]
-        for node in graph.nodes {
-            events[node.name] = p.forwardEvents[node.id] + (gP.events[node.id] ?? RangeEvents())
         }
         return PrecisionResult(
             precision: name, classifiedSites: sites, counts: counts, perLayer: perLayer,
@@ -353,11 +407,17 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             referenceBifurcation: BifurcationTest(changed: referenceChanged, relative: relative(referenceBifurcationSquares)),
             referenceBifurcationPerTensor: referenceBifurcationPerTensor,
             error: error, perTensor: perTensor, flagged: flagged, flagRule: analysis.flagRule, rangeEvents: events,
-            kinkDistances: kinkDistances(p), gradients: gradients,
+            kinkDistances: distances, gradients: gradients,
             referenceBits: reference.bits, referenceEscalations: reference.escalations, referenceGradientBits: reference.gradientBits,
             referenceGradientWidth: reference.gradientWidth.isNaN ? nil : reference.gradientWidth,
             referenceGradientBound: reference.requiredWidth,
-            referenceArithmetic: referenceArithmetic, referenceClimbedSamples: reference.climbedSamples)
+            referenceArithmetic: referenceArithmetic, referenceClimbedSamples: reference.climbedSamples,
+            referenceChunks: (reference as? any StreamedChunks)?.chunks)
+    }
+
+    /// P's forward pass at its point.
+    func forward() throws -> Execution<A> {
+        try Execution(graph: built.graph, arithmetic: arithmetic, feed: feed, model: model, rounding: rounding)
     }
 
     /// The histogram of distances to the nearest kink at P, in epsilons of P (each nonsmooth
@@ -383,7 +443,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
     }
 
     /// The classified (non-ok) sites of every nonsmooth node, and the number of sites.
-    func classify<E: EnclosingArithmetic>(_ p: Execution<A>, _ r: Execution<E>) -> ([Site], Int) {
+    func classify<R: PointReference>(_ p: Execution<A>, _ r: R) throws -> ([Site], Int) {
         var sites: [Site] = []
         var siteCount = 0
         let batch = max(built.graph.nodes[built.input].shape.first ?? 1, 1)
@@ -391,36 +451,28 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             guard let primitive = node.op.nonsmooth, let pRecord = p.decisions[node.id], let rRecord = r.decisions[node.id] else { continue }
             siteCount += pRecord.siteCount
             let perSample = max(pRecord.siteCount / batch, 1)
-            let pInputs = node.inputs.map { p.value($0) }, rInputs = node.inputs.map { r.value($0) }
+            let pInputs = node.inputs.map { p.value($0) }
             for i in 0..<pRecord.siteCount {
-                guard let c = Self.siteClass(pRecord, rRecord, i) else { continue }
+                guard let c = SiteClass.of(pRecord, rRecord, i) else { continue }
                 sites.append(Site(layer: node.name, sample: i / perSample, index: i % perSample, siteClass: c,
                                   decisionAtP: primitive.label(of: pRecord, i),
                                   valueAtP: primitive.siteOperands(i, inputs: pInputs, output: p.value(node.id)) { "\(p.arithmetic.double($0))" },
                                   decisionInR: primitive.label(of: rRecord, i),
-                                  certifiedValue: primitive.siteOperands(i, inputs: rInputs, output: r.value(node.id)) { Self.certified(r.arithmetic, $0) }))
+                                  certifiedValue: try certifiedOperands(r, node, i, perSample: perSample)))
             }
         }
         return (sites, siteCount)
     }
 
-    /// The class of site `i`, nil when ok (analysis.md's site classes).
-    static func siteClass(_ p: DecisionRecord, _ r: DecisionRecord, _ i: Int) -> SiteClass? {
-        let sp = p.state(i), sr = r.state(i)
-        if !sr.isDecided || !sp.isDecided { return .undecided }
-        switch (sp == .kink, sr == .kink) {
-        case (true, true): return .genuine
-        case (true, false): return .spurious
-        case (false, true): return .masked
-        case (false, false): return p.sameDecision(i, as: r) ? nil : .flipped
+    /// R's operands at site `i` of `node`, for people, as R's arithmetic renders them (MPFR
+    /// intervals: a point to 40 significant digits, exact when its decimal is that short as
+    /// 2⁻⁴⁰'s is; an interval's bounds to 20). A streamed R keeps them at the sites this
+    /// precision's own forward classified beforehand — the same forward as this one, bit for bit.
+    func certifiedOperands<R: PointReference>(_ r: R, _ node: Node, _ i: Int, perSample: Int) throws -> String {
+        guard let text = r.certifiedOperands(node.id, site: i, for: name) else {
+            throw AnalysisOptionError(message: "internal: R kept no operands for \(name)'s site \(i % perSample) of sample \(i / perSample) at \(node.name)")
         }
-    }
-
-    /// A certified value for people, as R's arithmetic renders it (MPFR intervals: a point to 40
-    /// significant digits, exact when its decimal is that short as 2⁻⁴⁰'s is; an interval's
-    /// bounds to 20).
-    static func certified<E: EnclosingArithmetic>(_ a: E, _ x: E.Ref) -> String {
-        a.render(x)
+        return text
     }
 }
 

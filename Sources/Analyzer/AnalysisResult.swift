@@ -155,6 +155,9 @@ public struct PrecisionResult: Sendable, Codable, Equatable {
     /// Samples the double-double rung left a site of undecided, decided alone on the MPFR
     /// ladder (at the precisions `referenceEscalations` lists) and stitched back; 0 when none.
     public let referenceClimbedSamples: Int
+    /// How many chunks of samples R ran in, one after another (`StreamingPlan`: a batch whose
+    /// reference would not fit in memory whole); nil when it ran whole. Omitted from files then.
+    public var referenceChunks: Int? = nil
 
     /// The kink-caused relative error (0 when ‖g_R‖ = 0 and nothing differs).
     public var kinkCausedError: Double { error.kink ?? (error.absoluteKink == 0 ? 0 : .infinity) }
@@ -187,7 +190,7 @@ extension PrecisionResult {
         case precision, classifiedSites, counts, perLayer, samplesAffected, siteCount, bifurcation, referenceBifurcation
         case referenceBifurcationPerTensor, error, perTensor, flagged, flagRule, rangeEvents, kinkDistances
         case referenceBits, referenceEscalations, referenceGradientBits, referenceGradientWidth, referenceGradientBound, referenceArithmetic
-        case referenceClimbedSamples
+        case referenceClimbedSamples, referenceChunks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -215,6 +218,7 @@ extension PrecisionResult {
         referenceGradientBound = try c.decodeIfPresent(Double.self, forKey: .referenceGradientBound) ?? ReferenceRun.requiredGradientWidth
         referenceArithmetic = try c.decodeIfPresent(String.self, forKey: .referenceArithmetic) ?? ReferenceFirstRung.mpfr.rawValue
         referenceClimbedSamples = try c.decodeIfPresent(Int.self, forKey: .referenceClimbedSamples) ?? 0
+        referenceChunks = try c.decodeIfPresent(Int.self, forKey: .referenceChunks)
     }
 
     /// Equal in everything encoded (gradients are not compared).
@@ -230,6 +234,7 @@ extension PrecisionResult {
             && l.referenceGradientWidth?.bitPattern == r.referenceGradientWidth?.bitPattern
             && l.referenceGradientBound.bitPattern == r.referenceGradientBound.bitPattern
             && l.referenceArithmetic == r.referenceArithmetic && l.referenceClimbedSamples == r.referenceClimbedSamples
+            && l.referenceChunks == r.referenceChunks
     }
 
     /// This result with only the first `n` classified sites of each class (in site order) — what

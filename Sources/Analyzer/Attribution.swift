@@ -30,7 +30,7 @@ public enum AttributionMethod: String, Sendable, CaseIterable, Codable {
 extension PrecisionAnalysis {
     /// Measures, for the most severe sites, the gradient error each carries: P's backprop with
     /// only that site forced to R's decision, against P's own (`AttributionMethod`).
-    func attribute<E: EnclosingArithmetic>(_ sites: inout [Site], _ p: Execution<A>, _ r: Execution<E>, _ ids: [NodeID],
+    func attribute(_ sites: inout [Site], _ p: Execution<A>, _ rDecisions: DecisionSet, _ ids: [NodeID],
                                            rNorm: Double, gP: Gradients<A>) throws {
         let order: [SiteClass] = [.spurious, .flipped, .masked]
         let classes = sites.map(\.siteClass)
@@ -47,7 +47,7 @@ extension PrecisionAnalysis {
         var current: (sample: Int, contribution: [Double])?
         for k in chosen.sorted(by: { (sites[$0].sample, $0) < (sites[$1].sample, $1) }) {
             let site = sites[k]
-            guard let id = built.graph.node(named: site.layer)?.id, let pRecord = p.decisions[id], let rRecord = r.decisions[id] else { continue }
+            guard let id = built.graph.node(named: site.layer)?.id, let pRecord = p.decisions[id], let rRecord = rDecisions[id] else { continue }
             if let replay {
                 if current?.sample != site.sample { current = (site.sample, try replay.contribution(site.sample)) }
                 let moved = try replay.contribution(site.sample, forcing: id, site.index, from: rRecord)

@@ -27,6 +27,9 @@ public enum LadderedReference {
     case quadDouble(CertifiedReference<QuadDoubleBallArithmetic>)
     /// MPFR intervals; `escalations` starts with 106 when double-double balls were tried first.
     case mpfr(ReferenceRun)
+    /// Computed chunk by chunk of samples (`StreamedReference`, `StreamingPlan`): decided in
+    /// double-double balls, differentiated on the rung the balls' width asks for.
+    case streamed(any PointReference)
 
     /// The double-double rung's precision in `escalations` (its midpoints' bits).
     public static let doubleDoubleBits = DoubleDoubleBallArithmetic().bits
@@ -85,6 +88,8 @@ public enum LadderedReference {
             return .tripleDouble(r)
         case .quadDouble(let r):
             return .quadDouble(r)
+        case .streamed(let r):
+            return .streamed(r)
         case .doubleDouble(let r):
             var width: Double, widthBits = Self.doubleDoubleBits
             // One sample's backward in balls first (1/batch of the cost): when even it misses the
@@ -194,21 +199,35 @@ public enum LadderedReference {
         return min(max(limbs, options.gradientBits), options.capBits)
     }
 
-    /// What the report says R's forward ran in: "double-double" or "mpfr".
+    /// What the report says R's forward ran in: "double-double" or "mpfr" (as the backward's
+    /// arithmetic says when it fell back to MPFR intervals).
     public var arithmetic: String {
-        if case .mpfr = self { return ReferenceFirstRung.mpfr.rawValue }
-        return ReferenceFirstRung.doubleDouble.rawValue
+        switch self {
+        case .mpfr: ReferenceFirstRung.mpfr.rawValue
+        case .streamed(let r): (r.arithmetic is MPFRIntervalArithmetic ? ReferenceFirstRung.mpfr : .doubleDouble).rawValue
+        default: ReferenceFirstRung.doubleDouble.rawValue
+        }
     }
-    public var bits: Int { switch self { case .doubleDouble(let r): r.bits; case .tripleDouble(let r): r.bits; case .quadDouble(let r): r.bits; case .mpfr(let r): r.bits } }
-    public var escalations: [Int] { switch self { case .doubleDouble(let r): r.escalations; case .tripleDouble(let r): r.escalations; case .quadDouble(let r): r.escalations; case .mpfr(let r): r.escalations } }
-    public var undecidedSites: Int { switch self { case .doubleDouble(let r): r.undecidedSites; case .tripleDouble(let r): r.undecidedSites; case .quadDouble(let r): r.undecidedSites; case .mpfr(let r): r.undecidedSites } }
-    public var gradientBits: Int { switch self { case .doubleDouble(let r): r.gradientBits; case .tripleDouble(let r): r.gradientBits; case .quadDouble(let r): r.gradientBits; case .mpfr(let r): r.gradientBits } }
-    public var gradientWidth: Double { switch self { case .doubleDouble(let r): r.gradientWidth; case .tripleDouble(let r): r.gradientWidth; case .quadDouble(let r): r.gradientWidth; case .mpfr(let r): r.gradientWidth } }
+    /// R at its point, as the precisions' analyses read it.
+    public var point: any PointReference {
+        switch self {
+        case .doubleDouble(let r): r
+        case .tripleDouble(let r): r
+        case .quadDouble(let r): r
+        case .mpfr(let r): r
+        case .streamed(let r): r
+        }
+    }
+    public var bits: Int { point.bits }
+    public var escalations: [Int] { point.escalations }
+    public var undecidedSites: Int { point.undecidedSites }
+    public var gradientBits: Int { point.gradientBits }
+    public var gradientWidth: Double { point.gradientWidth }
     /// The bound R's backward passes were checked against (the point's).
-    public var requiredWidth: Double { switch self { case .doubleDouble(let r): r.requiredWidth; case .tripleDouble(let r): r.requiredWidth; case .quadDouble(let r): r.requiredWidth; case .mpfr(let r): r.requiredWidth } }
-    public var climbedSamples: Int { switch self { case .doubleDouble(let r): r.climbedSamples; case .tripleDouble(let r): r.climbedSamples; case .quadDouble(let r): r.climbedSamples; case .mpfr(let r): r.climbedSamples } }
+    public var requiredWidth: Double { point.requiredWidth }
+    public var climbedSamples: Int { point.climbedSamples }
     /// R's decisions at every nonsmooth node.
-    public var decisions: DecisionSet { switch self { case .doubleDouble(let r): r.execution.decisions; case .tripleDouble(let r): r.execution.decisions; case .quadDouble(let r): r.execution.decisions; case .mpfr(let r): r.execution.decisions } }
+    public var decisions: DecisionSet { point.decisions }
 }
 
 extension CertifiedReference {

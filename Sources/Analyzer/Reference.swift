@@ -32,12 +32,18 @@ public struct ReferenceOptions: Sendable, Equatable {
     /// ladder (the forward re-run there, forced onto R's decisions) to the cap; the width
     /// reached is reported (`CertifiedReference.gradientWidth`) whether or not it met the bound.
     public var gradientBits: Int
+    /// The most memory R's forward values may take: above it, R runs chunk by chunk of samples,
+    /// each chunk's values in quad-double balls within it (`StreamingPlan`). Default 1 GiB: at
+    /// batch 128, LeNet-5 runs whole, VGG11 for 32×32 inputs streams in 2 chunks, ResNet18 in 10.
+    public var streamingBytes: Int
 
-    public init(initialBits: Int = 256, capBits: Int = 4096, gradientBits: Int = 128, firstRung: ReferenceFirstRung = .doubleDouble) {
+    public init(initialBits: Int = 256, capBits: Int = 4096, gradientBits: Int = 128, firstRung: ReferenceFirstRung = .doubleDouble,
+                streamingBytes: Int = 1 << 30) {
         self.firstRung = firstRung
         self.initialBits = initialBits
         self.capBits = max(capBits, initialBits)
         self.gradientBits = gradientBits
+        self.streamingBytes = streamingBytes
     }
 }
 

@@ -1,3 +1,5 @@
+import AD
+
 /// How a site's decision at a precision P relates to the certified reference R's
 /// (analysis.md, "Site classes").
 public enum SiteClass: String, CaseIterable, Sendable, Codable, CodingKeyRepresentable {
@@ -11,6 +13,19 @@ public enum SiteClass: String, CaseIterable, Sendable, Codable, CodingKeyReprese
     case flipped
     /// R could not prove its decision within the precision cap (or P's input was NaN).
     case undecided
+
+    /// The class of site `i`, nil when ok (analysis.md's site classes), from P's record `p` and
+    /// R's `r` of one nonsmooth node.
+    static func of(_ p: DecisionRecord, _ r: DecisionRecord, _ i: Int) -> SiteClass? {
+        let sp = p.state(i), sr = r.state(i)
+        if !sr.isDecided || !sp.isDecided { return .undecided }
+        switch (sp == .kink, sr == .kink) {
+        case (true, true): return .genuine
+        case (true, false): return .spurious
+        case (false, true): return .masked
+        case (false, false): return p.sameDecision(i, as: r) ? nil : .flipped
+        }
+    }
 }
 
 /// One classified site: where, what P and R decided, and their values.

@@ -51,6 +51,7 @@ public enum ReportJSON {
                          ("error_share", num(site.errorShare))])
             })
             let perBatch: JSONValue = .array(s.batches.map { b in
+                // "reference_chunks" only where R streamed (files from whole runs keep their bytes).
                 .object([("flagged", .bool(b.flagged)), ("sites", sites { b.counts[$0] ?? 0 }),
                          ("bifurcation", .object([("changed", .bool(b.bifurcation.changed)), ("relative", num(b.bifurcation.relative))])),
                          ("reference_bifurcation", .object([("changed", .bool(b.referenceBifurcation.changed)), ("relative", num(b.referenceBifurcation.relative))])),
@@ -59,7 +60,7 @@ public enum ReportJSON {
                          ("reference_climbed_samples", int(b.referenceClimbedSamples)),
                          ("reference_gradient_bits", int(b.referenceGradientBits)),
                          ("reference_gradient_width", num(b.referenceGradientWidth)),
-                         ("reference_gradient_bound", num(b.referenceGradientBound))])
+                         ("reference_gradient_bound", num(b.referenceGradientBound))] + (b.referenceChunks.map { [("reference_chunks", int($0))] } ?? []))
             })
             let events = s.rangeEvents
             precisions.append((s.precision.description, .object([

@@ -123,6 +123,11 @@ extension ReportMarkdown {
             let bits = Set(climbed.flatMap(\.referenceEscalations)).sorted().map(String.init).joined(separator: ", ")
             line += " (in \(climbed.count) of them, \(samples) sample(s) in all with a site undecided in balls were decided alone in MPFR intervals at \(bits) bits and stitched back)"
         }
+        let streamed = batches.filter { $0.referenceChunks != nil }
+        if !streamed.isEmpty {
+            let chunks = Set(streamed.compactMap(\.referenceChunks)).sorted().map(String.init).joined(separator: ", ")
+            line += "; in \(streamed.count) of them R streamed, its batch's values too many to hold at once: chunk by chunk of samples (\(chunks) chunks), the parameter gradients summed over the chunks"
+        }
         if !mpfr.isEmpty {
             line += "; \(mpfr.count) needed MPFR intervals (precisions used: \(mpfrBits) bits; backward passes in \(mpfrGradientBits)-bit intervals)"
         }

@@ -110,7 +110,7 @@ import Reports
         case .doubleDouble(let r): agree(r)
         case .tripleDouble(let r): agree(r)
         case .quadDouble(let r): agree(r)
-        case .mpfr: break
+        case .mpfr, .streamed: break
         }
         return (balls.gradientWidth, laddered)
     }

@@ -56,12 +56,14 @@ import BPCheck
     /// double-double balls (no MPFR behind them: what they decide is theirs) — and as the
     /// analysis chains them; and triple- and quad-double balls, which only ever re-run forward
     /// passes on proven decisions, but whose decisions must be as sound.
-    enum Rung: String, CaseIterable { case mpfr, doubleDouble, laddered, tripleDouble, quadDouble }
+    /// `streamed`: the laddered reference chunk by chunk of one sample (`StreamingPlan`) where the
+    /// network's samples are independent, whole where not (or where a sample climbs alone).
+    enum Rung: String, CaseIterable { case mpfr, doubleDouble, laddered, tripleDouble, quadDouble, streamed }
 
     @Test(arguments: Rung.allCases) func referenceDecisionsEqualExactRationalOnes(_ rung: Rung) throws {
         let networks = try JSONDecoder().decode([Network].self, from: Data(contentsOf: TestFiles.fixtures.appendingPathComponent("rational-decisions.json")))
         #expect(networks.count >= 50)
-        var checked = 0, undecided = 0, kinks = 0
+        var checked = 0, undecided = 0, kinks = 0, streamed = 0
         var disagreements: [String] = []
         for (n, network) in networks.enumerated() {
             let model = try Model(json: [UInt8](network.model.data), file: "net\(n)", directory: URL(fileURLWithPath: "/"))
@@ -77,6 +79,16 @@ import BPCheck
                 decisions = try CertifiedReference.run(graph: built.graph, feed: feed, start: TripleDoubleBallArithmetic(), gradientBits: 159).execution.decisions
             case .quadDouble:
                 decisions = try CertifiedReference.run(graph: built.graph, feed: feed, start: QuadDoubleBallArithmetic(), gradientBits: 212).execution.decisions
+            case .streamed:
+                let options = ReferenceOptions(streamingBytes: 1)
+                if let plan = StreamingPlan(graph: built.graph, loss: built.loss, options: options),
+                   let r = try LadderedReference.streamed(graph: built.graph, feed: feed, loss: built.loss, plan: plan, options: options,
+                                                          conventions: [.pytorch, .alternative], wrt: built.parameters.values.sorted()) {
+                    decisions = r.decisions
+                    streamed += 1
+                } else {
+                    decisions = try LadderedReference.decide(graph: built.graph, feed: feed, options: options).decisions
+                }
             }
             for (layer, expected) in network.decisions {
                 let id = built.graph.node(named: layer)!.id
@@ -105,6 +117,7 @@ import BPCheck
         print("soundness (\(rung)): \(checked) decisions checked, \(kinks) exact kinks, \(undecided) undecided, \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
         #expect(checked > 1000)
+        if rung == .streamed { #expect(streamed * 2 > networks.count, "\(streamed) of \(networks.count) networks streamed") }
         // Triple- and quad-double sums are not tracked for exactness, so they need not prove exact kinks.
         guard rung != .quadDouble && rung != .tripleDouble else { return }
         #expect(kinks > 100)

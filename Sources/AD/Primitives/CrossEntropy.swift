@@ -9,6 +9,8 @@ public struct CrossEntropy: LossPrimitive {
     public static let schema = PrimitiveSchema()
     public static func read(_ r: any AttributeReader) throws -> CrossEntropy { CrossEntropy(labels: "targets") }
     public var op: Op { .crossEntropy(labels: labels) }
+    /// Row s of the gradient is `(softmax(z_s) − onehot(label_s)) / N`.
+    public var gradientRowsAreIndependent: Bool { true }
 
     public func outputShape(_ s: ShapeCheck) throws -> [Int] {
         try s.arity(1...1, "logits")

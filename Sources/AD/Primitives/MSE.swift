@@ -6,6 +6,8 @@ public struct MSE: LossPrimitive {
     public static let schema = PrimitiveSchema()
     public static func read(_ r: any AttributeReader) throws -> MSE { MSE() }
     public var op: Op { .mse }
+    /// Element i of the gradient is `2 (y_i − t_i) / count`.
+    public var gradientRowsAreIndependent: Bool { true }
 
     public func outputShape(_ s: ShapeCheck) throws -> [Int] {
         try s.arity(2...2, "prediction, target")

@@ -74,7 +74,18 @@ extension NonsmoothPrimitive {
 }
 
 /// A primitive whose output is a scalar loss.
-public protocol LossPrimitive: Primitive {}
+public protocol LossPrimitive: Primitive {
+    /// Whether each row (sample) of the loss's gradient with respect to its operands is a
+    /// function of that row alone and of the batch's size — true of a mean or sum of per-sample
+    /// terms. Then any subset of the samples gets its rows of the whole batch's loss gradients
+    /// from a loss evaluated on its own rows (the certified reference streams on it,
+    /// `StreamingPlan`). False unless a loss says so.
+    var gradientRowsAreIndependent: Bool { get }
+}
+
+extension LossPrimitive {
+    public var gradientRowsAreIndependent: Bool { false }
+}
 
 /// What a model file may give a primitive besides `name`, `op` and `inputs`.
 public struct PrimitiveSchema: Sendable {
