@@ -150,7 +150,8 @@ public struct Analysis: Sendable {
                     let point = distinctPoints[i]
                     if let streamed = try LadderedReference.streamed(graph: point.graph.graph, feed: point.feed, loss: built.loss, plan: plan,
                                                                      options: options, conventions: conventions, wrt: ids,
-                                                                     requiredWidth: bounds[i], precisions: precisions) {
+                                                                     requiredWidth: bounds[i], precisions: precisions,
+                                                                     trace: trace.map { t in { t("reference \(i) \($0)") } }) {
                         return UncheckedBox(streamed)
                     }
                     // A chunk went whole to MPFR intervals: R runs whole, as without streaming.

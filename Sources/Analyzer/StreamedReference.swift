@@ -81,12 +81,16 @@ extension LadderedReference {
     /// decisions on the whole batch; R keeps its operands at the sites they classify
     /// (`PointReference.certifiedOperands`). Nil when a chunk's forward went whole to MPFR
     /// intervals (every sample of it left a site undecided in balls): R then runs whole.
+    /// `trace`, when given, is called as each chunk's pass starts ("chunk 3/10 forward").
     public static func streamed(graph: Graph, feed: Feed, loss: NodeID, plan: StreamingPlan, options: ReferenceOptions,
                                 conventions: [DerivativeConvention], wrt: [NodeID],
                                 requiredWidth bound: Double = ReferenceRun.requiredGradientWidth,
-                                precisions: [(name: PrecisionName, decisions: DecisionSet)] = []) throws -> LadderedReference? {
-        try ReferenceStream(graph: graph, feed: feed, loss: loss, plan: plan, options: options, conventions: conventions, wrt: wrt,
-                            requiredWidth: bound, precisions: precisions).run()
+                                precisions: [(name: PrecisionName, decisions: DecisionSet)] = [],
+                                trace: ((String) -> Void)? = nil) throws -> LadderedReference? {
+        var stream = try ReferenceStream(graph: graph, feed: feed, loss: loss, plan: plan, options: options, conventions: conventions, wrt: wrt,
+                                         requiredWidth: bound, precisions: precisions)
+        stream.trace = trace
+        return try stream.run()
     }
 }
 
@@ -110,6 +114,8 @@ struct ReferenceStream {
     let subsets: [SampleSubset]
     /// The loss node alone, its operands as inputs of the whole batch's shapes.
     let lossGraph: Graph, lossInputs: [NodeID]
+    /// Told as each chunk's pass starts (profiling).
+    var trace: ((String) -> Void)?
 
     init(graph: Graph, feed: Feed, loss: NodeID, plan: StreamingPlan, options: ReferenceOptions, conventions: [DerivativeConvention],
          wrt: [NodeID], requiredWidth bound: Double, precisions: [(name: PrecisionName, decisions: DecisionSet)]) throws {
@@ -143,6 +149,7 @@ struct ReferenceStream {
         var onBalls = true, width = Double.nan
         var sums = Sums<DoubleDoubleBallArithmetic>()
         for (k, subset) in subsets.enumerated() {
+            trace?("chunk \(k + 1)/\(subsets.count) double-double forward")
             let chunkFeed = subset.feed(feed)
             guard case .doubleDouble(let r) = try LadderedReference.decide(graph: subset.graph, feed: chunkFeed, options: options) else { return nil }
             for (id, record) in r.execution.decisions { parts[id, default: []].append(record) }
@@ -171,20 +178,18 @@ struct ReferenceStream {
             if width <= bound { return result(sums, balls, width: width, gradientBits: bits) }
         }
         sums = Sums()  // the balls' sums go before the next rung's are formed
-        for rung in [TripleDoubleBallArithmetic().bits, QuadDoubleBallArithmetic().bits] {
-            guard width.isFinite, width * Foundation.exp2(Double(widthBits - rung)) <= bound / 16 else { continue }
-            let reached: Double
-            if rung == TripleDoubleBallArithmetic().bits {
-                let s = try backward(TripleDoubleBallArithmetic(), decisions)
-                reached = Self.width(s, TripleDoubleBallArithmetic())
-                if reached <= bound { return result(s, TripleDoubleBallArithmetic(), width: reached, gradientBits: rung) }
-            } else {
-                let s = try backward(QuadDoubleBallArithmetic(), decisions)
-                reached = Self.width(s, QuadDoubleBallArithmetic())
-                if reached <= bound { return result(s, QuadDoubleBallArithmetic(), width: reached, gradientBits: rung) }
-            }
-            if reached.isFinite { (width, widthBits) = (reached, rung) }
+        // A ball rung, when the width reached so far says its bits will do (as
+        // `LadderedReference.ballBackward` sizes it); a miss hands its own width on.
+        func climb<A: EnclosingArithmetic>(_ a: A) throws -> LadderedReference? {
+            guard width.isFinite, width * Foundation.exp2(Double(widthBits - a.bits)) <= bound / 16 else { return nil }
+            let s = try backward(a, decisions)
+            let reached = Self.width(s, a)
+            if reached <= bound { return result(s, a, width: reached, gradientBits: a.bits) }
+            if reached.isFinite { (width, widthBits) = (reached, a.bits) }
+            return nil
         }
+        if let done = try climb(TripleDoubleBallArithmetic()) { return done }
+        if let done = try climb(QuadDoubleBallArithmetic()) { return done }
         // MPFR intervals at the precision the last width asks for, climbing while still too wide.
         var gradientBits = LadderedReference.gradientBits(after: width, at: widthBits, options: options, requiredWidth: bound)
         while true {
@@ -203,6 +208,7 @@ struct ReferenceStream {
         var sums = Sums<A>()
         for (k, subset) in subsets.enumerated() {
             let range = plan.chunks[k]
+            trace?("chunk \(k + 1)/\(subsets.count) \(a.bits)-bit forward and backward")
             var forcing: DecisionSet = [:]
             for (id, record) in decisions { forcing[id] = record.samples(range, of: plan.batch) }
             let run = try Execution(graph: subset.graph, arithmetic: a, feed: subset.feed(feed), forcing: forcing)

@@ -20,6 +20,9 @@ public struct RunManifest: Codable, Equatable, Sendable {
     public var referenceGradientBits: Int
     /// R's first rung; nil in files written before double-double balls (MPFR intervals only).
     public var referenceFirstRung: ReferenceFirstRung?
+    /// R's streaming budget (`ReferenceOptions.streamingBytes`); nil for the default (and in
+    /// files written before R streamed), so that such files keep their bytes.
+    public var referenceStreamingBytes: Int?
     public var convention: DerivativeConvention
     public var alternative: DerivativeConvention
     public var arithmeticModel: ArithmeticModel
@@ -40,6 +43,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
         referenceCapBits = reference.capBits
         referenceGradientBits = reference.gradientBits
         referenceFirstRung = reference.firstRung
+        referenceStreamingBytes = reference.streamingBytes == ReferenceOptions().streamingBytes ? nil : reference.streamingBytes
         self.convention = convention
         self.alternative = alternative
         self.arithmeticModel = arithmeticModel
@@ -51,7 +55,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
 
     public var reference: ReferenceOptions {
         ReferenceOptions(initialBits: referenceInitialBits, capBits: referenceCapBits, gradientBits: referenceGradientBits,
-                         firstRung: referenceFirstRung ?? .mpfr)
+                         firstRung: referenceFirstRung ?? .mpfr, streamingBytes: referenceStreamingBytes ?? ReferenceOptions().streamingBytes)
     }
     public var hashes: [(file: String, sha256: String)] { files.map { ($0.path, $0.sha256) } }
 
@@ -66,7 +70,12 @@ public struct RunManifest: Codable, Equatable, Sendable {
         }
         if loss != other.loss { out.append("loss") }
         if precisions != other.precisions { out.append("precisions (\(precisions.map(\.description).joined(separator: ",")) vs \(other.precisions.map(\.description).joined(separator: ",")))") }
-        if reference != other.reference { out.append("reference precision") }
+        if reference.streamingBytes != other.reference.streamingBytes {
+            out.append("reference memory (\(reference.streamingBytes) vs \(other.reference.streamingBytes) bytes: R streams differently)")
+        }
+        var same = other.reference
+        same.streamingBytes = reference.streamingBytes
+        if reference != same { out.append("reference precision") }
         if convention != other.convention || alternative != other.alternative { out.append("convention") }
         if arithmeticModel != other.arithmeticModel { out.append("arithmetic model") }
         if flagRule != other.flagRule { out.append("flag rule") }

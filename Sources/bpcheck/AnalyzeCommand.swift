@@ -31,6 +31,8 @@ struct AnalyzeCommand: ParsableCommand {
     var reference = ReferenceStart(argument: "double-double")
     @Option(help: "The reference's highest precision in bits; sites still unproven there are reported undecided.")
     var referenceCap: Int = 4096
+    @Option(help: "The most memory the reference's forward values may take (bytes, or K, M, G); above it the reference runs chunk by chunk of samples, same decisions, gradients to far below any bound (docs/analyzer.md).")
+    var referenceMemory = ByteSize(argument: "1G")
     @Option(help: "Derivative convention C: pytorch or alternative (C′ is C flipped).")
     var convention = ConventionPreset(argument: "pytorch")
     @Option(name: .customLong("derivative"), parsing: .singleValue,
@@ -65,6 +67,7 @@ struct AnalyzeCommand: ParsableCommand {
         _ = try precisions.parsed.get()
         _ = try accumulation.parsed.get()
         _ = try failOn?.parsed.get()
+        _ = try referenceMemory.parsed.get()
         let bits = try reference.parsed.get().bits
         guard referenceCap >= bits else { throw ValidationError("--reference-cap \(referenceCap) is below the reference's \(bits) bits") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -81,7 +84,8 @@ struct AnalyzeCommand: ParsableCommand {
         let loaded = try ModelLoading.load(model, loss: loss)
         let (names, policies) = try policyPrecisions(try precisions.parsed.get())
         let start = try reference.parsed.get()
-        let options = ReferenceOptions(initialBits: start.bits, capBits: referenceCap, firstRung: start.rung)
+        let options = ReferenceOptions(initialBits: start.bits, capBits: referenceCap, firstRung: start.rung,
+                                       streamingBytes: try referenceMemory.parsed.get())
         let (c, alternative) = try conventions()
         let accumulationKind = try accumulation.parsed.get()
         let flagRule = try failOn?.parsed.get() ?? .kinkExceedsRounding

@@ -68,6 +68,22 @@ enum ReferenceStartParser: OptionParser {
     }
 }
 
+/// `--reference-memory SIZE`: the most memory R's forward values may take before R streams
+/// chunk by chunk of samples (`ReferenceOptions.streamingBytes`): bytes, or with a binary
+/// suffix K, M, G (`512M`, `4G`).
+typealias ByteSize = Checked<ByteSizeParser>
+enum ByteSizeParser: OptionParser {
+    static func parse(_ argument: String) throws -> Int {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        let unit = argument.last.flatMap { units[Character($0.uppercased())] }
+        let digits = unit == nil ? Substring(argument) : argument.dropLast()
+        guard let n = Int(digits), n >= 1, case let (bytes, overflow) = n.multipliedReportingOverflow(by: unit ?? 1), !overflow else {
+            throw ValidationError("--reference-memory must be a size in bytes, or with K, M or G (e.g. 4G), at least 1, found '\(argument)'")
+        }
+        return bytes
+    }
+}
+
 /// `--convention pytorch|alternative`: the convention C (C′ is C flipped).
 typealias ConventionPreset = Checked<ConventionPresetParser>
 enum ConventionPresetParser: OptionParser {

@@ -17,9 +17,19 @@ import Reports
     static func deep(_ depth: Int) throws -> (Graph, Feed, [NodeID]) {
         var g = Graph(), feed = Feed()
         var rng = SeededGenerator(seed: 31)
-        var h = try g.input("x", shape: [2, 3])
+        let x = try g.input("x", shape: [2, 3])
         feed.values["x"] = (0..<6).map { _ in rng.uniform(0.1, 0.9) }
-        var params: [NodeID] = []
+        let (h, params) = try logisticSteps(depth, from: x, &g, &feed)
+        let t = try g.parameter("target", shape: [2, 3])
+        feed.values["target"] = [Double](repeating: 0.25, count: 6)
+        try g.apply("loss", .mse, [h, t])
+        return (g, feed, params)
+    }
+
+    /// `depth` steps of the logistic map from `x` (`[n, 3]`) in `g`, their parameters fed in
+    /// `feed`: the last step's output and the linear layers' weights.
+    static func logisticSteps(_ depth: Int, from x: NodeID, _ g: inout Graph, _ feed: inout Feed) throws -> (NodeID, [NodeID]) {
+        var h = x, params: [NodeID] = []
         for k in 0..<depth {
             let w4 = try g.parameter("four\(k)", shape: [3, 3]), z = try g.parameter("zero\(k)", shape: [3])
             let wm = try g.parameter("minus\(k)", shape: [3, 3]), one = try g.parameter("one\(k)", shape: [3])
@@ -32,10 +42,7 @@ import Reports
             let c = try g.apply("c\(k)", .linear(hasBias: true), [h, wm, one])
             h = try g.apply("h\(k)", .mul, [a, c])
         }
-        let t = try g.parameter("target", shape: [2, 3])
-        feed.values["target"] = [Double](repeating: 0.25, count: 6)
-        try g.apply("loss", .mse, [h, t])
-        return (g, feed, params)
+        return (h, params)
     }
 
     @Test func theWidthIsCheckedAfterTheRetryAndAFailureIsReported() throws {

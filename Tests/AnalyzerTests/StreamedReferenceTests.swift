@@ -84,21 +84,9 @@ import TestSupport
     static func deepBatch(_ depth: Int, samples n: Int) throws -> (Graph, Feed, NodeID, [NodeID]) {
         var g = Graph(), feed = Feed()
         var rng = SeededGenerator(seed: 37)
-        var h = try g.input("x", shape: [n, 3])
+        let x = try g.input("x", shape: [n, 3])
         feed.values["x"] = (0..<(3 * n)).map { _ in rng.uniform(0.1, 0.9) }
-        var params: [NodeID] = []
-        for k in 0..<depth {
-            let w4 = try g.parameter("four\(k)", shape: [3, 3]), z = try g.parameter("zero\(k)", shape: [3])
-            let wm = try g.parameter("minus\(k)", shape: [3, 3]), one = try g.parameter("one\(k)", shape: [3])
-            feed.values["four\(k)"] = (0..<9).map { $0 % 4 == 0 ? 4 : 0 }
-            feed.values["zero\(k)"] = [0, 0, 0]
-            feed.values["minus\(k)"] = (0..<9).map { $0 % 4 == 0 ? -1 : 0 }
-            feed.values["one\(k)"] = [1, 1, 1]
-            params += [w4, wm]
-            let a = try g.apply("a\(k)", .linear(hasBias: true), [h, w4, z])
-            let c = try g.apply("c\(k)", .linear(hasBias: true), [h, wm, one])
-            h = try g.apply("h\(k)", .mul, [a, c])
-        }
+        let (h, params) = try GradientWidthTests.logisticSteps(depth, from: x, &g, &feed)
         let r = try g.apply("r", .relu, [h])
         let t = try g.input("target", shape: [n, 3])
         feed.values["target"] = [Double](repeating: 0.25, count: 3 * n)

@@ -147,3 +147,30 @@ enum SafetensorsProbe {
         }
     }
 }
+
+/// `--reference-memory`: a budget under the batch's reference makes R stream chunk by chunk of
+/// samples; the verdicts and site counts are the whole run's, and the report says it streamed.
+@Suite struct ReferenceMemoryTests {
+    @Test func aSmallBudgetStreamsTheReferenceAndChangesNoVerdict() throws {
+        let out = try ReportTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let model = BPCheckProcess.repositoryRoot.appendingPathComponent("examples/digits-mlp/model.json").path
+        func run(_ extra: [String], _ name: String) throws -> [String: Any] {
+            let r = try BPCheckProcess.run([model, "--precisions", "f32,f16", "--report", out.appendingPathComponent("\(name).md").path] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            return try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("\(name).json"))) as! [String: Any]
+        }
+        let whole = try run([], "whole"), streamed = try run(["--reference-memory", "100K"], "streamed")
+        let a = whole["precisions"] as! [String: [String: Any]], b = streamed["precisions"] as! [String: [String: Any]]
+        for p in ["f32", "f16"] {
+            #expect(NSDictionary(dictionary: a[p]!["sites"] as! [String: Any]) == NSDictionary(dictionary: b[p]!["sites"] as! [String: Any]), "\(p)")
+            #expect(a[p]!["flagged"] as? Bool == b[p]!["flagged"] as? Bool, "\(p)")
+            let wholeBatch = (a[p]!["per_batch"] as! [[String: Any]])[0], streamedBatch = (b[p]!["per_batch"] as! [[String: Any]])[0]
+            #expect(wholeBatch["reference_chunks"] == nil && (streamedBatch["reference_chunks"] as? Int ?? 0) >= 2, "\(p)")
+        }
+        let markdown = try String(contentsOf: out.appendingPathComponent("streamed.md"), encoding: .utf8)
+        #expect(markdown.contains("R streamed"))
+        let bad = try BPCheckProcess.run([model, "--report", out.appendingPathComponent("bad.md").path, "--reference-memory", "lots"])
+        #expect(bad.status == 2 && bad.stderr.contains("--reference-memory"))
+    }
+}
