@@ -413,7 +413,7 @@ struct PrecisionAnalysis<A: ScalarArithmetic> {
             referenceGradientWidth: reference.gradientWidth.isNaN ? nil : reference.gradientWidth,
             referenceGradientBound: reference.requiredWidth,
             referenceArithmetic: referenceArithmetic, referenceClimbedSamples: reference.climbedSamples,
-            referenceChunks: (reference as? any StreamedChunks)?.chunks)
+            referenceChunks: reference.chunks)
     }
 
     /// P's forward pass at its point.

@@ -86,20 +86,14 @@ struct SampleReplay<A: ScalarArithmetic> {
         guard run.rounding == nil, batch > 1, SampleSubset(graph: graph, batch: batch, samples: [0]) != nil,
               p.decisions.values.allSatisfy({ $0.siteCount % batch == 0 }),
               loss.inputs.allSatisfy({ graph.nodes[$0].shape.first == batch }) else { return nil }
-        var g = Graph(), inputs: [NodeID] = []
-        do {
-            inputs = try loss.inputs.enumerated().map { k, id in try g.input("operand\(k)", shape: graph.nodes[id].shape) }
-            _ = try g.apply(loss.name, loss.op, inputs)
-        } catch {
-            return nil
-        }
+        guard let alone = try? graph.lossAlone(run.built.loss) else { return nil }
         self.run = run
         self.p = p
         self.batch = batch
         self.ids = ids
-        lossGraph = g
+        lossGraph = alone.graph
         lossOperands = loss.inputs
-        lossInputs = inputs
+        lossInputs = alone.inputs
     }
 
     /// Sample `s`'s contribution to P's parameter gradients (parameter order, flattened), under
@@ -141,5 +135,18 @@ struct SampleReplay<A: ScalarArithmetic> {
             for i in 0..<per { a.copy(q + s * per + i, r.slots + i) }
         }
         return withExtendedLifetime((t, r)) { out }
+    }
+}
+
+extension Graph {
+    /// The loss node `loss` alone, its operands as inputs `operand0`, … of the same shapes: the
+    /// whole batch's loss gradients for any values of its operands (the sample replay's and the
+    /// streamed reference's).
+    func lossAlone(_ loss: NodeID) throws -> (graph: Graph, inputs: [NodeID]) {
+        var g = Graph()
+        let node = nodes[loss]
+        let inputs = try node.inputs.enumerated().map { k, id in try g.input("operand\(k)", shape: nodes[id].shape) }
+        _ = try g.apply(node.name, node.op, inputs)
+        return (g, inputs)
     }
 }

@@ -28,6 +28,12 @@ public protocol PointReference {
     /// R's arithmetic renders them (`NonsmoothPrimitive.siteOperands`); nil when not known —
     /// a streamed R keeps them only at the sites `precision` classifies.
     func certifiedOperands(_ node: NodeID, site: Int, for precision: PrecisionName) -> String?
+    /// How many chunks of samples R ran in (`StreamedReference`); nil when it ran whole.
+    var chunks: Int? { get }
+}
+
+extension PointReference {
+    public var chunks: Int? { nil }
 }
 
 extension PointReference {

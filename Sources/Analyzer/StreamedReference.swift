@@ -51,7 +51,7 @@ public struct StreamingPlan: Sendable, Equatable {
 /// order; their midpoints differ from the whole batch's in the last bits of R's own precision,
 /// far below any bound). The rungs are climbed as `LadderedReference.differentiated` climbs
 /// them, every chunk on the same rung, the width checked on the sums.
-public struct StreamedReference<E: EnclosingArithmetic>: PointReference, StreamedChunks {
+public struct StreamedReference<E: EnclosingArithmetic>: PointReference {
     public let arithmetic: E
     public let decisions: DecisionSet
     public let gradient: Gradients<E>?
@@ -63,8 +63,7 @@ public struct StreamedReference<E: EnclosingArithmetic>: PointReference, Streame
     public let gradientBits: Int
     public let gradientWidth: Double
     public let requiredWidth: Double
-    /// How many chunks R ran in.
-    public let chunks: Int
+    public let chunks: Int?
     /// R's operands as its arithmetic renders them, at each site each precision classified:
     /// precision → node → flat site index (the whole batch's) → text.
     let certified: [PrecisionName: [NodeID: [Int: String]]]
@@ -94,12 +93,6 @@ extension LadderedReference {
     }
 }
 
-/// A reference computed in chunks (`StreamedReference`, whatever its arithmetic).
-public protocol StreamedChunks {
-    /// How many chunks of samples it ran in.
-    var chunks: Int { get }
-}
-
 /// One streamed run of R: the graph, its chunks and the loss graph that gives each chunk the
 /// whole batch's loss gradients for its rows.
 struct ReferenceStream {
@@ -122,11 +115,7 @@ struct ReferenceStream {
         (self.graph, self.feed, self.loss, self.plan, self.options) = (graph, feed, loss, plan, options)
         (self.conventions, self.wrt, self.bound, self.precisions) = (conventions, wrt, bound, precisions)
         subsets = plan.chunks.map { SampleSubset(graph: graph, batch: plan.batch, samples: Array($0))! }  // the plan checked independence
-        var g = Graph()
-        let node = graph.nodes[loss]
-        lossInputs = try node.inputs.enumerated().map { k, id in try g.input("operand\(k)", shape: graph.nodes[id].shape) }
-        _ = try g.apply(node.name, node.op, lossInputs)
-        lossGraph = g
+        (lossGraph, lossInputs) = try graph.lossAlone(loss)
     }
 
     /// The sums of the chunks' gradients so far, per convention, and what the chunks recorded.
