@@ -27,8 +27,9 @@ public enum LadderedReference {
     case quadDouble(CertifiedReference<QuadDoubleBallArithmetic>)
     /// MPFR intervals; `escalations` starts with 106 when double-double balls were tried first.
     case mpfr(ReferenceRun)
-    /// Computed chunk by chunk of samples (`StreamedReference`, `StreamingPlan`): decided in
-    /// double-double balls, differentiated on the rung the balls' width asks for.
+    /// Computed chunk by chunk of samples (`StreamedReference`, `StreamingPlan`): on the rung
+    /// the first sample's double-double width asks for, each chunk decided there (or in
+    /// double-double balls and MPFR where that rung leaves a site unproven) and differentiated.
     case streamed(any PointReference)
 
     /// The double-double rung's precision in `escalations` (its midpoints' bits).

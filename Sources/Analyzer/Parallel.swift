@@ -1,3 +1,4 @@
+import AD
 import Foundation
 
 /// A value handed between threads whose confinement the caller guarantees (an execution is
@@ -114,7 +115,9 @@ final class TaskGraph: @unchecked Sendable {
                 outputs[d] = Released()  // handed over: no other task will read it
             }
             condition.unlock()
-            let result: Result<Any, any Error> = Result { try tasks[i].body(inputs) }
+            // Counted among the pass threads' sharers while it runs: its passes split across the
+            // cores the other running tasks leave (all of them once it is the last).
+            let result: Result<Any, any Error> = Result { try PassThreads.sharing { try tasks[i].body(inputs) } }
             condition.lock()
             switch result {
             case .success(let value): outputs[i] = value

@@ -125,71 +125,152 @@ struct ReferenceStream {
         var certified: [PrecisionName: [NodeID: [Int: String]]] = [:]
     }
 
-    /// R streamed: nil when a chunk's forward had to be recomputed whole in MPFR intervals
-    /// (every sample of it left a site undecided in balls): the caller then runs R whole.
-    func run() throws -> LadderedReference? {
-        let balls = DoubleDoubleBallArithmetic()
+    /// What the chunks' forwards proved: each node's decisions (stitched over the chunks) and the
+    /// ladder's facts, as `LadderedReference.decide` reports them for the whole batch.
+    struct Proven {
         var parts: [NodeID: [DecisionRecord]] = [:]
         var escalations: [Int] = [], undecided = 0, climbed = 0
-        // On the double-double rung when the batch's first sample alone meets the bound (as
-        // `LadderedReference.differentiated` decides it): then each chunk's backward runs on its
-        // forward at once. Otherwise the chunks' forwards only decide, and the backward runs on
-        // the rung their width asks for, each chunk's forward re-run there onto the decisions.
-        var onBalls = true, width = Double.nan
-        var sums = Sums<DoubleDoubleBallArithmetic>()
-        for (k, subset) in subsets.enumerated() {
-            trace?("chunk \(k + 1)/\(subsets.count) double-double forward")
-            let chunkFeed = subset.feed(feed)
-            guard case .doubleDouble(let r) = try LadderedReference.decide(graph: subset.graph, feed: chunkFeed, options: options) else { return nil }
-            for (id, record) in r.execution.decisions { parts[id, default: []].append(record) }
+        /// The precision that proved the decisions: double-double's, or the rung's that decided alone.
+        var bits = LadderedReference.doubleDoubleBits
+        var decisions: DecisionSet { parts.mapValues { DecisionRecord.stitch($0) } }
+
+        /// A chunk decided on the double-double rung (its samples with an unproven site climbed to MPFR).
+        mutating func add(_ r: CertifiedReference<DoubleDoubleBallArithmetic>) {
+            add(r.execution.decisions)
             if r.escalations.count > escalations.count { escalations = r.escalations }
             undecided += r.undecidedSites
             climbed += r.climbedSamples
-            if k == 0, let sampled = try LadderedReference.oneSampleWidth(r, conventions: conventions, wrt: wrt), sampled > bound {
-                (onBalls, width) = (false, sampled)
+        }
+        mutating func add(_ decisions: DecisionSet) {
+            for (id, record) in decisions { parts[id, default: []].append(record) }
+        }
+    }
+
+    /// R streamed: nil when a chunk's forward had to be recomputed whole in MPFR intervals
+    /// (every sample of it left a site undecided in balls): the caller then runs R whole.
+    ///
+    /// The rung comes first, from the batch's first sample alone in double-double balls (as
+    /// `LadderedReference.differentiated` sizes it). On the double-double rung each chunk's
+    /// forward decides and its backward runs on it at once. On triple- or quad-double balls each
+    /// chunk's forward runs there and decides there (a proven decision is the same fact in any
+    /// enclosure; where that rung leaves a site unproven, the chunk is decided as on the
+    /// double-double rung and the forward re-run forced onto it), its backward at once: one
+    /// forward a chunk, not a double-double one to decide and another to differentiate.
+    func run() throws -> LadderedReference? {
+        let sampled = try firstSampleWidth()
+        if let sampled, sampled > bound {
+            if Self.fits(TripleDoubleBallArithmetic(), sampled, bound: bound) { return try deciding(TripleDoubleBallArithmetic(), after: sampled) }
+            if Self.fits(QuadDoubleBallArithmetic(), sampled, bound: bound) { return try deciding(QuadDoubleBallArithmetic(), after: sampled) }
+        }
+        let balls = DoubleDoubleBallArithmetic()
+        var proven = Proven()
+        // On the double-double rung when the first sample meets the bound; otherwise (only MPFR
+        // will do, or the width is unknown) the chunks' forwards only decide, and the backward
+        // runs on the rung their width asks for, each chunk's forward re-run there onto the decisions.
+        var onBalls = sampled.map { $0 <= bound } ?? true, width = sampled ?? .nan
+        var sums = Sums<DoubleDoubleBallArithmetic>()
+        for (k, subset) in subsets.enumerated() {
+            trace?("chunk \(k + 1)/\(subsets.count) double-double forward")
+            guard case .doubleDouble(let r) = try LadderedReference.decide(graph: subset.graph, feed: subset.feed(feed), options: options) else { return nil }
+            proven.add(r)
+            // The first sample left a site unproven alone: its width from the first chunk, its
+            // samples climbed (as the whole batch's reference sizes it).
+            if k == 0, sampled == nil, let w = try LadderedReference.oneSampleWidth(r, conventions: conventions, wrt: wrt), w > bound {
+                (onBalls, width) = (false, w)
             }
             if onBalls { try accumulate(r.execution, chunk: k, into: &sums) }
         }
-        let decisions = parts.mapValues { DecisionRecord.stitch($0) }
-        let bits = LadderedReference.doubleDoubleBits, climbedEscalations = escalations
-        func result<A: EnclosingArithmetic>(_ sums: Sums<A>, _ a: A, width: Double, gradientBits: Int, mpfr: Bool = false) -> LadderedReference {
-            // As the whole batch's MPFR rung reports it: R's forward at the intervals' precision, after the balls.
-            let (bits, escalations) = mpfr ? (a.bits, [bits]) : (bits, climbedEscalations)
-            let g = sums.gradients.indices.map { Gradients(tensors: sums.gradients[$0], events: sums.events[$0], convention: conventions[$0]) }
-            return .streamed(StreamedReference(arithmetic: a, decisions: decisions, gradient: g.first, alternativeGradient: g.count > 1 ? g[1] : nil,
-                                               bits: bits, escalations: escalations, undecidedSites: undecided, climbedSamples: climbed,
-                                               gradientBits: gradientBits, gradientWidth: width, requiredWidth: bound,
-                                               chunks: plan.chunks.count, certified: sums.certified))
-        }
-        var widthBits = bits
         if onBalls {
             width = Self.width(sums, balls)
-            if width <= bound { return result(sums, balls, width: width, gradientBits: bits) }
+            if width <= bound { return result(sums, balls, proven, width: width, gradientBits: proven.bits) }
         }
-        sums = Sums()  // the balls' sums go before the next rung's are formed
-        // A ball rung, when the width reached so far says its bits will do (as
-        // `LadderedReference.ballBackward` sizes it); a miss hands its own width on.
+        return try climbing(from: width, at: LadderedReference.doubleDoubleBits, proven, rungs: [TripleDoubleBallArithmetic(), QuadDoubleBallArithmetic()])
+    }
+
+    /// The double-double width of g_R and g_R′ on the batch's first sample alone, every decision
+    /// proven in the balls; nil when one is not (the first chunk's forward then sizes the rung).
+    func firstSampleWidth() throws -> Double? {
+        guard let one = SampleSubset(graph: graph, batch: plan.batch, samples: [0]) else { return nil }
+        let r = try CertifiedReference.decide(graph: one.graph, feed: one.feed(feed), start: DoubleDoubleBallArithmetic())
+        guard r.undecidedSites == 0 else { return nil }
+        return try r.differentiated(gradientBits: r.bits, conventions: conventions, wrt: wrt, requiredWidth: .infinity).gradientWidth
+    }
+
+    /// Whether `a`'s bits will do after `width` at double-double's (the same growth from its
+    /// unit must land 2⁴ below the bound: `LadderedReference.ballBackward`'s rule).
+    static func fits<A: EnclosingArithmetic>(_ a: A, _ width: Double, at widthBits: Int = LadderedReference.doubleDoubleBits,
+                                             bound: Double) -> Bool {
+        width.isFinite && width * Foundation.exp2(Double(widthBits - a.bits)) <= bound / 16
+    }
+
+    /// Every chunk's forward in `a`'s balls, deciding there, and its backward at once (see `run`);
+    /// when the sums are still too wide, the rungs above, as `climbing`.
+    func deciding<A: EnclosingArithmetic>(_ a: A, after sampled: Double) throws -> LadderedReference? {
+        var proven = Proven()
+        proven.bits = a.bits
+        var sums = Sums<A>()
+        for (k, subset) in subsets.enumerated() {
+            trace?("chunk \(k + 1)/\(subsets.count) \(a.bits)-bit forward and backward")
+            let chunkFeed = subset.feed(feed)
+            var run = try Execution(graph: subset.graph, arithmetic: a, feed: chunkFeed, proveTies: { a.isPoint($0) })
+            if CertifiedReference<A>.undecided(run.decisions) == 0 {
+                proven.add(run.decisions)
+            } else {
+                trace?("chunk \(k + 1)/\(subsets.count) undecided at \(a.bits) bits: double-double forward")
+                guard case .doubleDouble(let r) = try LadderedReference.decide(graph: subset.graph, feed: chunkFeed, options: options) else { return nil }
+                // Decided on the double-double rung: R's forward precision is the balls', as on that path.
+                proven.bits = LadderedReference.doubleDoubleBits
+                proven.add(r)
+                run = try Execution(graph: subset.graph, arithmetic: a, feed: chunkFeed, forcing: r.execution.decisions)
+            }
+            try accumulate(run, chunk: k, into: &sums)
+        }
+        let width = Self.width(sums, a)
+        if width <= bound { return result(sums, a, proven, width: width, gradientBits: a.bits) }
+        sums = Sums()
+        let higher: [any EnclosingArithmetic] = a is TripleDoubleBallArithmetic ? [QuadDoubleBallArithmetic()] : []
+        // A miss hands its own width on; an unknown one (an overflow) leaves the first sample's.
+        return try width.isFinite ? climbing(from: width, at: a.bits, proven, rungs: higher)
+                                  : climbing(from: sampled, at: LadderedReference.doubleDoubleBits, proven, rungs: higher)
+    }
+
+    /// The backward on each of `rungs` in turn (ball arithmetics) whose bits the width reached so
+    /// far says will do, every chunk's forward re-run there forced onto the decisions; then MPFR
+    /// intervals at the precision the last width asks for, climbing while still too wide.
+    func climbing(from width: Double, at widthBits: Int, _ proven: Proven, rungs: [any EnclosingArithmetic]) throws -> LadderedReference? {
+        let decisions = proven.decisions
+        var (width, widthBits) = (width, widthBits)
         func climb<A: EnclosingArithmetic>(_ a: A) throws -> LadderedReference? {
-            guard width.isFinite, width * Foundation.exp2(Double(widthBits - a.bits)) <= bound / 16 else { return nil }
+            guard Self.fits(a, width, at: widthBits, bound: bound) else { return nil }
             let s = try backward(a, decisions)
             let reached = Self.width(s, a)
-            if reached <= bound { return result(s, a, width: reached, gradientBits: a.bits) }
+            if reached <= bound { return result(s, a, proven, width: reached, gradientBits: a.bits) }
             if reached.isFinite { (width, widthBits) = (reached, a.bits) }
             return nil
         }
-        if let done = try climb(TripleDoubleBallArithmetic()) { return done }
-        if let done = try climb(QuadDoubleBallArithmetic()) { return done }
-        // MPFR intervals at the precision the last width asks for, climbing while still too wide.
+        for rung in rungs { if let done = try climb(rung) { return done } }
         var gradientBits = LadderedReference.gradientBits(after: width, at: widthBits, options: options, requiredWidth: bound)
         while true {
             let a = options.arithmetic.withPrecision(bits: gradientBits)
             let s = try backward(a, decisions)
             let reached = Self.width(s, a)
             guard reached > bound, let next = a.nextRung else {
-                return result(s, a, width: reached, gradientBits: gradientBits, mpfr: true)
+                return result(s, a, proven, width: reached, gradientBits: gradientBits, mpfr: true)
             }
             gradientBits = next.bits
         }
+    }
+
+    /// The streamed reference from the chunks' sums in `a`.
+    func result<A: EnclosingArithmetic>(_ sums: Sums<A>, _ a: A, _ proven: Proven, width: Double, gradientBits: Int,
+                                        mpfr: Bool = false) -> LadderedReference {
+        // As the whole batch's MPFR rung reports it: R's forward at the intervals' precision, after the balls.
+        let (bits, escalations) = mpfr ? (a.bits, [proven.bits]) : (proven.bits, proven.escalations)
+        let g = sums.gradients.indices.map { Gradients(tensors: sums.gradients[$0], events: sums.events[$0], convention: conventions[$0]) }
+        return .streamed(StreamedReference(arithmetic: a, decisions: proven.decisions, gradient: g.first,
+                                           alternativeGradient: g.count > 1 ? g[1] : nil, bits: bits, escalations: escalations,
+                                           undecidedSites: proven.undecided, climbedSamples: proven.climbed, gradientBits: gradientBits,
+                                           gradientWidth: width, requiredWidth: bound, chunks: plan.chunks.count, certified: sums.certified))
     }
 
     /// Every chunk's forward re-run in `a` forced onto `decisions`, and its backward summed.

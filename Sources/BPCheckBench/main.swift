@@ -54,7 +54,10 @@ if CommandLine.arguments.contains("--profile-analysis") {
     let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w2"] ?? .w2
     let threads = Int(env["THREADS"] ?? "") ?? 1
     PassThreads.count = Int(env["PASS_THREADS"] ?? "") ?? threads  // as bpcheck --threads sets both
-    let seconds = try PassBenchmark.analysis(workload, batch: Int(env["BATCH"] ?? "") ?? 128, threads: threads)
+    // REFERENCE_MEMORY: R's streaming threshold in bytes (`--reference-memory`; default 1 GiB).
+    var reference = ReferenceOptions()
+    if let bytes = Int(env["REFERENCE_MEMORY"] ?? "") { reference.streamingBytes = bytes }
+    let seconds = try PassBenchmark.analysis(workload, batch: Int(env["BATCH"] ?? "") ?? 128, threads: threads, reference: reference)
     print("\(seconds) s, peak \(fmt(PassBenchmark.peakResidentMB(), 0)) MB")
     exit(0)
 }
@@ -97,6 +100,24 @@ if CommandLine.arguments.contains("--profile-reference-forward") {
         exit(0)
     }
     for _ in 0..<runs { _ = try Execution(graph: built.graph, arithmetic: DoubleDoubleBallArithmetic(), feed: feed) }
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--profile-f32-passes") {
+    // RUNS (default 5) f32 forward + backward passes of PROFILE_WORKLOAD (default w2) at BATCH
+    // (default 128), PASS_THREADS (default 1), each pass's seconds printed: to see what another
+    // process (a ball pass beside it) does to a precision's passes.
+    let env = ProcessInfo.processInfo.environment
+    let workload = ["w1": Workload.w1, "w2": .w2, "w3": .w3, "w4": .w4][env["PROFILE_WORKLOAD"] ?? "w2"] ?? .w2
+    let (built, feed, parameters, _) = try workload.build(batch: Int(env["BATCH"] ?? "") ?? 128)
+    PassThreads.count = Int(env["PASS_THREADS"] ?? "") ?? 1
+    let clock = ContinuousClock()
+    for _ in 0..<(Int(env["RUNS"] ?? "") ?? 5) {
+        var e: Execution<FixedArithmetic<Float>>?
+        let f = try clock.measure { e = try Execution(graph: built.graph, arithmetic: FixedArithmetic<Float>(), feed: feed) }
+        let b = try clock.measure { _ = try e!.backward(wrt: parameters) }
+        print("forward \(f), backward \(b)")
+    }
     exit(0)
 }
 

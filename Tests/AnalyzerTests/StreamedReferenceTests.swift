@@ -108,11 +108,59 @@ import TestSupport
             .differentiated(options: options, conventions: conventions, wrt: params)
         print("deepBatch(\(depth)): streamed backward at \(streamed.gradientBits) bits, width \(streamed.gradientWidth); whole at \(whole.gradientBits), \(whole.gradientWidth)")
         #expect(streamed.gradientBits == bits && whole.gradientBits == bits)
-        #expect(streamed.gradientWidth <= ReferenceRun.requiredGradientWidth && streamed.bits == LadderedReference.doubleDoubleBits)
+        // Streamed, the chunks' forwards ran on that rung and proved every decision there.
+        #expect(streamed.gradientWidth <= ReferenceRun.requiredGradientWidth && streamed.bits == bits)
+        #expect(whole.bits == LadderedReference.doubleDoubleBits)
         #expect(streamed.decisions == whole.decisions)
         let mpfrOnly = try ReferenceRun.run(graph: g, feed: feed, options: ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128, firstRung: .mpfr),
                                             convention: .pytorch, alternative: .alternative, wrt: params)
         Self.agree(Self.midpoints(streamed.point, params), Self.midpoints(mpfrOnly, params), tolerance: 1e-25, "deepBatch(\(depth)) g_R")
+    }
+
+    @Test func aChunkItsRungCannotDecideIsDecidedAsOnDoubleDoubleAndReRunThere() throws {
+        // deepBatch(15)'s chain (triple-double) fed by relu(3·avg(1, 0, 0) − 1 + t): sample 1's
+        // t = 2⁻³⁰⁰ sits inside any ball's radius of 3·(1/3) − 1. Its chunk (samples 0–1) is
+        // decided on the double-double rung, sample 1 climbed alone to MPFR, and the
+        // triple-double forward re-run forced onto it; the other chunks decide in triple-double.
+        // (Inputs off the map's exact orbits: 0.5 → 1 → 0 would put every sample after on the final relu's kink.)
+        let n = 5, t: [Double] = [0.3, 0x1p-300, 0.37, 0.61, 0.43]
+        var g = Graph(), feed = Feed()
+        let x = try g.input("x", shape: [n, 3, 1, 3])
+        feed.values["x"] = [Double]((0..<(3 * n)).flatMap { _ in [1.0, 0, 0] })
+        let flat = try g.apply("flat", .flatten, [try g.apply("avg", .avgPool2d(PoolAttributes(kernel: [1, 3])), [x])])
+        let w = try g.parameter("w", shape: [3, 3]), b = try g.parameter("b", shape: [3])
+        feed.values["w"] = [3, 0, 0, 0, 3, 0, 0, 0, 3]
+        feed.values["b"] = [-1, -1, -1]
+        let shift = try g.input("t", shape: [n, 3])
+        feed.values["t"] = t.flatMap { [$0, $0, $0] }
+        let gate = try g.apply("gate", .relu, [try g.apply("v", .add, [try g.apply("h", .linear(hasBias: true), [flat, w, b]), shift])])
+        let (h, chain) = try GradientWidthTests.logisticSteps(15, from: gate, &g, &feed)
+        let r = try g.apply("r", .relu, [h])
+        let target = try g.input("target", shape: [n, 3])
+        feed.values["target"] = [Double](repeating: 0.25, count: 3 * n)
+        let loss = try g.apply("loss", .mse, [r, target])
+        let params = [w, b] + chain
+        let perSample = g.nodes.filter { $0.shape.first == n }.reduce(0) { $0 + $1.shape.reduce(1, *) / n }
+        let options = ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128, streamingBytes: 2 * perSample * 40)
+        let plan = try #require(StreamingPlan(graph: g, loss: loss, options: options))
+        #expect(plan.chunks == [0..<2, 2..<4, 4..<5])
+        let conventions: [DerivativeConvention] = [.pytorch, .alternative]
+        let streamed = try #require(try LadderedReference.streamed(graph: g, feed: feed, loss: loss, plan: plan, options: options,
+                                                                    conventions: conventions, wrt: params))
+        let whole = try LadderedReference.decide(graph: g, feed: feed, options: options)
+            .differentiated(options: options, conventions: conventions, wrt: params)
+        print("fallback: streamed bits \(streamed.bits) \(streamed.escalations) climbed \(streamed.climbedSamples) undecided \(streamed.undecidedSites) backward \(streamed.gradientBits) width \(streamed.gradientWidth); whole bits \(whole.bits) \(whole.escalations) climbed \(whole.climbedSamples) undecided \(whole.undecidedSites) backward \(whole.gradientBits) width \(whole.gradientWidth)")
+        #expect(streamed.decisions == whole.decisions)
+        #expect(streamed.decisions[gate]?.state(4).isDecided == true && streamed.undecidedSites == 0)
+        #expect(streamed.climbedSamples == 1 && whole.climbedSamples == 1 && streamed.escalations == whole.escalations)
+        #expect(streamed.gradientBits == 159 && whole.gradientBits == 159 && streamed.bits == LadderedReference.doubleDoubleBits)
+        #expect(streamed.gradientWidth <= ReferenceRun.requiredGradientWidth)
+        let mpfrOnly = try ReferenceRun.run(graph: g, feed: feed, options: ReferenceOptions(initialBits: 256, capBits: 1024, gradientBits: 128, firstRung: .mpfr),
+                                            convention: .pytorch, alternative: .alternative, wrt: params)
+        #expect(mpfrOnly.decisions == whole.decisions)
+        Self.agree(Self.midpoints(streamed.point, params), Self.midpoints(mpfrOnly, params), tolerance: 1e-25, "g_R")
+        Self.agree(Self.midpoints(streamed.point, params, alternative: true), Self.midpoints(mpfrOnly, params, alternative: true),
+                   tolerance: 1e-25, "g_R′")
     }
 
     @Test func aStreamedAnalysisReportsWhatTheWholeOneReports() throws {

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Threads inside one pass: the convolution kernels split a pass's independent outputs across
 /// threads — samples for the forward and the input gradient, output channels for the weight
@@ -6,18 +7,41 @@ import Dispatch
 /// stays on one thread, in its documented order, so the bits do not depend on `count`.
 ///
 /// Process-wide: set it before passes run, not while they run (`bpcheck` sets it to its
-/// `--threads`; a library caller sets it as it likes, 1 by default). With an analysis on
-/// several threads the pass threads come on top of the analysis' own: when one long task is
-/// left (the last reference of a deep network), it is then not alone on one core.
+/// `--threads`; a library caller sets it as it likes, 1 by default). An analysis on several
+/// threads shares them with its passes (`sharing`): while k of its tasks run, each kernel call
+/// splits across `count / k` threads, so two tasks on two cores each run on one, and when one
+/// long task is left (the last reference of a deep network) its passes take every core.
+/// Splitting on top of busy threads instead oversubscribes the cores: the W2 analysis on 2
+/// threads took 23 s with 2 pass threads a task against 16 s with 1.
 public enum PassThreads {
     /// How many threads one kernel call may use (default 1: the caller's thread only).
     nonisolated(unsafe) public static var count = 1
+
+    /// How many callers inside `sharing` are running now.
+    @usableFromInline static let sharers = Atomic<Int>(0)
+
+    /// `body`, counted as one of the callers sharing the pass threads while it runs (an
+    /// analysis' task): each kernel call splits across `count ÷ sharers` threads. The number
+    /// of threads never changes a bit of a result, only how fast it comes.
+    public static func sharing<T>(_ body: () throws -> T) rethrows -> T {
+        sharers.add(1, ordering: .relaxed)
+        defer { sharers.subtract(1, ordering: .relaxed) }
+        return try body()
+    }
+
+    /// The chunks a kernel call on `n` outputs splits into: at most `count` shared among the
+    /// callers running now (`sharing`), at most `n`, at least 1.
+    @inlinable
+    public static func chunks(_ n: Int) -> Int {
+        let share = count / Swift.max(1, sharers.load(ordering: .relaxed))
+        return Swift.max(1, Swift.min(share, n))
+    }
 
     /// Runs `body` on contiguous chunks covering `0..<n` — `min(count, n)` of them, concurrently
     /// — and returns when all are done. With one chunk, `body(0..<n)` on this thread.
     @inlinable
     public static func forEachChunk(_ n: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = Swift.max(1, Swift.min(count, n))
+        let chunks = chunks(n)
         if chunks == 1 { body(0..<n); return }
         withoutActuallyEscaping(body) { body in
             let box = ChunkBody(body: body)
@@ -39,7 +63,7 @@ public enum PassThreads {
     @inlinable
     public static func forEachElementChunk(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         let work = n.multipliedReportingOverflow(by: Swift.max(grain, 1))
-        if count == 1 || n < 2 || (!work.overflow && work.partialValue < threadedElements) {
+        if chunks(n) == 1 || (!work.overflow && work.partialValue < threadedElements) {
             body(0..<n)
             return
         }
@@ -50,7 +74,7 @@ public enum PassThreads {
     /// integer sum, the same for any number of chunks).
     @inlinable
     public static func sum(_ n: Int, _ body: (Range<Int>) -> Int) -> Int {
-        let chunks = Swift.max(1, Swift.min(count, n))
+        let chunks = chunks(n)
         if chunks == 1 { return body(0..<n) }
         var results = [Int](repeating: 0, count: chunks)
         results.withUnsafeMutableBufferPointer { results in
@@ -72,7 +96,7 @@ extension PassThreads {
     /// and commutatively (integer counts, a minimum) gets the same answer for any `count`.
     @inlinable
     public static func eachChunk<T>(_ n: Int, initial: T, _ body: (Range<Int>) -> T) -> [T] {
-        let chunks = Swift.max(1, Swift.min(count, n))
+        let chunks = chunks(n)
         if chunks == 1 { return [body(0..<n)] }
         var results = [T](repeating: initial, count: chunks)
         results.withUnsafeMutableBufferPointer { results in

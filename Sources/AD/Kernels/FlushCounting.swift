@@ -57,7 +57,7 @@ public enum FlushCounting {
     @inlinable
     public static func smallestNonzeroFiniteMagnitude<A: ScalarArithmetic>(_ a: A, _ x: UnsafeMutablePointer<A.Slot>, _ n: Int,
                                                                           into m: UnsafeMutablePointer<A.Slot>) -> Bool {
-        let chunks = Swift.min(PassThreads.count, n >> 16)
+        let chunks = PassThreads.chunks(n >> 16)
         guard chunks > 1 && a.traits.isFixedWidth else { return a.smallestNonzeroFiniteMagnitude(x, 1, n, into: m) }
         let minima = a.makeStorage(count: chunks)
         let zero = a.makeStorage([0.0])

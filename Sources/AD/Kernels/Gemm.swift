@@ -20,7 +20,7 @@ public enum Gemm {
                                                        rows: Int, cols: Int, depth: Int, fused: Bool, countingFlushes: Bool = false) -> Int? {
         guard rows > 0 && cols > 0 && depth > 0 else { return countingFlushes ? 0 : nil }
         let work = rows.multipliedReportingOverflow(by: cols).partialValue.multipliedReportingOverflow(by: depth)
-        guard PassThreads.count > 1 && rows > 1 && a.traits.isFixedWidth && (work.overflow || work.partialValue >= threadedMultiplyAdds) else {
+        guard PassThreads.chunks(rows) > 1 && a.traits.isFixedWidth && (work.overflow || work.partialValue >= threadedMultiplyAdds) else {
             return product(a, c, ldc, x, lda, ak, b, ldb, rows: rows, cols: cols, depth: depth, fused: fused, counting: countingFlushes)
         }
         return PassThreads.sumIfCounted(rows) { chunk in
