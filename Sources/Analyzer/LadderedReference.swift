@@ -169,7 +169,7 @@ public enum LadderedReference {
     static func ballBackward<A: EnclosingArithmetic>(_ arithmetic: A, _ r: Decided, after width: inout Double, at widthBits: inout Int,
                                                      conventions: [DerivativeConvention], wrt: [NodeID],
                                                      requiredWidth bound: Double) throws -> CertifiedReference<A>? {
-        guard width.isFinite, width * Foundation.exp2(Double(widthBits - arithmetic.bits)) <= bound / 16 else { return nil }
+        guard fits(arithmetic, width, at: widthBits, bound: bound) else { return nil }
         let forced = try Execution(graph: r.graph, arithmetic: arithmetic, feed: r.feed, forcing: r.decisions)
         let rerun = CertifiedReference(execution: forced, bits: arithmetic.bits, escalations: r.escalations, undecidedSites: r.undecidedSites,
                                        gradientBits: arithmetic.bits, gradientWidth: .nan, feed: r.feed, gradients: nil)
@@ -185,6 +185,13 @@ public enum LadderedReference {
         run.climbedSamples = r.climbedSamples
         run.requiredWidth = bound
         return run
+    }
+
+    /// Whether `a`'s bits will do after the width `width` reached at `widthBits` bits: widths
+    /// scale with the working precision's unit, and the same growth from `a`'s must land 2⁴
+    /// below `bound`.
+    static func fits<A: EnclosingArithmetic>(_ a: A, _ width: Double, at widthBits: Int = doubleDoubleBits, bound: Double) -> Bool {
+        width.isFinite && width * Foundation.exp2(Double(widthBits - a.bits)) <= bound / 16
     }
 
     /// The MPFR precision for a backward pass whose width at `widthBits` bits (double-double's

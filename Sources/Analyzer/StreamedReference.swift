@@ -159,8 +159,8 @@ struct ReferenceStream {
     func run() throws -> LadderedReference? {
         let sampled = try firstSampleWidth()
         if let sampled, sampled > bound {
-            if Self.fits(TripleDoubleBallArithmetic(), sampled, bound: bound) { return try deciding(TripleDoubleBallArithmetic(), after: sampled) }
-            if Self.fits(QuadDoubleBallArithmetic(), sampled, bound: bound) { return try deciding(QuadDoubleBallArithmetic(), after: sampled) }
+            if LadderedReference.fits(TripleDoubleBallArithmetic(), sampled, bound: bound) { return try deciding(TripleDoubleBallArithmetic(), after: sampled) }
+            if LadderedReference.fits(QuadDoubleBallArithmetic(), sampled, bound: bound) { return try deciding(QuadDoubleBallArithmetic(), after: sampled) }
         }
         let balls = DoubleDoubleBallArithmetic()
         var proven = Proven()
@@ -194,13 +194,6 @@ struct ReferenceStream {
         let r = try CertifiedReference.decide(graph: one.graph, feed: one.feed(feed), start: DoubleDoubleBallArithmetic())
         guard r.undecidedSites == 0 else { return nil }
         return try r.differentiated(gradientBits: r.bits, conventions: conventions, wrt: wrt, requiredWidth: .infinity).gradientWidth
-    }
-
-    /// Whether `a`'s bits will do after `width` at double-double's (the same growth from its
-    /// unit must land 2⁴ below the bound: `LadderedReference.ballBackward`'s rule).
-    static func fits<A: EnclosingArithmetic>(_ a: A, _ width: Double, at widthBits: Int = LadderedReference.doubleDoubleBits,
-                                             bound: Double) -> Bool {
-        width.isFinite && width * Foundation.exp2(Double(widthBits - a.bits)) <= bound / 16
     }
 
     /// Every chunk's forward in `a`'s balls, deciding there, and its backward at once (see `run`);
@@ -241,7 +234,7 @@ struct ReferenceStream {
         let decisions = proven.decisions
         var (width, widthBits) = (width, widthBits)
         func climb<A: EnclosingArithmetic>(_ a: A) throws -> LadderedReference? {
-            guard Self.fits(a, width, at: widthBits, bound: bound) else { return nil }
+            guard LadderedReference.fits(a, width, at: widthBits, bound: bound) else { return nil }
             let s = try backward(a, decisions)
             let reached = Self.width(s, a)
             if reached <= bound { return result(s, a, proven, width: reached, gradientBits: a.bits) }
